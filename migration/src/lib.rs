@@ -1,0 +1,17 @@
+//! Database migrations for ordergraph: one sea-orm-migration `Migrator` that both
+//! the server (at start) and `ordergraph migrate` run, on SQLite and PostgreSQL.
+
+pub use sea_orm_migration;
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_initial;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_initial::Migration)]
+    }
+}

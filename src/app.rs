@@ -1,0 +1,169 @@
+//! [`App`]: a server ready to run. `build` connects, migrates, resolves the JWT
+//! secret and binds; `run_until` serves until a shutdown signal, then drains.
+//! `main` and the tests start the server the same way.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::net::TcpListener;
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::{Authenticator, Principal, Role};
+use crate::config::{Config, Secret};
+use crate::state::AppState;
+use crate::{db, graphql, http, settings};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    /// The dev admin token could not be signed.
+    #[error("cannot sign the dev admin token: {0}")]
+    Token(#[from] crate::auth::jwt::TokenError),
+}
+
+/// How long the printed dev admin token stays valid.
+const DEV_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// A built server, bound and migrated, not yet serving.
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    dev_admin_token: Option<String>,
+}
+
+impl App {
+    /// Connects to the database, runs migrations, resolves the JWT secret and
+    /// binds `config.bind_addr` (port 0 picks a free port).
+    pub async fn build(config: Config) -> Result<App, StartError> {
+        let db = db::connect(&config.database_url, config.db_max_connections).await?;
+        Migrator::up(&db, None).await?;
+
+        let (secret, dev_mode) = resolve_jwt_secret(&config, &db).await?;
+        let jwt = Arc::new(JwtKeys::new(
+            secret.expose(),
+            config.jwt_issuer.clone(),
+            config.jwt_audience.clone(),
+        ));
+        let dev_admin_token = if dev_mode {
+            let admin = Principal {
+                role: Role::Admin,
+                subject: "dev-admin".into(),
+                customer_id: None,
+            };
+            Some(jwt.sign(&admin, DEV_TOKEN_TTL)?)
+        } else {
+            None
+        };
+
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+            auth: Authenticator::new(jwt),
+        };
+        let schema = graphql::build_schema(state.clone());
+        let router = http::router(state.clone(), schema);
+        let addr = state.config.bind_addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        Ok(App {
+            listener,
+            router,
+            state,
+            dev_admin_token,
+        })
+    }
+
+    /// The address the server listens on (the real port when 0 was asked).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or(self.state.config.bind_addr)
+    }
+
+    /// In dev mode (no `JWT_SECRET`), an admin token signed with the dev secret.
+    pub fn dev_admin_token(&self) -> Option<&str> {
+        self.dev_admin_token.as_deref()
+    }
+
+    /// The shared state (tests reach the database through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets in-flight
+    /// requests finish and closes the pool.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let App {
+            listener,
+            router,
+            state,
+            ..
+        } = self;
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        if let Err(err) = state.db.close().await {
+            tracing::warn!(error = %err, "closing the database pool failed");
+        }
+        Ok(())
+    }
+}
+
+/// The configured secret, or the dev secret kept in the database (and `true`).
+pub async fn resolve_jwt_secret(
+    config: &Config,
+    db: &DatabaseConnection,
+) -> Result<(Secret, bool), DbErr> {
+    match &config.jwt_secret {
+        Some(secret) => Ok((secret.clone(), false)),
+        None => Ok((settings::dev_jwt_secret(db).await?, true)),
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM (what orchestrators send).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; draining");
+}

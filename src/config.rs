@@ -1,0 +1,187 @@
+//! [`Config`]: every setting, read from the environment (and `.env`, loaded by
+//! `main`). Each variable has a line in `.env.example`; secrets are redacted in
+//! `Debug` so a logged config never leaks them.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+
+/// A setting that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {message}")]
+pub struct ConfigError {
+    /// The environment variable.
+    pub var: &'static str,
+    /// What is wrong with its value.
+    pub message: String,
+}
+
+/// A secret string: usable, but never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself; call only where it is used, never to log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines (the default).
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "text" | "pretty" | "" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("expected \"text\" or \"json\", got \"{other}\"")),
+        }
+    }
+}
+
+/// The server's settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `DATABASE_URL`: `sqlite://...` or `postgres://...`. Default: the SQLite file
+    /// `ordergraph.db` in the working directory, created if missing.
+    pub database_url: String,
+    /// `BIND_ADDR`: where the HTTP server listens. Default `127.0.0.1:8000`.
+    pub bind_addr: SocketAddr,
+    /// `JWT_SECRET`: the HS256 key for Bearer tokens. Unset means dev mode: the
+    /// server makes a secret, keeps it in the database and prints an admin token.
+    pub jwt_secret: Option<Secret>,
+    /// `JWT_ISSUER`: when set, tokens must carry this `iss`.
+    pub jwt_issuer: Option<String>,
+    /// `JWT_AUDIENCE`: when set, tokens must carry this `aud`.
+    pub jwt_audience: Option<String>,
+    /// `LOG_FORMAT`: `text` (default) or `json`. Levels come from `RUST_LOG`.
+    pub log_format: LogFormat,
+    /// `DB_MAX_CONNECTIONS`: the size of the database pool. Default 10.
+    pub db_max_connections: u32,
+    /// `MAX_BODY_BYTES`: the largest request body accepted; larger gets 413.
+    /// Default 1 MiB.
+    pub max_body_bytes: usize,
+    /// `GRAPHQL_MAX_BATCH`: the most operations one batched (array) request may
+    /// hold; more is refused. Default 5.
+    pub graphql_max_batch: usize,
+    /// `GRAPHQL_MAX_DEPTH`: the deepest selection a query may nest. Default 15.
+    pub graphql_max_depth: usize,
+    /// `GRAPHQL_MAX_COMPLEXITY`: the most fields one query may select, counting
+    /// each field once. Default 2000.
+    pub graphql_max_complexity: usize,
+    /// `GRAPHQL_MAX_DIRECTIVES`: the most directives one field may carry. Default 10.
+    pub graphql_max_directives: usize,
+}
+
+/// The default database: an SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://ordergraph.db?mode=rwc";
+/// The default listen address.
+pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8000";
+
+impl Config {
+    /// Reads every setting from the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_lookup(|var| std::env::var(var).ok())
+    }
+
+    /// Reads every setting through `lookup` (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |var: &str| lookup(var).filter(|v| !v.trim().is_empty());
+        Ok(Config {
+            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            bind_addr: parse(&get, "BIND_ADDR", DEFAULT_BIND_ADDR)?,
+            jwt_secret: get("JWT_SECRET").map(Secret::new),
+            jwt_issuer: get("JWT_ISSUER"),
+            jwt_audience: get("JWT_AUDIENCE"),
+            log_format: parse(&get, "LOG_FORMAT", "text")?,
+            db_max_connections: parse(&get, "DB_MAX_CONNECTIONS", "10")?,
+            max_body_bytes: parse(&get, "MAX_BODY_BYTES", "1048576")?,
+            graphql_max_batch: parse(&get, "GRAPHQL_MAX_BATCH", "5")?,
+            graphql_max_depth: parse(&get, "GRAPHQL_MAX_DEPTH", "15")?,
+            graphql_max_complexity: parse(&get, "GRAPHQL_MAX_COMPLEXITY", "2000")?,
+            graphql_max_directives: parse(&get, "GRAPHQL_MAX_DIRECTIVES", "10")?,
+        })
+    }
+
+    /// Whether the database is SQLite (single instance; in-process events).
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn parse<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: &str,
+) -> Result<T, ConfigError>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    let raw = get(var).unwrap_or_else(|| default.to_owned());
+    raw.trim().parse().map_err(|e: T::Err| ConfigError {
+        var,
+        message: format!("cannot parse {raw:?}: {e}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_environment() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.bind_addr.to_string(), DEFAULT_BIND_ADDR);
+        assert!(c.jwt_secret.is_none());
+        assert_eq!(c.max_body_bytes, 1024 * 1024);
+        assert_eq!(c.graphql_max_batch, 5);
+        assert!(c.is_sqlite());
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = config(&[("BIND_ADDR", "nowhere")]).unwrap_err();
+        assert_eq!(err.var, "BIND_ADDR");
+        assert!(
+            err.to_string()
+                .starts_with("BIND_ADDR: cannot parse \"nowhere\"")
+        );
+    }
+
+    #[test]
+    fn the_secret_never_shows_in_debug() {
+        let c = config(&[("JWT_SECRET", "hunter2-hunter2")]).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

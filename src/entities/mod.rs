@@ -1,0 +1,13 @@
+//! sea-orm entities, one file per table. Plain data: no business logic here, and
+//! nothing here is exposed to GraphQL directly (the domain `types.rs` wrap them).
+
+pub mod addressbook;
+pub mod api_key;
+pub mod customer;
+pub mod order;
+pub mod order_admin_field;
+pub mod order_event;
+pub mod order_line;
+pub mod order_message;
+pub mod product;
+pub mod setting;

@@ -1,0 +1,55 @@
+//! `orders`: one row per order with its stored totals (always equal to the sum of
+//! its lines, or the client's own `total` for synced orders) and its `version`.
+
+use sea_orm::entity::prelude::*;
+
+use crate::money::Money;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub number: String,
+    pub source: String,
+    pub external_id: Option<String>,
+    pub reference: Option<String>,
+    /// An `OrderStatus` name (SCREAMING_CASE).
+    pub status: String,
+    pub payment_status: Option<String>,
+    pub payment_method: Option<String>,
+    pub currency: String,
+    pub test: bool,
+    pub customer_id: Option<i64>,
+    pub customer_email: Option<String>,
+    pub customer_name: Option<String>,
+    pub shipping_address_id: Option<i64>,
+    pub billing_address_id: Option<i64>,
+    pub total_quantity: Money,
+    pub products_before_discount: Money,
+    pub discount_percentage: Money,
+    pub discount_total: Money,
+    pub total_before_vat: Money,
+    pub total_vat: Money,
+    pub shipping_costs: Money,
+    pub gross_total: Money,
+    pub paid_amount: Money,
+    pub tracking_code: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub tracking_url: Option<String>,
+    pub shipping_option: Option<String>,
+    pub integration_ref: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub notes: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub staff_notes: Option<String>,
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub metadata: Option<Json>,
+    pub version: i32,
+    pub submitted_at: DateTimeUtc,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,27 @@
+//! `order_events`: every change to an order, written in the same transaction as the
+//! change. The order's history, the subscription source (its id is the cursor) and
+//! the outbox for notifications.
+
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "order_events")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub order_id: i64,
+    /// An `OrderEventKind` name.
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub actor: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub note: Option<String>,
+    pub notify: bool,
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub data: Option<Json>,
+    pub created_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

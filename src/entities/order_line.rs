@@ -1,0 +1,49 @@
+//! `order_lines`: the order's products ("order products" in seed 003), with their
+//! resolved prices and rounded line amounts.
+
+use sea_orm::entity::prelude::*;
+
+use crate::money::Money;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "order_lines")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub order_id: i64,
+    pub position: i32,
+    pub product_id: Option<i64>,
+    pub product_code: Option<String>,
+    pub external_id: Option<String>,
+    pub name: String,
+    pub sku: Option<String>,
+    pub ean13: Option<String>,
+    pub mpn: Option<String>,
+    pub upc: Option<String>,
+    pub brand: Option<String>,
+    pub category: Option<String>,
+    pub supplier: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub image_url: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub url: Option<String>,
+    pub quantity: Money,
+    pub price: Money,
+    pub final_price: Money,
+    pub discount_percentage: Money,
+    pub vat_percentage: Money,
+    pub has_custom_price: bool,
+    pub total_before_vat: Money,
+    pub total_vat: Money,
+    pub total_after_vat: Money,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub note: Option<String>,
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub custom: Option<Json>,
+    pub address_id: Option<i64>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

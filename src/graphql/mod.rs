@@ -1,0 +1,46 @@
+//! The GraphQL schema: roots merged from the domains, the limits, and the
+//! extension that gives every error a code. [`schema_builder`] needs no database,
+//! so `ordergraph schema` and the SDL test can build the schema anywhere.
+
+pub mod context;
+mod error_codes;
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+use crate::auth::queries::AuthQuery;
+use crate::orders::queries::OrderQuery;
+use crate::state::AppState;
+
+/// `Query`: one object per domain, merged.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(AuthQuery, OrderQuery);
+
+/// The executable schema type.
+pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// The schema with its extensions but without server state or limits: enough to
+/// print the SDL or validate documents.
+pub fn schema_builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+        // Field suggestions ("did you mean ...") hand the schema to probes one
+        // guess at a time; introspection stays on for tooling.
+        .disable_suggestions()
+        .extension(error_codes::ErrorCodes)
+}
+
+/// The schema a running server executes: [`schema_builder`] plus the configured
+/// limits and the server state.
+pub fn build_schema(state: AppState) -> AppSchema {
+    let config = &state.config;
+    schema_builder()
+        .limit_depth(config.graphql_max_depth)
+        .limit_complexity(config.graphql_max_complexity)
+        .limit_directives(config.graphql_max_directives)
+        .data(state.clone())
+        .finish()
+}
+
+/// The SDL, as written to `schema.graphql`.
+pub fn sdl() -> String {
+    schema_builder().finish().sdl()
+}

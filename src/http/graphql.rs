@@ -1,0 +1,183 @@
+//! `/graphql` over HTTP and WebSocket. Hand-written rather than the stock
+//! async-graphql-axum service, which leaves these open: a mutation over GET is
+//! refused with 405 (GET must be safe: it is cached, prefetched and sent by
+//! `<img>` tags), only JSON bodies are accepted (a cross-site form post cannot
+//! be one), and batches are capped.
+
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{BatchRequest, BatchResponse, Data, Request};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::HttpState;
+use crate::auth::Caller;
+
+/// `POST /graphql`: one operation, or a batch (an array) of at most
+/// `GRAPHQL_MAX_BATCH`.
+pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+    if !is_json(&headers) {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "POST /graphql takes a JSON body (Content-Type: application/json)",
+        );
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(err) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                &format!("The body is not a GraphQL request: {err}"),
+            );
+        }
+    };
+    let max = state.app.config.graphql_max_batch;
+    if let BatchRequest::Batch(requests) = &batch {
+        if requests.is_empty() || requests.len() > max {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "A batch holds 1 to {max} operations; this one has {}",
+                    requests.len()
+                ),
+            );
+        }
+    }
+    let caller = state.app.auth.from_headers(&headers).await;
+    let batch = match batch {
+        BatchRequest::Single(request) => BatchRequest::Single(request.data(caller)),
+        BatchRequest::Batch(requests) => BatchRequest::Batch(
+            requests
+                .into_iter()
+                .map(|r| r.data(caller.clone()))
+                .collect(),
+        ),
+    };
+    json_response(&state.schema.execute_batch(batch).await)
+}
+
+/// `GET /graphql?query=...`: queries only. A mutation or subscription gets 405.
+pub async fn get(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let request =
+        match async_graphql::http::parse_query_string(query.as_deref().unwrap_or_default()) {
+            Ok(request) => request,
+            Err(err) => {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    &format!("Cannot read the query string: {err}"),
+                );
+            }
+        };
+    if let Some(kind) = operation_kind(&request).filter(|k| *k != OperationType::Query) {
+        let mut response = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &format!(
+                "A {kind} must be sent with POST (or over /graphql/ws); GET runs queries only"
+            ),
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let caller = state.app.auth.from_headers(&headers).await;
+    json_response(&BatchResponse::Single(
+        state.schema.execute(request.data(caller)).await,
+    ))
+}
+
+/// `GET /graphql/ws`: subscriptions (and queries) over WebSocket, speaking
+/// graphql-transport-ws or the legacy graphql-ws subprotocol. Credentials come
+/// in the `connection_init` payload.
+pub async fn websocket(
+    State(state): State<HttpState>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        // axum reserves 128 KiB per connection for reading by default; GraphQL
+        // messages are small, and idle subscribers should cost little memory.
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_message_size(state.app.config.max_body_bytes)
+        .on_upgrade(move |socket| {
+            let auth = state.app.auth.clone();
+            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    match auth.from_connection_init(&payload).await {
+                        Caller::Rejected => {
+                            Err(async_graphql::Error::new("Invalid or expired credentials"))
+                        }
+                        caller => {
+                            let mut data = Data::default();
+                            data.insert(caller);
+                            Ok(data)
+                        }
+                    }
+                })
+                .serve()
+        })
+}
+
+/// The type of the operation the request will run, when the document parses and
+/// the operation can be picked (otherwise execution reports the problem).
+fn operation_kind(request: &Request) -> Option<OperationType> {
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+    match (&document.operations, request.operation_name.as_deref()) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        // Several operations and no name: execution refuses it as ambiguous, but a
+        // mutation must not run over GET even then.
+        (DocumentOperations::Multiple(ops), None) => ops
+            .values()
+            .map(|op| op.node.ty)
+            .find(|ty| *ty != OperationType::Query)
+            .or(Some(OperationType::Query)),
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || mime == "application/graphql-response+json"
+        })
+        .unwrap_or(false)
+}
+
+fn json_response(response: &BatchResponse) -> Response {
+    match serde_json::to_vec(response) {
+        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot serialize a GraphQL response");
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
+        }
+    }
+}
+
+/// A transport-level refusal, shaped like a GraphQL response so clients read it
+/// the same way.
+fn error_response(status: StatusCode, message: &str) -> Response {
+    let code = if status.is_server_error() {
+        "INTERNAL"
+    } else {
+        "BAD_USER_INPUT"
+    };
+    let body = json!({"errors": [{"message": message, "extensions": {"code": code}}]});
+    (status, axum::Json(body)).into_response()
+}

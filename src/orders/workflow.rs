@@ -1,0 +1,246 @@
+//! The order status workflow of DESIGN.md: statuses, which are active, which
+//! transitions are allowed, and when lines may be edited. Pure: no I/O.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Where an order is in its life. The union of the statuses of the five source
+/// platforms.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrderStatus {
+    /// Received, not yet looked at.
+    Pending,
+    /// Being processed (picked, packed or prepared).
+    Processing,
+    /// Accepted by the seller.
+    Confirmed,
+    /// Work on it has started (services).
+    InProgress,
+    /// Paused; it can go back into the flow or be cancelled.
+    OnHold,
+    /// Handed to the carrier.
+    Shipped,
+    /// Received by the customer.
+    Delivered,
+    /// Done.
+    Completed,
+    /// Cancelled before completion.
+    Cancelled,
+    /// Money returned to the customer.
+    Refunded,
+}
+
+/// A status name that is not one of [`OrderStatus`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown order status \"{0}\"")]
+pub struct UnknownStatus(pub String);
+
+impl OrderStatus {
+    /// Every status, in the order of the DESIGN.md table.
+    pub const ALL: [OrderStatus; 10] = [
+        OrderStatus::Pending,
+        OrderStatus::Confirmed,
+        OrderStatus::Processing,
+        OrderStatus::InProgress,
+        OrderStatus::OnHold,
+        OrderStatus::Shipped,
+        OrderStatus::Delivered,
+        OrderStatus::Completed,
+        OrderStatus::Cancelled,
+        OrderStatus::Refunded,
+    ];
+
+    /// The stored and GraphQL name (SCREAMING_CASE).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "PENDING",
+            OrderStatus::Processing => "PROCESSING",
+            OrderStatus::Confirmed => "CONFIRMED",
+            OrderStatus::InProgress => "IN_PROGRESS",
+            OrderStatus::OnHold => "ON_HOLD",
+            OrderStatus::Shipped => "SHIPPED",
+            OrderStatus::Delivered => "DELIVERED",
+            OrderStatus::Completed => "COMPLETED",
+            OrderStatus::Cancelled => "CANCELLED",
+            OrderStatus::Refunded => "REFUNDED",
+        }
+    }
+
+    /// A human label for dashboards.
+    pub fn label(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "Pending",
+            OrderStatus::Processing => "Processing",
+            OrderStatus::Confirmed => "Confirmed",
+            OrderStatus::InProgress => "In progress",
+            OrderStatus::OnHold => "On hold",
+            OrderStatus::Shipped => "Shipped",
+            OrderStatus::Delivered => "Delivered",
+            OrderStatus::Completed => "Completed",
+            OrderStatus::Cancelled => "Cancelled",
+            OrderStatus::Refunded => "Refunded",
+        }
+    }
+
+    /// The statuses an order may move to from this one (DESIGN.md table).
+    pub fn next(self) -> &'static [OrderStatus] {
+        use OrderStatus::*;
+        match self {
+            Pending => &[Confirmed, Processing, InProgress, OnHold, Cancelled],
+            Confirmed => &[Processing, InProgress, OnHold, Shipped, Cancelled],
+            Processing => &[InProgress, OnHold, Shipped, Completed, Cancelled],
+            InProgress => &[OnHold, Shipped, Completed, Cancelled],
+            OnHold => &[Pending, Confirmed, Processing, InProgress, Cancelled],
+            Shipped => &[Delivered, Completed, Refunded],
+            Delivered => &[Completed, Refunded],
+            Completed => &[Refunded],
+            Cancelled => &[Refunded],
+            Refunded => &[],
+        }
+    }
+
+    /// Whether the order still needs work: anything but COMPLETED, CANCELLED or
+    /// REFUNDED.
+    pub fn is_active(self) -> bool {
+        !matches!(
+            self,
+            OrderStatus::Completed | OrderStatus::Cancelled | OrderStatus::Refunded
+        )
+    }
+
+    /// Whether no transition leads out of this status.
+    pub fn is_terminal(self) -> bool {
+        self.next().is_empty()
+    }
+
+    /// Whether `to` is an allowed next status.
+    pub fn can_move_to(self, to: OrderStatus) -> bool {
+        self.next().contains(&to)
+    }
+
+    /// Whether lines may be added, changed or removed in this status.
+    pub fn lines_editable(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Pending
+                | OrderStatus::Confirmed
+                | OrderStatus::Processing
+                | OrderStatus::InProgress
+                | OrderStatus::OnHold
+        )
+    }
+
+    /// Whether a customer may cancel their own order in this status.
+    pub fn customer_may_cancel(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Pending | OrderStatus::Confirmed | OrderStatus::OnHold
+        )
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for OrderStatus {
+    type Err = UnknownStatus;
+
+    /// Accepts our names and the source platforms' lower-case spellings
+    /// ("in_progress", "processing").
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let upper = s.trim().to_ascii_uppercase().replace([' ', '-'], "_");
+        OrderStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == upper)
+            .ok_or_else(|| UnknownStatus(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OrderStatus::{self, *};
+
+    #[test]
+    fn transitions_match_the_design_table() {
+        let table: [(OrderStatus, &[OrderStatus]); 10] = [
+            (
+                Pending,
+                &[Confirmed, Processing, InProgress, OnHold, Cancelled],
+            ),
+            (
+                Confirmed,
+                &[Processing, InProgress, OnHold, Shipped, Cancelled],
+            ),
+            (
+                Processing,
+                &[InProgress, OnHold, Shipped, Completed, Cancelled],
+            ),
+            (InProgress, &[OnHold, Shipped, Completed, Cancelled]),
+            (
+                OnHold,
+                &[Pending, Confirmed, Processing, InProgress, Cancelled],
+            ),
+            (Shipped, &[Delivered, Completed, Refunded]),
+            (Delivered, &[Completed, Refunded]),
+            (Completed, &[Refunded]),
+            (Cancelled, &[Refunded]),
+            (Refunded, &[]),
+        ];
+        for (from, next) in table {
+            assert_eq!(from.next(), next, "{from}");
+        }
+    }
+
+    #[test]
+    fn refused_transitions_from_the_issue_are_refused() {
+        assert!(!Confirmed.can_move_to(Delivered));
+        assert!(!Completed.can_move_to(Cancelled));
+        assert!(Completed.can_move_to(Refunded));
+    }
+
+    #[test]
+    fn active_and_terminal_follow_the_statuses() {
+        let inactive: Vec<_> = OrderStatus::ALL
+            .into_iter()
+            .filter(|s| !s.is_active())
+            .collect();
+        assert_eq!(inactive, [Completed, Cancelled, Refunded]);
+        let terminal: Vec<_> = OrderStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_terminal())
+            .collect();
+        assert_eq!(terminal, [Refunded]);
+    }
+
+    #[test]
+    fn no_status_moves_to_itself() {
+        for status in OrderStatus::ALL {
+            assert!(!status.can_move_to(status), "{status}");
+        }
+    }
+
+    #[test]
+    fn lines_are_editable_only_before_shipping() {
+        let editable: Vec<_> = OrderStatus::ALL
+            .into_iter()
+            .filter(|s| s.lines_editable())
+            .collect();
+        assert_eq!(
+            editable,
+            [Pending, Confirmed, Processing, InProgress, OnHold]
+        );
+    }
+
+    #[test]
+    fn names_round_trip_and_platform_spellings_parse() {
+        for status in OrderStatus::ALL {
+            assert_eq!(status.as_str().parse::<OrderStatus>(), Ok(status));
+        }
+        assert_eq!("in_progress".parse::<OrderStatus>(), Ok(InProgress));
+        assert_eq!("processing".parse::<OrderStatus>(), Ok(Processing));
+        assert!("sent".parse::<OrderStatus>().is_err());
+    }
+}

@@ -1,0 +1,20 @@
+//! [`AppState`]: what every request handler and resolver shares. Cheap to clone:
+//! every member is a handle.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::Authenticator;
+use crate::config::Config;
+
+/// Shared server state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The connection pool.
+    pub db: DatabaseConnection,
+    /// The settings the server was started with.
+    pub config: Arc<Config>,
+    /// Turns request credentials into callers.
+    pub auth: Authenticator,
+}
