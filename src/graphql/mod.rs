@@ -13,6 +13,7 @@ use crate::state::AppState;
 
 /// `Query`: one object per domain, merged.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(AuthQuery, OrderQuery);
 
 /// The executable schema type.

@@ -36,16 +36,13 @@ pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Byte
         }
     };
     let max = state.app.config.graphql_max_batch;
-    if let BatchRequest::Batch(requests) = &batch {
-        if requests.is_empty() || requests.len() > max {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                &format!(
-                    "A batch holds 1 to {max} operations; this one has {}",
-                    requests.len()
-                ),
-            );
-        }
+    if let BatchRequest::Batch(requests) = &batch
+        && (requests.is_empty() || requests.len() > max)
+    {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            &format!("A batch holds 1 to {max} operations; this one has {}", requests.len()),
+        );
     }
     let caller = state.app.auth.from_headers(&headers).await;
     let batch = match batch {

@@ -1,1 +1,13 @@
-fn main() {}
+//! Integration tests: the real server on 127.0.0.1:0 with a fresh database per
+//! test (SQLite, or PostgreSQL when TEST_DATABASE_URL is set), driven over HTTP
+//! and WebSocket like any client would.
+
+mod helpers;
+
+mod auth;
+mod health;
+mod money;
+mod schema;
+mod statuses;
+mod transport;
+mod websocket;

@@ -1,0 +1,310 @@
+//! The test harness: [`TestApp::spawn`] and the clients that talk to it.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use ordergraph::app::App;
+use ordergraph::auth::jwt::JwtKeys;
+use ordergraph::auth::{Principal, Role};
+use ordergraph::config::Config;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const JWT_SECRET: &str = "integration-test-secret-0123456789";
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    /// The server's pool: for checks that look under the API.
+    pub db: DatabaseConnection,
+    pub backend: Backend,
+    database_url: String,
+    jwt: JwtKeys,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    _database: TestDatabase,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl TestApp {
+    /// Starts the app on a free port with a fresh database.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Like [`spawn`](Self::spawn), with settings changed by `configure`.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+        let database = TestDatabase::create().await;
+        let mut config = Config::from_lookup(|var| match var {
+            "DATABASE_URL" => Some(database.url.clone()),
+            "BIND_ADDR" => Some("127.0.0.1:0".into()),
+            "JWT_SECRET" => Some(JWT_SECRET.into()),
+            "DB_MAX_CONNECTIONS" => Some("5".into()),
+            _ => None,
+        })
+        .expect("test config parses");
+        configure(&mut config);
+        let app = App::build(config).await.expect("app starts");
+        let addr = app.local_addr();
+        let db = app.state().db.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = rx.await;
+        }));
+        TestApp {
+            addr,
+            client: reqwest::Client::new(),
+            db,
+            backend: database.backend,
+            database_url: database.url.clone(),
+            jwt: JwtKeys::new(JWT_SECRET, None, None),
+            shutdown: Some(tx),
+            _database: database,
+        }
+    }
+
+    /// The URL of this test's own database.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A valid token for `role` (customers act as `customer_id`).
+    pub fn token(&self, role: Role, customer_id: Option<i64>) -> String {
+        let principal = Principal {
+            role,
+            subject: format!("test-{}", role.as_str()),
+            customer_id,
+        };
+        self.jwt
+            .sign(&principal, Duration::from_secs(600))
+            .expect("token signs")
+    }
+
+    pub fn admin_token(&self) -> String {
+        self.token(Role::Admin, None)
+    }
+
+    /// POSTs one GraphQL operation; returns the whole response body.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({"query": query, "variables": variables}));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request is sent");
+        assert_eq!(response.status(), 200, "GraphQL over HTTP answers 200");
+        response.json().await.expect("JSON body")
+    }
+
+    /// Opens a graphql-transport-ws connection and completes the handshake with
+    /// `payload` as the connection_init payload.
+    pub async fn ws_connect(&self, protocol: &str) -> WsClient {
+        let mut request = format!("ws://{}/graphql/ws", self.addr)
+            .into_client_request()
+            .expect("ws request");
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_str(protocol).expect("header"),
+        );
+        let (stream, response) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("ws connects");
+        let chosen = response
+            .headers()
+            .get("Sec-WebSocket-Protocol")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        assert_eq!(
+            chosen.as_deref(),
+            Some(protocol),
+            "server picks the subprotocol"
+        );
+        WsClient { stream }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// An error's `extensions.code`.
+pub fn error_code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// A raw WebSocket client speaking JSON text frames.
+pub struct WsClient {
+    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// What the server did next on a WebSocket.
+#[derive(Debug)]
+pub enum WsEvent {
+    Json(Value),
+    Closed(Option<u16>),
+}
+
+impl WsClient {
+    pub async fn send(&mut self, message: Value) {
+        self.stream
+            .send(Message::text(message.to_string()))
+            .await
+            .expect("ws send");
+    }
+
+    /// The next JSON message or the close, skipping pings; fails after 10 s.
+    pub async fn next(&mut self) -> WsEvent {
+        let deadline = Duration::from_secs(10);
+        loop {
+            let frame = tokio::time::timeout(deadline, self.stream.next())
+                .await
+                .expect("a WebSocket message within 10 s");
+            match frame {
+                Some(Ok(Message::Text(text))) => {
+                    let value: Value = serde_json::from_str(&text).expect("JSON message");
+                    if matches!(value["type"].as_str(), Some("ping" | "ka")) {
+                        continue;
+                    }
+                    return WsEvent::Json(value);
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return WsEvent::Closed(frame.map(|f| f.code.into()));
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return WsEvent::Closed(None),
+            }
+        }
+    }
+
+    /// The next JSON message; fails on a close.
+    pub async fn next_json(&mut self) -> Value {
+        match self.next().await {
+            WsEvent::Json(value) => value,
+            WsEvent::Closed(code) => {
+                panic!("connection closed ({code:?}) where a message was expected")
+            }
+        }
+    }
+}
+
+/// The database of one test: an SQLite file in a temp dir, or a PostgreSQL
+/// database created for the test and dropped after it.
+struct TestDatabase {
+    url: String,
+    backend: Backend,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(
+        #[expect(dead_code, reason = "held so the directory lives as long as the test")]
+        tempfile::TempDir,
+    ),
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+}
+
+impl TestDatabase {
+    async fn create() -> TestDatabase {
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            Some(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("ordergraph_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("TEST_DATABASE_URL connects");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("test database is created");
+                admin.close().await.ok();
+                TestDatabase {
+                    url: replace_database(&admin_url, &name),
+                    backend: Backend::Postgres,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
+            }
+            Some(other) => panic!("TEST_DATABASE_URL must be a postgres:// URL, got {other}"),
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                TestDatabase {
+                    url,
+                    backend: Backend::Sqlite,
+                    cleanup: Cleanup::Sqlite(dir),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs inside the test's runtime; a fresh one on its own thread
+            // can block without stalling it.
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("cleanup runtime");
+                runtime.block_on(async {
+                    let admin = Database::connect(&admin_url).await?;
+                    admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await?;
+                    admin.close().await
+                })
+            })
+            .join();
+            if !matches!(dropped, Ok(Ok(()))) {
+                eprintln!("warning: could not drop a test database");
+            }
+        }
+    }
+}
+
+/// `postgres://u@h:5432/postgres?x=y` with the database name replaced.
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{host_part}/{name}?{query}"),
+        None => format!("{host_part}/{name}"),
+    }
+}
