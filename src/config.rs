@@ -74,6 +74,9 @@ pub struct Config {
     pub jwt_issuer: Option<String>,
     /// `JWT_AUDIENCE`: when set, tokens must carry this `aud`.
     pub jwt_audience: Option<String>,
+    /// `DEFAULT_CURRENCY`: the ISO 4217 currency of orders that name none.
+    /// Default EUR.
+    pub default_currency: String,
     /// `LOG_FORMAT`: `text` (default) or `json`. Levels come from `RUST_LOG`.
     pub log_format: LogFormat,
     /// `DB_MAX_CONNECTIONS`: the size of the database pool. Default 10.
@@ -113,6 +116,7 @@ impl Config {
             jwt_secret: get("JWT_SECRET").map(Secret::new),
             jwt_issuer: get("JWT_ISSUER"),
             jwt_audience: get("JWT_AUDIENCE"),
+            default_currency: currency(get("DEFAULT_CURRENCY"))?,
             log_format: parse(&get, "LOG_FORMAT", "text")?,
             db_max_connections: parse(&get, "DB_MAX_CONNECTIONS", "10")?,
             max_body_bytes: parse(&get, "MAX_BODY_BYTES", "1048576")?,
@@ -126,6 +130,21 @@ impl Config {
     /// Whether the database is SQLite (single instance; in-process events).
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn currency(raw: Option<String>) -> Result<String, ConfigError> {
+    let code = raw
+        .unwrap_or_else(|| "EUR".to_owned())
+        .trim()
+        .to_ascii_uppercase();
+    if code.len() == 3 && code.chars().all(|c| c.is_ascii_alphabetic()) {
+        Ok(code)
+    } else {
+        Err(ConfigError {
+            var: "DEFAULT_CURRENCY",
+            message: format!("expected a three-letter ISO 4217 code, got {code:?}"),
+        })
     }
 }
 

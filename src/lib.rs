@@ -12,16 +12,22 @@
 //! - [`graphql`]: the schema, merged from the domains.
 //! - [`http`]: the router: `/graphql` (HTTP and WebSocket), playground, probes.
 //! - [`auth`]: credentials, roles, `viewer`.
-//! - [`orders`]: the status workflow and order queries.
+//! - [`orders`]: workflow, pricing, the write path (place, upsert, import), reads.
+//! - [`customers`]: customers and addressbooks, found or created by key.
+//! - [`catalog`]: products that order lines resolve against.
+//! - [`events`]: the order event log written with every change.
 //! - [`settings`]: server state kept in the database (the dev JWT secret).
 //! - [`telemetry`]: tracing setup.
 
 pub mod app;
 pub mod auth;
+pub mod catalog;
 pub mod config;
+pub mod customers;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod money;

@@ -5,6 +5,7 @@
 //! Amounts, quantities and percentages are BIGINT ten-thousandths (see
 //! `ordergraph::money`): exact on both backends and still summable in SQL.
 
+use sea_orm_migration::sea_orm::{self, ConnectionTrait};
 use sea_orm_migration::{prelude::*, schema::*};
 
 pub struct Migration;
@@ -464,6 +465,12 @@ impl MigrationTrait for Migration {
         for table in tables {
             manager
                 .drop_table(Table::drop().table(table).if_exists().take())
+                .await?;
+        }
+        if manager.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            manager
+                .get_connection()
+                .execute_unprepared("DROP SEQUENCE IF EXISTS order_number_seq")
                 .await?;
         }
         Ok(())

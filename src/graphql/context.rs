@@ -19,3 +19,16 @@ pub fn state<'a>(ctx: &Context<'a>) -> Result<&'a AppState, AppError> {
     ctx.data::<AppState>()
         .map_err(|_| AppError::internal(std::io::Error::other("schema executed without AppState")))
 }
+
+/// The authenticated caller, or UNAUTHENTICATED.
+pub fn require_principal<'a>(ctx: &Context<'a>) -> Result<&'a crate::auth::Principal, AppError> {
+    caller(ctx).principal()
+}
+
+/// A database id from a GraphQL `ID`; BAD_USER_INPUT at `path` when it is not one.
+pub fn parse_id(id: &async_graphql::ID, path: &str) -> Result<i64, AppError> {
+    id.parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| AppError::invalid_field(path, format!("\"{}\" is not an id", id.as_str())))
+}

@@ -4,29 +4,44 @@
 
 pub mod context;
 mod error_codes;
+pub mod loader;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 use crate::auth::queries::AuthQuery;
+use crate::catalog::mutations::CatalogMutation;
+use crate::catalog::queries::CatalogQuery;
+use crate::customers::mutations::CustomerMutation;
+use crate::customers::queries::CustomerQuery;
+use crate::orders::mutations::OrderMutation;
 use crate::orders::queries::OrderQuery;
 use crate::state::AppState;
 
 /// `Query`: one object per domain, merged.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(AuthQuery, OrderQuery);
+pub struct QueryRoot(AuthQuery, OrderQuery, CustomerQuery, CatalogQuery);
+
+/// `Mutation`: one object per domain, merged.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(OrderMutation, CustomerMutation, CatalogMutation);
 
 /// The executable schema type.
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// The schema with its extensions but without server state or limits: enough to
 /// print the SDL or validate documents.
-pub fn schema_builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        // Field suggestions ("did you mean ...") hand the schema to probes one
-        // guess at a time; introspection stays on for tooling.
-        .disable_suggestions()
-        .extension(error_codes::ErrorCodes)
+pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    // Field suggestions ("did you mean ...") hand the schema to probes one
+    // guess at a time; introspection stays on for tooling.
+    .disable_suggestions()
+    .extension(error_codes::ErrorCodes)
 }
 
 /// The schema a running server executes: [`schema_builder`] plus the configured

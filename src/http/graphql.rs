@@ -16,6 +16,7 @@ use serde_json::json;
 
 use super::HttpState;
 use crate::auth::Caller;
+use crate::graphql::loader::new_loader;
 
 /// `POST /graphql`: one operation, or a batch (an array) of at most
 /// `GRAPHQL_MAX_BATCH`.
@@ -41,16 +42,21 @@ pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Byte
     {
         return error_response(
             StatusCode::BAD_REQUEST,
-            &format!("A batch holds 1 to {max} operations; this one has {}", requests.len()),
+            &format!(
+                "A batch holds 1 to {max} operations; this one has {}",
+                requests.len()
+            ),
         );
     }
     let caller = state.app.auth.from_headers(&headers).await;
     let batch = match batch {
-        BatchRequest::Single(request) => BatchRequest::Single(request.data(caller)),
+        BatchRequest::Single(request) => {
+            BatchRequest::Single(with_request_data(&state, request, caller))
+        }
         BatchRequest::Batch(requests) => BatchRequest::Batch(
             requests
                 .into_iter()
-                .map(|r| r.data(caller.clone()))
+                .map(|r| with_request_data(&state, r, caller.clone()))
                 .collect(),
         ),
     };
@@ -87,7 +93,10 @@ pub async fn get(
     }
     let caller = state.app.auth.from_headers(&headers).await;
     json_response(&BatchResponse::Single(
-        state.schema.execute(request.data(caller)).await,
+        state
+            .schema
+            .execute(with_request_data(&state, request, caller))
+            .await,
     ))
 }
 
@@ -108,6 +117,7 @@ pub async fn websocket(
         .max_message_size(state.app.config.max_body_bytes)
         .on_upgrade(move |socket| {
             let auth = state.app.auth.clone();
+            let db = state.app.db.clone();
             GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
                 .on_connection_init(move |payload| async move {
                     match auth.from_connection_init(&payload).await {
@@ -117,12 +127,20 @@ pub async fn websocket(
                         caller => {
                             let mut data = Data::default();
                             data.insert(caller);
+                            // Cache-less, so sharing it across the connection's
+                            // operations only batches, never serves stale rows.
+                            data.insert(new_loader(db));
                             Ok(data)
                         }
                     }
                 })
                 .serve()
         })
+}
+
+/// What every operation needs besides its text: the caller and a fresh loader.
+fn with_request_data(state: &HttpState, request: Request, caller: Caller) -> Request {
+    request.data(caller).data(new_loader(state.app.db.clone()))
 }
 
 /// The type of the operation the request will run, when the document parses and

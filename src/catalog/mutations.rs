@@ -1,0 +1,25 @@
+//! Catalogue mutations.
+
+use async_graphql::{Context, Object};
+
+use super::service;
+use super::types::{Product, ProductInput};
+use crate::error::AppError;
+use crate::graphql::context::{require_principal, state};
+
+/// Catalogue mutations.
+#[derive(Default)]
+pub struct CatalogMutation;
+
+#[Object]
+impl CatalogMutation {
+    /// Creates a product, or replaces the one with the same `code`.
+    async fn upsert_product(
+        &self,
+        ctx: &Context<'_>,
+        input: ProductInput,
+    ) -> Result<Product, AppError> {
+        require_principal(ctx)?;
+        Ok(Product(service::upsert(&state(ctx)?.db, input).await?))
+    }
+}

@@ -1,0 +1,28 @@
+//! Catalogue queries.
+
+use async_graphql::{Context, Object};
+
+use super::service;
+use super::types::Product;
+use crate::error::AppError;
+use crate::graphql::context::{require_principal, state};
+
+/// Catalogue queries.
+#[derive(Default)]
+pub struct CatalogQuery;
+
+#[Object]
+impl CatalogQuery {
+    /// Products whose code or name contains `search` (any case), ordered by
+    /// code. `first`: how many, 1 to 100, default 20.
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        first: Option<i32>,
+    ) -> Result<Vec<Product>, AppError> {
+        require_principal(ctx)?;
+        let rows = service::search(&state(ctx)?.db, search, first).await?;
+        Ok(rows.into_iter().map(Product).collect())
+    }
+}

@@ -1,0 +1,113 @@
+//! GraphQL types of the catalogue.
+
+use async_graphql::{ID, InputObject, Json, Object};
+
+use crate::entities::product;
+use crate::money::Money;
+
+/// A catalogue product.
+pub struct Product(pub product::Model);
+
+#[Object]
+impl Product {
+    /// The database id.
+    async fn id(&self) -> ID {
+        ID::from(self.0.id)
+    }
+    /// The unique product code (seed 003's `product_code`).
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// The product name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Unit price before VAT.
+    async fn price(&self) -> Money {
+        self.0.price
+    }
+    /// VAT in percent.
+    async fn vat_percentage(&self) -> Money {
+        self.0.vat_percentage
+    }
+    /// EAN-13 barcode.
+    async fn ean13(&self) -> Option<&str> {
+        self.0.ean13.as_deref()
+    }
+    /// Stock keeping unit (seed 001's `reference`).
+    async fn sku(&self) -> Option<&str> {
+        self.0.sku.as_deref()
+    }
+    /// Brand.
+    async fn brand(&self) -> Option<&str> {
+        self.0.brand.as_deref()
+    }
+    /// Category.
+    async fn category(&self) -> Option<&str> {
+        self.0.category.as_deref()
+    }
+    /// The product's id in the system it comes from.
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
+    /// Manufacturer part number.
+    async fn mpn(&self) -> Option<&str> {
+        self.0.mpn.as_deref()
+    }
+    /// UPC barcode.
+    async fn upc(&self) -> Option<&str> {
+        self.0.upc.as_deref()
+    }
+    /// Supplier.
+    async fn supplier(&self) -> Option<&str> {
+        self.0.supplier.as_deref()
+    }
+    /// Image URL.
+    async fn image_url(&self) -> Option<&str> {
+        self.0.image_url.as_deref()
+    }
+    /// Product page URL.
+    async fn url(&self) -> Option<&str> {
+        self.0.url.as_deref()
+    }
+    /// Free key/value data.
+    async fn custom(&self) -> Option<Json<serde_json::Value>> {
+        self.0.custom.clone().map(Json)
+    }
+}
+
+/// A product to create, or to update by `code`. On update every field is
+/// replaced by what is given (absent optional fields become null).
+#[derive(InputObject, Clone, Debug)]
+pub struct ProductInput {
+    /// The unique product code; the upsert key.
+    pub code: String,
+    /// The product name.
+    pub name: String,
+    /// Unit price before VAT; 0 or more, at most 4 decimals.
+    pub price: Money,
+    /// VAT in percent, 0 to 100; 0 when absent.
+    pub vat_percentage: Option<Money>,
+    /// EAN-13 barcode.
+    pub ean13: Option<String>,
+    /// Stock keeping unit.
+    pub sku: Option<String>,
+    /// Brand.
+    pub brand: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// The product's id in the system it comes from.
+    pub external_id: Option<String>,
+    /// Manufacturer part number.
+    pub mpn: Option<String>,
+    /// UPC barcode.
+    pub upc: Option<String>,
+    /// Supplier.
+    pub supplier: Option<String>,
+    /// Image URL.
+    pub image_url: Option<String>,
+    /// Product page URL.
+    pub url: Option<String>,
+    /// Free key/value data (an object).
+    pub custom: Option<Json<serde_json::Value>>,
+}

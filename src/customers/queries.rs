@@ -1,0 +1,22 @@
+//! Customer queries.
+
+use async_graphql::{Context, ID, Object};
+
+use super::service;
+use super::types::Customer;
+use crate::error::AppError;
+use crate::graphql::context::{parse_id, require_principal, state};
+
+/// Customer queries.
+#[derive(Default)]
+pub struct CustomerQuery;
+
+#[Object]
+impl CustomerQuery {
+    /// A customer by id, with their addressbook; null when there is none.
+    async fn customer(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Customer>, AppError> {
+        require_principal(ctx)?;
+        let id = parse_id(&id, "id")?;
+        Ok(service::get(&state(ctx)?.db, id).await?.map(Customer))
+    }
+}

@@ -1,0 +1,76 @@
+//! GraphQL type of order events.
+
+use async_graphql::{Context, ID, Json, Object};
+
+use super::OrderEventKind;
+use crate::entities::order_event;
+use crate::error::AppError;
+use crate::orders::types::Order;
+use crate::orders::workflow::OrderStatus;
+
+/// One entry of an order's history.
+pub struct OrderEvent(pub order_event::Model);
+
+#[Object]
+impl OrderEvent {
+    /// The event id: increasing, and the cursor for `orderEvents(after:)`.
+    async fn id(&self) -> ID {
+        ID::from(self.0.id)
+    }
+
+    /// The order it is about.
+    async fn order_id(&self) -> ID {
+        ID::from(self.0.order_id)
+    }
+
+    /// The order as it is now (not as it was at the event).
+    async fn order(&self, ctx: &Context<'_>) -> Result<Option<Order>, AppError> {
+        crate::orders::loaders::order_by_id(ctx, self.0.order_id).await
+    }
+
+    /// What happened.
+    async fn kind(&self) -> Result<OrderEventKind, AppError> {
+        OrderEventKind::parse(&self.0.kind).ok_or_else(|| {
+            AppError::internal(std::io::Error::other(format!(
+                "unknown stored event kind {}",
+                self.0.kind
+            )))
+        })
+    }
+
+    /// The status before, for status changes (and creation: null).
+    async fn from_status(&self) -> Option<OrderStatus> {
+        self.0.from_status.as_deref().and_then(|s| s.parse().ok())
+    }
+
+    /// The status after, for status changes and creation.
+    async fn to_status(&self) -> Option<OrderStatus> {
+        self.0.to_status.as_deref().and_then(|s| s.parse().ok())
+    }
+
+    /// Who made the change (the caller's subject).
+    async fn actor(&self) -> Option<&str> {
+        self.0.actor.as_deref()
+    }
+
+    /// A note given with the change.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+
+    /// Whether the customer was to be notified.
+    async fn notify(&self) -> bool {
+        self.0.notify
+    }
+
+    /// What changed: `{field: {before, after}}` for updates, the line for line
+    /// events.
+    async fn data(&self) -> Option<Json<serde_json::Value>> {
+        self.0.data.clone().map(Json)
+    }
+
+    /// When it happened.
+    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.created_at
+    }
+}

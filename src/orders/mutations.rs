@@ -1,0 +1,95 @@
+//! Mutations of the order domain.
+
+use async_graphql::{Context, Object};
+
+use super::draft::Defaults;
+use super::inputs::{ImportOrdersInput, PlaceOrderInput, UpsertOrderInput};
+use super::types::{ImportOrdersPayload, ImportResult, Order, UpsertOrderPayload};
+use super::{import, service};
+use crate::error::AppError;
+use crate::graphql::context::{require_principal, state};
+
+/// Order mutations.
+#[derive(Default)]
+pub struct OrderMutation;
+
+#[Object]
+impl OrderMutation {
+    /// Places a new order. Totals are computed from the lines (DESIGN.md
+    /// "Pricing") unless `total` is given. Every problem of the input is reported
+    /// at once as BAD_USER_INPUT with `extensions.fields`; nothing is written
+    /// then. A reference the source already used is CONFLICT.
+    async fn place_order(
+        &self,
+        ctx: &Context<'_>,
+        input: PlaceOrderInput,
+    ) -> Result<Order, AppError> {
+        let principal = require_principal(ctx)?;
+        let state = state(ctx)?;
+        let defaults = Defaults {
+            currency: &state.config.default_currency,
+        };
+        Ok(Order(
+            service::place(&state.db, defaults, &principal.subject, input).await?,
+        ))
+    }
+
+    /// Creates the order with this (source, externalId), or updates it: given
+    /// fields replace stored ones, given lines replace all lines, the status is
+    /// mirrored as given. Safe to repeat and to race: one order results, and a
+    /// repeat that changes nothing writes nothing.
+    async fn upsert_order(
+        &self,
+        ctx: &Context<'_>,
+        input: UpsertOrderInput,
+    ) -> Result<UpsertOrderPayload, AppError> {
+        let principal = require_principal(ctx)?;
+        let state = state(ctx)?;
+        let defaults = Defaults {
+            currency: &state.config.default_currency,
+        };
+        let (order, created) =
+            service::upsert(&state.db, defaults, &principal.subject, input).await?;
+        Ok(UpsertOrderPayload {
+            order: Order(order),
+            created,
+        })
+    }
+
+    /// Imports up to 1,000 orders of one source (seed 004). Each order is
+    /// validated on its own: invalid ones are reported with their errors while
+    /// the rest are imported; known ones are DUPLICATE and left unchanged.
+    async fn import_orders(
+        &self,
+        ctx: &Context<'_>,
+        input: ImportOrdersInput,
+    ) -> Result<ImportOrdersPayload, AppError> {
+        let principal = require_principal(ctx)?;
+        let state = state(ctx)?;
+        let defaults = Defaults {
+            currency: &state.config.default_currency,
+        };
+        let count = input.orders.len();
+        let outcomes = import::import(&state.db, defaults, &principal.subject, input).await?;
+        let ids: Vec<i64> = outcomes.iter().filter_map(|o| o.order_id).collect();
+        let orders = service::get_many(&state.db, &ids).await?;
+        let imported = outcomes
+            .iter()
+            .filter(|o| o.status == import::ImportResultStatus::Imported)
+            .count();
+        Ok(ImportOrdersPayload {
+            orders_count: i32::try_from(count).unwrap_or(i32::MAX),
+            orders_imported: i32::try_from(imported).unwrap_or(i32::MAX),
+            results: outcomes
+                .into_iter()
+                .map(|o| {
+                    let order = o
+                        .order_id
+                        .and_then(|id| orders.get(&id).cloned())
+                        .map(Order);
+                    ImportResult(o, order)
+                })
+                .collect(),
+        })
+    }
+}
