@@ -445,6 +445,24 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
+        // Order numbers: a sequence on PostgreSQL (concurrent writers never wait
+        // for each other); a counter row on SQLite, whose writers are serialized
+        // anyway.
+        let db = manager.get_connection();
+        match manager.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => {
+                db.execute_unprepared("CREATE SEQUENCE order_number_seq START WITH 100001")
+                    .await?;
+            }
+            _ => {
+                db.execute_unprepared(
+                    "INSERT INTO settings (key, value, updated_at) \
+                     VALUES ('order_number_next', '100001', CURRENT_TIMESTAMP)",
+                )
+                .await?;
+            }
+        }
+
         Ok(())
     }
 

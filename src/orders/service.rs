@@ -136,14 +136,16 @@ async fn create<C: ConnectionTrait>(conn: &C, new: &NewOrder) -> AppResult<Optio
     };
     let number = reserve_numbers(conn, 1).await?.pop().unwrap_or_default();
     let row = new.to_row(number, customer.as_ref(), shipping, billing);
+    // The many-row form reports "nothing inserted" as an empty list on both
+    // backends (the single-row form errors differently per backend).
     let inserted = order::Entity::insert(row)
         .on_conflict(OnConflict::new().do_nothing().to_owned())
         .try_insert()
-        .exec_with_returning(conn)
+        .exec_with_returning_many(conn)
         .await?;
     let order = match inserted {
-        TryInsertResult::Inserted(order) => order,
-        TryInsertResult::Conflicted | TryInsertResult::Empty => return Ok(None),
+        TryInsertResult::Inserted(mut orders) if !orders.is_empty() => orders.swap_remove(0),
+        _ => return Ok(None),
     };
     let address_ids = save_line_addresses(conn, customer_id, &new.lines, "lines").await?;
     insert_lines(conn, order.id, &new.lines, &address_ids).await?;

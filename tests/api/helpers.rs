@@ -45,6 +45,10 @@ impl TestApp {
 
     /// Like [`spawn`](Self::spawn), with settings changed by `configure`.
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+        // Server logs only when asked for: RUST_LOG=debug cargo test ...
+        if std::env::var_os("RUST_LOG").is_some() {
+            ordergraph::telemetry::init(ordergraph::config::LogFormat::Text);
+        }
         let database = TestDatabase::create().await;
         let mut config = Config::from_lookup(|var| match var {
             "DATABASE_URL" => Some(database.url.clone()),
@@ -111,6 +115,32 @@ impl TestApp {
         let response = request.send().await.expect("request is sent");
         assert_eq!(response.status(), 200, "GraphQL over HTTP answers 200");
         response.json().await.expect("JSON body")
+    }
+
+    /// Like [`gql`](Self::gql) as admin, failing the test on any error.
+    pub async fn admin(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(Some(&self.admin_token()), query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Rows in `table`, counted under the API.
+    pub async fn count(&self, table: &str) -> i64 {
+        #[derive(sea_orm::FromQueryResult)]
+        struct Count {
+            n: i64,
+        }
+        let statement = sea_orm::Statement::from_string(
+            self.db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        );
+        use sea_orm::FromQueryResult;
+        Count::find_by_statement(statement)
+            .one(&self.db)
+            .await
+            .expect("count query")
+            .expect("a count row")
+            .n
     }
 
     /// Opens a graphql-transport-ws connection and completes the handshake with

@@ -5,9 +5,14 @@
 mod helpers;
 
 mod auth;
+mod catalog;
+mod customers;
 mod health;
+mod import;
 mod money;
+mod place;
 mod schema;
 mod statuses;
 mod transport;
+mod upsert;
 mod websocket;
