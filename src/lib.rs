@@ -16,9 +16,12 @@
 //! - [`customers`]: customers and addressbooks, found or created by key.
 //! - [`catalog`]: products that order lines resolve against.
 //! - [`events`]: the order event log written with every change.
+//! - [`lines`], [`messages`], [`admin`]: line edits, order messages and staff
+//!   fields on existing orders.
 //! - [`settings`]: server state kept in the database (the dev JWT secret).
 //! - [`telemetry`]: tracing setup.
 
+pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod catalog;
@@ -30,6 +33,8 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod lines;
+pub mod messages;
 pub mod money;
 pub mod orders;
 pub mod settings;

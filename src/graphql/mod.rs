@@ -8,11 +8,14 @@ pub mod loader;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
+use crate::admin::mutations::AdminFieldMutation;
 use crate::auth::queries::AuthQuery;
 use crate::catalog::mutations::CatalogMutation;
 use crate::catalog::queries::CatalogQuery;
 use crate::customers::mutations::CustomerMutation;
 use crate::customers::queries::CustomerQuery;
+use crate::lines::mutations::LineMutation;
+use crate::messages::mutations::MessageMutation;
 use crate::orders::mutations::OrderMutation;
 use crate::orders::queries::OrderQuery;
 use crate::state::AppState;
@@ -25,7 +28,14 @@ pub struct QueryRoot(AuthQuery, OrderQuery, CustomerQuery, CatalogQuery);
 /// `Mutation`: one object per domain, merged.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(OrderMutation, CustomerMutation, CatalogMutation);
+pub struct MutationRoot(
+    OrderMutation,
+    LineMutation,
+    MessageMutation,
+    AdminFieldMutation,
+    CustomerMutation,
+    CatalogMutation,
+);
 
 /// The executable schema type.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

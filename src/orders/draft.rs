@@ -195,7 +195,8 @@ pub fn build_lines(
         .collect()
 }
 
-fn build_line(
+/// Validates and prices one line, reporting problems under `path`.
+pub fn build_line(
     line: &OrderLineInput,
     path: &str,
     catalog: &Catalog,

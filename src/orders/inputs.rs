@@ -201,3 +201,86 @@ pub struct ImportOrdersInput {
     /// reported DUPLICATE and left unchanged.
     pub orders: Vec<UpsertOrderInput>,
 }
+
+/// What `orderAction` does (seed 002's unified action endpoint).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum OrderActionKind {
+    /// Move to `status`, if the workflow allows it.
+    UpdateStatus,
+    /// Move to CANCELLED.
+    Cancel,
+    /// Move to COMPLETED.
+    Complete,
+    /// Merge `metadata` into the order's metadata (a null value removes a key).
+    UpdateMetadata,
+}
+
+/// An action on an order.
+#[derive(InputObject, Clone, Debug)]
+pub struct OrderActionInput {
+    /// What to do.
+    pub action: OrderActionKind,
+    /// The new status, for UPDATE_STATUS.
+    pub status: Option<OrderStatus>,
+    /// Why; kept on the event.
+    pub note: Option<String>,
+    /// Whether to notify the customer (recorded; delivery comes later).
+    pub notify: Option<bool>,
+    /// For UPDATE_METADATA: the keys to set (null removes a key).
+    pub metadata: Option<Json<serde_json::Value>>,
+    /// Change only if the order is still at this version; else CONFLICT.
+    pub expected_version: Option<i32>,
+}
+
+/// Shipment tracking to set (seed 003 set_shipping_tracking).
+#[derive(InputObject, Clone, Debug)]
+pub struct TrackingInput {
+    /// Carrier tracking code.
+    pub code: String,
+    /// Carrier tracking URL.
+    pub url: Option<String>,
+    /// Carrier or shipping option.
+    pub shipping_option: Option<String>,
+    /// A status to move to at the same time, under the workflow rules.
+    pub status: Option<OrderStatus>,
+    /// Staff notes to set (seed 003's `comments_wholesaler`).
+    pub staff_notes: Option<String>,
+    /// Whether to notify the customer.
+    pub notify: Option<bool>,
+    /// Change only if the order is still at this version; else CONFLICT.
+    pub expected_version: Option<i32>,
+}
+
+/// An admin field to set; a null `value` removes the field.
+#[derive(InputObject, Clone, Debug)]
+pub struct AdminFieldInput {
+    /// The field name.
+    pub name: String,
+    /// The value; null removes the field.
+    pub value: Option<String>,
+}
+
+/// A line to add to an existing order.
+#[derive(InputObject, Clone, Debug)]
+pub struct AddOrderLineInput {
+    /// The line: a catalogue product or an inline one. A given price marks it
+    /// `hasCustomPrice`.
+    pub line: OrderLineInput,
+    /// Change only if the order is still at this version; else CONFLICT.
+    pub expected_version: Option<i32>,
+}
+
+/// A change to one line (seed 003 change_product_quantity).
+#[derive(InputObject, Clone, Debug)]
+pub struct ChangeOrderLineInput {
+    /// The line to change.
+    pub line_id: ID,
+    /// The new quantity (more than 0).
+    pub quantity: Option<Money>,
+    /// A price overriding the catalogue's; marks the line `hasCustomPrice`.
+    pub price: Option<Money>,
+    /// The line's note.
+    pub note: Option<String>,
+    /// Change only if the order is still at this version; else CONFLICT.
+    pub expected_version: Option<i32>,
+}

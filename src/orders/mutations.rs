@@ -1,13 +1,15 @@
 //! Mutations of the order domain.
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, ID, Object};
 
 use super::draft::Defaults;
-use super::inputs::{ImportOrdersInput, PlaceOrderInput, UpsertOrderInput};
+use super::inputs::{
+    ImportOrdersInput, OrderActionInput, PlaceOrderInput, TrackingInput, UpsertOrderInput,
+};
 use super::types::{ImportOrdersPayload, ImportResult, Order, UpsertOrderPayload};
-use super::{import, service};
+use super::{actions, import, service};
 use crate::error::AppError;
-use crate::graphql::context::{require_principal, state};
+use crate::graphql::context::{parse_id, require_principal, state};
 
 /// Order mutations.
 #[derive(Default)]
@@ -91,5 +93,60 @@ impl OrderMutation {
                 })
                 .collect(),
         })
+    }
+
+    /// Seed 002's action endpoint: UPDATE_STATUS (to `status`), CANCEL,
+    /// COMPLETE, or UPDATE_METADATA (merges `metadata`; a null value removes a
+    /// key). Status changes follow the workflow: a refused one is
+    /// INVALID_TRANSITION naming the allowed next statuses.
+    async fn order_action(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: OrderActionInput,
+    ) -> Result<Order, AppError> {
+        let principal = require_principal(ctx)?;
+        let id = parse_id(&id, "id")?;
+        Ok(Order(
+            actions::order_action(&state(ctx)?.db, &principal.subject, id, input).await?,
+        ))
+    }
+
+    /// Sets shipment tracking (seed 003): the code, and the URL, shipping option
+    /// and staff notes when given; optionally moves the status under the
+    /// workflow rules.
+    async fn set_order_tracking(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: TrackingInput,
+    ) -> Result<Order, AppError> {
+        let principal = require_principal(ctx)?;
+        let id = parse_id(&id, "id")?;
+        Ok(Order(
+            actions::set_tracking(&state(ctx)?.db, &principal.subject, id, input).await?,
+        ))
+    }
+
+    /// Sets the order's id in an external system (ERP, accounting); an empty
+    /// string clears it.
+    async fn set_order_integration_ref(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        integration_ref: String,
+        expected_version: Option<i32>,
+    ) -> Result<Order, AppError> {
+        let principal = require_principal(ctx)?;
+        let id = parse_id(&id, "id")?;
+        let order = actions::set_integration_ref(
+            &state(ctx)?.db,
+            &principal.subject,
+            id,
+            integration_ref,
+            expected_version,
+        )
+        .await?;
+        Ok(Order(order))
     }
 }

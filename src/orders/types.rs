@@ -475,3 +475,12 @@ pub struct ImportOrdersPayload {
     /// One result per input order, in input order.
     pub results: Vec<ImportResult>,
 }
+
+/// The result of `removeOrderLine`.
+#[derive(SimpleObject)]
+pub struct RemoveOrderLinePayload {
+    /// The order after the removal.
+    pub order: Order,
+    /// The id of the removed line.
+    pub removed_line_id: ID,
+}

@@ -9,6 +9,7 @@ mod catalog;
 mod customers;
 mod health;
 mod import;
+mod lifecycle;
 mod money;
 mod place;
 mod schema;

@@ -1,0 +1,5 @@
+//! Staff's extra fields on orders (seed 003 set_admin_fields): set by name, a
+//! null value removes the field.
+
+pub mod mutations;
+pub mod service;

@@ -1,0 +1,242 @@
+//! Line edits, each one transaction through [`OrderEdit`]: the order row is
+//! locked first, so concurrent edits apply one after another and the totals
+//! always equal the sum of the lines.
+
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
+};
+use serde_json::{Map, Value as Json, json};
+
+use crate::customers::service::save_address;
+use crate::db;
+use crate::entities::order_line;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::events::OrderEventKind;
+use crate::money::Money;
+use crate::orders::draft::{Catalog, build_line};
+use crate::orders::edit::OrderEdit;
+use crate::orders::inputs::{AddOrderLineInput, ChangeOrderLineInput};
+use crate::orders::pricing::{self, LinePricing, OrderPricing};
+
+/// Recomputes the order's totals from its lines as they now are.
+async fn recompute_totals<C: ConnectionTrait>(edit: &mut OrderEdit<'_, C>) -> AppResult<()> {
+    let lines = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.eq(edit.before.id))
+        .all(edit.conn())
+        .await?;
+    let priced = lines
+        .iter()
+        .map(|l| {
+            let pricing = LinePricing {
+                quantity: l.quantity,
+                price: l.price,
+                discount_percentage: l.discount_percentage,
+                vat_percentage: l.vat_percentage,
+            };
+            pricing.amounts().map(|a| (pricing, a))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AppError::invalid_field("line", e.to_string()))?;
+    let order = &mut edit.after;
+    let t = pricing::order_totals(
+        &priced,
+        OrderPricing {
+            discount_percentage: order.discount_percentage,
+            shipping_costs: order.shipping_costs,
+        },
+    )
+    .map_err(|e| AppError::invalid_field("line", e.to_string()))?;
+    order.total_quantity = t.total_quantity;
+    order.products_before_discount = t.products_before_discount;
+    order.discount_total = t.discount_total;
+    order.total_before_vat = t.total_before_vat;
+    order.total_vat = t.total_vat;
+    order.gross_total = t.gross_total;
+    let paid = order.payment_status.as_deref() == Some("PAID");
+    order.paid_amount = if paid { t.gross_total } else { Money::ZERO };
+    edit.mark_changed();
+    Ok(())
+}
+
+async fn find_line<C: ConnectionTrait>(
+    conn: &C,
+    order_id: i64,
+    line_id: i64,
+) -> AppResult<order_line::Model> {
+    order_line::Entity::find_by_id(line_id)
+        .filter(order_line::Column::OrderId.eq(order_id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("No line {line_id} on order {order_id}")))
+}
+
+/// Adds a line.
+pub async fn add(
+    db: &DatabaseConnection,
+    actor: &str,
+    order_id: i64,
+    input: AddOrderLineInput,
+) -> AppResult<order_line::Model> {
+    let catalog = Catalog::load(db, [&input.line]).await?;
+    let mut errors = Vec::new();
+    let draft = build_line(&input.line, "input.line", &catalog, &mut errors);
+    let Some(mut draft) = draft.filter(|_| errors.is_empty()) else {
+        return Err(AppError::invalid(errors));
+    };
+    // Seed 003: a price given with an added line overrides the pricing rules.
+    draft.has_custom_price = input.line.price.is_some();
+
+    let txn = db::begin_write(db).await?;
+    let mut edit = OrderEdit::begin(&txn, order_id, input.expected_version, actor).await?;
+    edit.require_editable_lines()?;
+    let last = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.eq(order_id))
+        .order_by_desc(order_line::Column::Position)
+        .one(&txn)
+        .await?;
+    let position = last.map_or(0, |l| l.position.saturating_add(1));
+    let address_id = match &draft.address {
+        Some(address) => {
+            Some(save_address(&txn, edit.after.customer_id, address, "input.line.address").await?)
+        }
+        None => None,
+    };
+    let line = draft
+        .to_row(order_id, position, address_id)
+        .insert(&txn)
+        .await?;
+    recompute_totals(&mut edit).await?;
+    edit.event(OrderEventKind::LineAdded).data = Some(json!({ "line": line }));
+    edit.finish().await?;
+    txn.commit().await?;
+    Ok(line)
+}
+
+/// Changes a line's quantity, price or note.
+pub async fn change(
+    db: &DatabaseConnection,
+    actor: &str,
+    order_id: i64,
+    input: ChangeOrderLineInput,
+) -> AppResult<()> {
+    let mut errors = Vec::new();
+    let line_id = input.line_id.parse::<i64>().ok();
+    if line_id.is_none() {
+        errors.push(FieldError::new("input.lineId", "is not a line id"));
+    }
+    if input.quantity.is_some_and(|q| q <= Money::ZERO) {
+        errors.push(FieldError::new("input.quantity", "must be greater than 0"));
+    }
+    if input.price.is_some_and(|p| p < Money::ZERO) {
+        errors.push(FieldError::new("input.price", "must not be negative"));
+    }
+    if input.quantity.is_none() && input.price.is_none() && input.note.is_none() {
+        errors.push(FieldError::new(
+            "input",
+            "give a quantity, a price or a note to change",
+        ));
+    }
+    crate::customers::service::check_len(input.note.as_deref(), 10_000, "input.note", &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors));
+    }
+    let line_id = line_id.unwrap_or_default();
+
+    let txn = db::begin_write(db).await?;
+    let mut edit = OrderEdit::begin(&txn, order_id, input.expected_version, actor).await?;
+    edit.require_editable_lines()?;
+    let line = find_line(&txn, order_id, line_id).await?;
+    let mut next = line.clone();
+    if let Some(quantity) = input.quantity {
+        next.quantity = quantity;
+    }
+    if let Some(price) = input.price {
+        next.price = price;
+        next.has_custom_price = true;
+    }
+    if let Some(note) = &input.note {
+        next.note = Some(note.trim().to_owned()).filter(|n| !n.is_empty());
+    }
+    let pricing = LinePricing {
+        quantity: next.quantity,
+        price: next.price,
+        discount_percentage: next.discount_percentage,
+        vat_percentage: next.vat_percentage,
+    };
+    let amounts = pricing
+        .amounts()
+        .map_err(|e| AppError::invalid_field("input.quantity", e.to_string()))?;
+    next.final_price = amounts.final_price;
+    next.total_before_vat = amounts.total_before_vat;
+    next.total_vat = amounts.total_vat;
+    next.total_after_vat = amounts.total_after_vat;
+
+    let mut changes = Map::new();
+    for (field, before, after) in [
+        ("quantity", json!(line.quantity), json!(next.quantity)),
+        ("price", json!(line.price), json!(next.price)),
+        (
+            "hasCustomPrice",
+            json!(line.has_custom_price),
+            json!(next.has_custom_price),
+        ),
+        ("note", json!(line.note), json!(next.note)),
+        (
+            "totalAfterVat",
+            json!(line.total_after_vat),
+            json!(next.total_after_vat),
+        ),
+    ] {
+        if before != after {
+            changes.insert(field.to_owned(), json!({"before": before, "after": after}));
+        }
+    }
+    if !changes.is_empty() {
+        next.updated_at = db::now();
+        let mut row: order_line::ActiveModel = next.into();
+        row = row.reset_all();
+        row.id = Set(line.id);
+        row.update(&txn).await?;
+        recompute_totals(&mut edit).await?;
+        edit.event(OrderEventKind::LineChanged).data = Some(json!({
+            "lineId": line.id.to_string(),
+            "name": line.name,
+            "changes": Json::Object(changes),
+        }));
+    }
+    edit.finish().await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes a line; the last line cannot be removed (cancel the order instead).
+pub async fn remove(
+    db: &DatabaseConnection,
+    actor: &str,
+    order_id: i64,
+    line_id: i64,
+    expected_version: Option<i32>,
+) -> AppResult<()> {
+    let txn = db::begin_write(db).await?;
+    let mut edit = OrderEdit::begin(&txn, order_id, expected_version, actor).await?;
+    edit.require_editable_lines()?;
+    let line = find_line(&txn, order_id, line_id).await?;
+    let count = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.eq(order_id))
+        .count(&txn)
+        .await?;
+    if count <= 1 {
+        return Err(AppError::invalid_field(
+            "lineId",
+            "this is the order's last line and an order keeps at least one; cancel the order instead",
+        ));
+    }
+    order_line::Entity::delete_by_id(line.id).exec(&txn).await?;
+    recompute_totals(&mut edit).await?;
+    edit.event(OrderEventKind::LineRemoved).data = Some(json!({ "line": line }));
+    edit.finish().await?;
+    txn.commit().await?;
+    Ok(())
+}

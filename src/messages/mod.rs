@@ -1,0 +1,4 @@
+//! Messages on orders (seed 003 add_message), oldest first.
+
+pub mod mutations;
+pub mod service;

@@ -1,0 +1,193 @@
+//! Changes to an existing order's status and side data: `orderAction` (seed
+//! 002), tracking, integration reference (seed 003). Each is one transaction
+//! through [`OrderEdit`], so the workflow, versions and events hold alike.
+
+use sea_orm::DatabaseConnection;
+use serde_json::{Map, Value as Json, json};
+
+use super::edit::OrderEdit;
+use super::inputs::{OrderActionInput, OrderActionKind, TrackingInput};
+use super::workflow::OrderStatus;
+use crate::customers::service::check_len;
+use crate::db;
+use crate::entities::order;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::events::OrderEventKind;
+
+const MAX_NOTE: usize = 10_000;
+
+fn before_after<T: serde::Serialize>(before: &T, after: &T) -> Json {
+    json!({"before": before, "after": after})
+}
+
+/// Runs an `orderAction`.
+pub async fn order_action(
+    db: &DatabaseConnection,
+    actor: &str,
+    id: i64,
+    input: OrderActionInput,
+) -> AppResult<order::Model> {
+    let mut errors = Vec::new();
+    check_len(input.note.as_deref(), MAX_NOTE, "input.note", &mut errors);
+    match input.action {
+        OrderActionKind::UpdateStatus if input.status.is_none() => {
+            errors.push(FieldError::new(
+                "input.status",
+                "is required for UPDATE_STATUS",
+            ));
+        }
+        OrderActionKind::UpdateMetadata => match &input.metadata {
+            Some(m) if m.0.is_object() => {}
+            Some(_) => errors.push(FieldError::new("input.metadata", "must be an object")),
+            None => errors.push(FieldError::new(
+                "input.metadata",
+                "is required for UPDATE_METADATA",
+            )),
+        },
+        _ => {}
+    }
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors));
+    }
+    let notify = input.notify.unwrap_or(false);
+    let txn = db::begin_write(db).await?;
+    let mut edit = OrderEdit::begin(&txn, id, input.expected_version, actor).await?;
+    match input.action {
+        OrderActionKind::UpdateStatus => {
+            let to = input.status.unwrap_or(OrderStatus::Pending);
+            edit.move_to(to, input.note, notify)?;
+        }
+        OrderActionKind::Cancel => edit.move_to(OrderStatus::Cancelled, input.note, notify)?,
+        OrderActionKind::Complete => edit.move_to(OrderStatus::Completed, input.note, notify)?,
+        OrderActionKind::UpdateMetadata => {
+            let before = edit.after.metadata.clone();
+            let mut merged = match &before {
+                Some(Json::Object(map)) => map.clone(),
+                _ => Map::new(),
+            };
+            if let Some(Json::Object(patch)) = input.metadata.map(|m| m.0) {
+                for (key, value) in patch {
+                    if value.is_null() {
+                        merged.remove(&key);
+                    } else {
+                        merged.insert(key, value);
+                    }
+                }
+            }
+            let after = (!merged.is_empty()).then_some(Json::Object(merged));
+            if after != before {
+                edit.after.metadata = after.clone();
+                let event = edit.event(OrderEventKind::MetadataUpdated);
+                event.note = input.note;
+                event.notify = notify;
+                event.data = Some(json!({"metadata": before_after(&before, &after)}));
+            }
+        }
+    }
+    let saved = edit.finish().await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Sets tracking (and optionally moves the status and sets staff notes).
+pub async fn set_tracking(
+    db: &DatabaseConnection,
+    actor: &str,
+    id: i64,
+    input: TrackingInput,
+) -> AppResult<order::Model> {
+    let mut errors = Vec::new();
+    let code = input.code.trim().to_owned();
+    if code.is_empty() {
+        errors.push(FieldError::new("input.code", "must not be empty"));
+    }
+    check_len(Some(&code), 255, "input.code", &mut errors);
+    check_len(input.url.as_deref(), MAX_NOTE, "input.url", &mut errors);
+    check_len(
+        input.shipping_option.as_deref(),
+        255,
+        "input.shippingOption",
+        &mut errors,
+    );
+    check_len(
+        input.staff_notes.as_deref(),
+        MAX_NOTE,
+        "input.staffNotes",
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors));
+    }
+    let notify = input.notify.unwrap_or(false);
+    let txn = db::begin_write(db).await?;
+    let mut edit = OrderEdit::begin(&txn, id, input.expected_version, actor).await?;
+    if let Some(status) = input.status
+        && status != edit.status()?
+    {
+        edit.move_to(status, None, notify)?;
+    }
+    let before = (
+        edit.after.tracking_code.clone(),
+        edit.after.tracking_url.clone(),
+        edit.after.shipping_option.clone(),
+    );
+    edit.after.tracking_code = Some(code);
+    if let Some(url) = input.url {
+        edit.after.tracking_url = Some(url.trim().to_owned()).filter(|u| !u.is_empty());
+    }
+    if let Some(option) = input.shipping_option {
+        edit.after.shipping_option = Some(option.trim().to_owned()).filter(|o| !o.is_empty());
+    }
+    if let Some(notes) = input.staff_notes {
+        edit.after.staff_notes = Some(notes).filter(|n| !n.trim().is_empty());
+    }
+    let after = (
+        edit.after.tracking_code.clone(),
+        edit.after.tracking_url.clone(),
+        edit.after.shipping_option.clone(),
+    );
+    let staff_notes_changed = edit.after.staff_notes != edit.before.staff_notes;
+    if after != before || staff_notes_changed {
+        let mut data = Map::new();
+        data.insert("code".into(), before_after(&before.0, &after.0));
+        data.insert("url".into(), before_after(&before.1, &after.1));
+        data.insert("shippingOption".into(), before_after(&before.2, &after.2));
+        if staff_notes_changed {
+            data.insert("staffNotesChanged".into(), Json::Bool(true));
+        }
+        let event = edit.event(OrderEventKind::TrackingUpdated);
+        event.notify = notify;
+        event.data = Some(Json::Object(data));
+    }
+    let saved = edit.finish().await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Sets the order's id in an external system (seed 003 set_integration_ref).
+pub async fn set_integration_ref(
+    db: &DatabaseConnection,
+    actor: &str,
+    id: i64,
+    integration_ref: String,
+    expected_version: Option<i32>,
+) -> AppResult<order::Model> {
+    let value = integration_ref.trim().to_owned();
+    let mut errors = Vec::new();
+    check_len(Some(&value), 255, "integrationRef", &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors));
+    }
+    let txn = db::begin_write(db).await?;
+    let mut edit = OrderEdit::begin(&txn, id, expected_version, actor).await?;
+    let after = Some(value).filter(|v| !v.is_empty());
+    if after != edit.after.integration_ref {
+        let before = edit.after.integration_ref.clone();
+        edit.after.integration_ref = after.clone();
+        edit.event(OrderEventKind::IntegrationRefUpdated).data =
+            Some(json!({"integrationRef": before_after(&before, &after)}));
+    }
+    let saved = edit.finish().await?;
+    txn.commit().await?;
+    Ok(saved)
+}

@@ -1,0 +1,152 @@
+//! [`OrderEdit`]: the one way an existing order changes. It locks the order row
+//! for the rest of the transaction (so concurrent edits queue instead of losing
+//! updates), checks `expectedVersion`, and on `finish` saves the order with a
+//! version bump and appends the events, last, in the same transaction.
+
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QuerySelect};
+
+use super::workflow::OrderStatus;
+use crate::entities::order;
+use crate::error::{AppError, AppResult};
+use crate::events::{self, NewEvent, OrderEventKind};
+
+/// An order being changed inside a write transaction.
+pub struct OrderEdit<'c, C> {
+    conn: &'c C,
+    actor: String,
+    /// The order as it was when locked.
+    pub before: order::Model,
+    /// The order as it will be saved; change its fields.
+    pub after: order::Model,
+    events: Vec<NewEvent>,
+    lines_changed: bool,
+}
+
+impl<'c, C: ConnectionTrait> OrderEdit<'c, C> {
+    /// Locks order `id`; NOT_FOUND when there is none, CONFLICT when
+    /// `expected_version` is given and differs.
+    pub async fn begin(
+        conn: &'c C,
+        id: i64,
+        expected_version: Option<i32>,
+        actor: &str,
+    ) -> AppResult<Self> {
+        let order = order::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(conn)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("No order with id {id}")))?;
+        if let Some(expected) = expected_version
+            && expected != order.version
+        {
+            return Err(AppError::Conflict {
+                message: format!(
+                    "The order changed meanwhile: it is at version {}, not {expected}; reload it and retry",
+                    order.version
+                ),
+                current_version: Some(order.version),
+            });
+        }
+        Ok(OrderEdit {
+            conn,
+            actor: actor.to_owned(),
+            after: order.clone(),
+            before: order,
+            events: Vec::new(),
+            lines_changed: false,
+        })
+    }
+
+    /// The connection (transaction) the edit runs in.
+    pub fn conn(&self) -> &'c C {
+        self.conn
+    }
+
+    /// The current status.
+    pub fn status(&self) -> AppResult<OrderStatus> {
+        self.after.status.parse().map_err(|_| {
+            AppError::internal(std::io::Error::other(format!(
+                "unknown stored status {}",
+                self.after.status
+            )))
+        })
+    }
+
+    /// Moves to `to` if the workflow allows it, recording STATUS_CHANGED.
+    pub fn move_to(
+        &mut self,
+        to: OrderStatus,
+        note: Option<String>,
+        notify: bool,
+    ) -> AppResult<()> {
+        let from = self.status()?;
+        if !from.can_move_to(to) {
+            return Err(AppError::InvalidTransition {
+                from,
+                to,
+                allowed: from.next().to_vec(),
+            });
+        }
+        self.after.status = to.as_str().to_owned();
+        let event = self.event(OrderEventKind::StatusChanged);
+        event.from_status = Some(from);
+        event.to_status = Some(to);
+        event.note = note;
+        event.notify = notify;
+        Ok(())
+    }
+
+    /// Refuses line edits once the order is past ON_HOLD (shipped, done,
+    /// cancelled, refunded): BAD_USER_INPUT naming the status.
+    pub fn require_editable_lines(&self) -> AppResult<()> {
+        let status = self.status()?;
+        if status.lines_editable() {
+            return Ok(());
+        }
+        Err(AppError::invalid_field(
+            "orderId",
+            format!(
+                "lines can only change while the order is PENDING, CONFIRMED, PROCESSING, IN_PROGRESS or ON_HOLD; it is {status}"
+            ),
+        ))
+    }
+
+    /// Adds an event of `kind` by the actor and returns it to fill in.
+    pub fn event(&mut self, kind: OrderEventKind) -> &mut NewEvent {
+        self.events
+            .push(NewEvent::new(self.before.id, kind, &self.actor));
+        let last = self.events.len() - 1;
+        &mut self.events[last]
+    }
+
+    /// Notes that lines (or other rows of the order) changed, so the version
+    /// grows even when the order row itself does not.
+    pub fn mark_changed(&mut self) {
+        self.lines_changed = true;
+    }
+
+    /// Saves the order (with a version bump when anything changed) and appends
+    /// the events. Returns the order as saved.
+    pub async fn finish(self) -> AppResult<order::Model> {
+        let OrderEdit {
+            conn,
+            before,
+            mut after,
+            events,
+            lines_changed,
+            ..
+        } = self;
+        let saved = if after != before || lines_changed {
+            after.version = before.version + 1;
+            after.updated_at = crate::db::now();
+            order::ActiveModel::from(after)
+                .reset_all()
+                .update(conn)
+                .await?
+        } else {
+            before
+        };
+        events::append(conn, events).await?;
+        Ok(saved)
+    }
+}
