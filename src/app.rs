@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -35,6 +36,9 @@ pub enum StartError {
     Token(#[from] crate::auth::jwt::TokenError),
 }
 
+/// Statements slower than this are logged.
+const SLOW_STATEMENT: Duration = Duration::from_millis(500);
+
 /// How long the printed dev admin token stays valid.
 const DEV_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
@@ -50,8 +54,17 @@ impl App {
     /// Connects to the database, runs migrations, resolves the JWT secret and
     /// binds `config.bind_addr` (port 0 picks a free port).
     pub async fn build(config: Config) -> Result<App, StartError> {
-        let db = db::connect(&config.database_url, config.db_max_connections).await?;
+        let mut db = db::connect(&config.database_url, config.db_max_connections).await?;
         Migrator::up(&db, None).await?;
+        let db_statements = Arc::new(AtomicU64::new(0));
+        let counter = db_statements.clone();
+        db.set_metric_callback(move |info| {
+            counter.fetch_add(1, Ordering::Relaxed);
+            if info.elapsed >= SLOW_STATEMENT {
+                // The SQL text only: bound values may be personal data.
+                tracing::warn!(elapsed_ms = info.elapsed.as_millis() as u64, sql = %info.statement.sql, "slow SQL statement");
+            }
+        });
 
         let (secret, dev_mode) = resolve_jwt_secret(&config, &db).await?;
         let jwt = Arc::new(JwtKeys::new(
@@ -74,6 +87,7 @@ impl App {
             db,
             config: Arc::new(config),
             auth: Authenticator::new(jwt),
+            db_statements,
         };
         let schema = graphql::build_schema(state.clone());
         let router = http::router(state.clone(), schema);

@@ -2,6 +2,7 @@
 //! every member is a handle.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use sea_orm::DatabaseConnection;
 
@@ -17,4 +18,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Turns request credentials into callers.
     pub auth: Authenticator,
+    /// SQL statements run since start (the tests use it to prove that nested
+    /// loading is batched).
+    pub db_statements: Arc<AtomicU64>,
 }

@@ -50,6 +50,29 @@ impl Customer {
         Ok(rows.unwrap_or_default().into_iter().map(Address).collect())
     }
 
+    /// The customer's orders, newest first; cursor-paged like `Query.orders`.
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<crate::orders::types::OrderConnection, AppError> {
+        use crate::orders::listing;
+        let condition = listing::condition(&listing::OrderFilter {
+            customer_id: Some(ID::from(self.0.id)),
+            ..Default::default()
+        })?;
+        let args = listing::PageArgs {
+            first,
+            after,
+            ..Default::default()
+        };
+        let db = &crate::graphql::context::state(ctx)?.db;
+        Ok(crate::orders::types::OrderConnection(
+            listing::list(db, condition, &[], args).await?,
+        ))
+    }
+
     /// When the customer was first seen.
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.created_at

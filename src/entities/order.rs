@@ -50,6 +50,11 @@ pub struct Model {
     pub submitted_at: DateTimeUtc,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Lower-cased text that `search` matches (see `orders::search`); derived,
+    /// so left out of change records.
+    #[sea_orm(column_type = "Text")]
+    #[serde(skip)]
+    pub search_text: String,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,14 +1,19 @@
-//! [`DbLoader`]: the one DataLoader behind every nested field. Created per
-//! request (per connection for WebSocket) and without a cache, so it only
-//! batches: the keys asked for while resolving one level become one query.
-//! The domains' `loaders.rs` implement `Loader<Key>` for it, one key newtype per
-//! relation. Access checks happen before a loader is asked.
+//! [`DbLoader`]: the one DataLoader behind every nested field, created per
+//! request (per connection for WebSocket). The domains' `loaders.rs` implement
+//! `Loader<Key>` for it, one key newtype per relation. Access checks happen
+//! before a loader is asked.
+//!
+//! Batching by itself is time-windowed (keys asked within a millisecond share a
+//! query), so lists also prefetch each selected relation for the whole page in
+//! one `load_many` (see `OrderConnection`), and the loader's per-request cache
+//! serves the per-item loads. The cache is on for queries only: the fields of
+//! a mutation run one after another and must see each other's writes.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 
 use async_graphql::Context;
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use sea_orm::DatabaseConnection;
 
 use crate::error::AppError;
@@ -18,14 +23,19 @@ pub struct DbLoader {
     pub(crate) db: DatabaseConnection,
 }
 
-/// A fresh, cache-less loader over `db`.
-pub fn new_loader(db: DatabaseConnection) -> DataLoader<DbLoader> {
-    DataLoader::new(DbLoader { db }, tokio::spawn)
+/// The request's loader type.
+pub type Loader = DataLoader<DbLoader, HashMapCache>;
+
+/// A fresh loader over `db`, caching within its request when `cache` is set.
+pub fn new_loader(db: DatabaseConnection, cache: bool) -> Loader {
+    let loader = DataLoader::with_cache(DbLoader { db }, tokio::spawn, HashMapCache::default());
+    loader.enable_all_cache(cache);
+    loader
 }
 
 /// The loader of this request.
-pub fn loader<'a>(ctx: &Context<'a>) -> Result<&'a DataLoader<DbLoader>, AppError> {
-    ctx.data::<DataLoader<DbLoader>>()
+pub fn loader<'a>(ctx: &Context<'a>) -> Result<&'a Loader, AppError> {
+    ctx.data::<Loader>()
         .map_err(|_| AppError::internal(std::io::Error::other("no DataLoader in the request")))
 }
 

@@ -5,6 +5,7 @@
 pub mod context;
 mod error_codes;
 pub mod loader;
+pub mod scalars;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 

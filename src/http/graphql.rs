@@ -127,9 +127,9 @@ pub async fn websocket(
                         caller => {
                             let mut data = Data::default();
                             data.insert(caller);
-                            // Cache-less, so sharing it across the connection's
-                            // operations only batches, never serves stale rows.
-                            data.insert(new_loader(db));
+                            // Cache off: a connection lives long, and its
+                            // subscriptions must see every change.
+                            data.insert(new_loader(db, false));
                             Ok(data)
                         }
                     }
@@ -138,9 +138,13 @@ pub async fn websocket(
         })
 }
 
-/// What every operation needs besides its text: the caller and a fresh loader.
+/// What every operation needs besides its text: the caller and a fresh loader
+/// (caching only for queries; see `graphql::loader`).
 fn with_request_data(state: &HttpState, request: Request, caller: Caller) -> Request {
-    request.data(caller).data(new_loader(state.app.db.clone()))
+    let cache = operation_kind(&request).is_none_or(|kind| kind == OperationType::Query);
+    request
+        .data(caller)
+        .data(new_loader(state.app.db.clone(), cache))
 }
 
 /// The type of the operation the request will run, when the document parses and

@@ -715,9 +715,28 @@ impl NewOrder {
         customer: Option<&crate::entities::customer::Model>,
         shipping_address_id: Option<i64>,
         billing_address_id: Option<i64>,
+        address_names: &[String],
     ) -> order::ActiveModel {
         let now = crate::db::now();
         let t = &self.totals;
+        let customer_email = self
+            .customer_email
+            .clone()
+            .or_else(|| customer.and_then(|c| c.email.clone()));
+        let customer_name = self
+            .customer_name
+            .clone()
+            .or_else(|| customer.and_then(|c| c.name.clone()));
+        let search_text = super::search::compose(
+            &number,
+            [
+                &self.external_id,
+                &self.reference,
+                &customer_email,
+                &customer_name,
+            ],
+            address_names,
+        );
         order::ActiveModel {
             id: NotSet,
             number: Set(number),
@@ -760,7 +779,19 @@ impl NewOrder {
             submitted_at: Set(self.submitted_at),
             created_at: Set(now),
             updated_at: Set(now),
+            search_text: Set(search_text),
         }
+    }
+
+    /// The names of the order's addresses as given inline (addresses named by
+    /// id are looked up by the caller).
+    pub fn inline_address_names(&self) -> Vec<String> {
+        [&self.shipping_address, &self.billing_address]
+            .into_iter()
+            .flatten()
+            .filter(|a| a.id.is_none())
+            .flat_map(super::search::input_names)
+            .collect()
     }
 }
 

@@ -177,7 +177,15 @@ pub async fn import(
             }
             None => None,
         };
-        rows.push(new.to_row(number, customer, shipping, billing));
+        // An address named by id adds no names to search here: a read per order
+        // is not worth it for what imports rarely send.
+        rows.push(new.to_row(
+            number,
+            customer,
+            shipping,
+            billing,
+            &new.inline_address_names(),
+        ));
     }
 
     let mut inserted: HashMap<String, order::Model> = HashMap::new();

@@ -4,10 +4,12 @@ use std::collections::HashMap;
 
 use async_graphql::Context;
 use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect};
 
 use super::types::Order;
-use crate::entities::{order, order_admin_field, order_event, order_line, order_message};
+use crate::entities::{
+    addressbook, order, order_admin_field, order_event, order_line, order_message,
+};
 use crate::error::AppError;
 use crate::graphql::loader::{DbLoader, group_by, loader};
 
@@ -45,21 +47,30 @@ impl Loader<OrderId> for DbLoader {
 }
 
 impl Loader<LinesOfOrder> for DbLoader {
-    type Value = Vec<order_line::Model>;
+    type Value = Vec<(order_line::Model, Option<addressbook::Model>)>;
     type Error = AppError;
 
     async fn load(
         &self,
         keys: &[LinesOfOrder],
     ) -> Result<HashMap<LinesOfOrder, Self::Value>, Self::Error> {
+        // The line's own address comes along in the same statement: it is one
+        // level deeper in the query, so a separate loader would cost a second
+        // round trip per page.
+        let to_address = order_line::Entity::belongs_to(addressbook::Entity)
+            .from(order_line::Column::AddressId)
+            .to(addressbook::Column::Id)
+            .into();
         let rows = order_line::Entity::find()
+            .select_also(addressbook::Entity)
+            .join(JoinType::LeftJoin, to_address)
             .filter(order_line::Column::OrderId.is_in(keys.iter().map(|k| k.0)))
             .order_by_asc(order_line::Column::OrderId)
             .order_by_asc(order_line::Column::Position)
             .order_by_asc(order_line::Column::Id)
             .all(&self.db)
             .await?;
-        Ok(group_by(keys, rows, |l| LinesOfOrder(l.order_id)))
+        Ok(group_by(keys, rows, |(l, _)| LinesOfOrder(l.order_id)))
     }
 }
 

@@ -134,8 +134,19 @@ async fn create<C: ConnectionTrait>(conn: &C, new: &NewOrder) -> AppResult<Optio
         Some(a) => Some(save_address(conn, customer_id, a, "billingAddress").await?),
         None => None,
     };
+    let mut names = new.inline_address_names();
+    for (input, id) in [
+        (&new.shipping_address, shipping),
+        (&new.billing_address, billing),
+    ] {
+        if let (Some(AddressInput { id: Some(_), .. }), Some(id)) = (input, id)
+            && let Some(saved) = addressbook::Entity::find_by_id(id).one(conn).await?
+        {
+            names.extend(super::search::address_names(&saved));
+        }
+    }
     let number = reserve_numbers(conn, 1).await?.pop().unwrap_or_default();
-    let row = new.to_row(number, customer.as_ref(), shipping, billing);
+    let row = new.to_row(number, customer.as_ref(), shipping, billing, &names);
     // The many-row form reports "nothing inserted" as an empty list on both
     // backends (the single-row form errors differently per backend).
     let inserted = order::Entity::insert(row)
@@ -289,6 +300,25 @@ async fn keep_or_save_address<C: ConnectionTrait>(
         return Ok(Some(current_id));
     }
     Ok(Some(save_address(conn, customer_id, input, path).await?))
+}
+
+/// The search text of `order` as it now is, with its addresses' names.
+async fn search_text_of<C: ConnectionTrait>(conn: &C, order: &order::Model) -> AppResult<String> {
+    let ids: Vec<i64> = [order.shipping_address_id, order.billing_address_id]
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut names = Vec::new();
+    if !ids.is_empty() {
+        for address in addressbook::Entity::find()
+            .filter(addressbook::Column::Id.is_in(ids))
+            .all(conn)
+            .await?
+        {
+            names.extend(super::search::address_names(&address));
+        }
+    }
+    Ok(super::search::text(order, &names))
 }
 
 /// `{field: {before, after}}` for every column that differs, leaving out the
@@ -459,6 +489,7 @@ async fn update<C: ConnectionTrait>(
         next.gross_total,
     );
 
+    next.search_text = search_text_of(conn, &next).await?;
     let mut changed = changes(&existing, &next);
     if changed.is_empty() && !replace_lines {
         return Ok(existing);

@@ -25,6 +25,8 @@ pub struct TestApp {
     /// The server's pool: for checks that look under the API.
     pub db: DatabaseConnection,
     pub backend: Backend,
+    /// SQL statements the server has run.
+    pub statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
     database_url: String,
     jwt: JwtKeys,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -62,6 +64,7 @@ impl TestApp {
         let app = App::build(config).await.expect("app starts");
         let addr = app.local_addr();
         let db = app.state().db.clone();
+        let statements = app.state().db_statements.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until(async {
             let _ = rx.await;
@@ -71,6 +74,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             db,
             backend: database.backend,
+            statements,
             database_url: database.url.clone(),
             jwt: JwtKeys::new(JWT_SECRET, None, None),
             shutdown: Some(tx),

@@ -10,6 +10,7 @@ mod customers;
 mod health;
 mod import;
 mod lifecycle;
+mod listing;
 mod money;
 mod place;
 mod schema;

@@ -1,0 +1,540 @@
+//! `orders(...)`: filters as one SQL condition, any sort with the id as the
+//! last tie-breaker, and two ways to page: Relay cursors (keyset: a cursor
+//! holds the sort values of its row, so it stays valid while orders arrive) or
+//! page numbers (offset). Stats reuse the same filter.
+
+use async_graphql::{Enum, ID, InputObject};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Days, NaiveTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, Query, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect, Value,
+};
+use serde_json::{Value as Json, json};
+
+use super::inputs::{AdminFieldInput, PaymentStatus};
+use super::workflow::OrderStatus;
+use crate::catalog::service::contains_pattern;
+use crate::entities::{customer, order, order_admin_field};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::graphql::scalars::Date;
+use crate::money::Money;
+
+/// Page size when none is asked for.
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+/// The largest page; bigger asks are capped to it.
+pub const MAX_PAGE_SIZE: u64 = 100;
+
+/// Which orders to list. Every given field must match (AND); absent fields do
+/// not filter.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct OrderFilter {
+    /// Only these orders.
+    pub ids: Option<Vec<ID>>,
+    /// Only orders in one of these statuses.
+    pub statuses: Option<Vec<OrderStatus>>,
+    /// Only active orders (not COMPLETED, CANCELLED or REFUNDED).
+    pub active_only: Option<bool>,
+    /// Only this customer's orders.
+    pub customer_id: Option<ID>,
+    /// Only the orders of the customer with this external id.
+    pub customer_external_id: Option<String>,
+    /// Only orders from this source.
+    pub source: Option<String>,
+    /// Only orders in one of these payment statuses.
+    pub payment_statuses: Option<Vec<PaymentStatus>>,
+    /// true: only test orders; false: no test orders; absent: both.
+    pub test: Option<bool>,
+    /// Case-insensitive substring of the number, external id, reference,
+    /// customer e-mail or name, or a billing/shipping name.
+    pub search: Option<String>,
+    /// Submitted on or after this day (UTC).
+    pub date_from: Option<Date>,
+    /// Submitted on or before this day (UTC), the whole day included.
+    pub date_to: Option<Date>,
+    /// Submitted at or after this moment.
+    pub submitted_from: Option<DateTime<Utc>>,
+    /// Submitted on this day (UTC).
+    pub submitted_on: Option<Date>,
+    /// Gross total at least this.
+    pub total_min: Option<Money>,
+    /// Gross total at most this.
+    pub total_max: Option<Money>,
+    /// true: only orders with a tracking code; false: only orders without.
+    pub has_tracking: Option<bool>,
+    /// Only orders with this admin field; with a value, with that value.
+    pub admin_field: Option<AdminFieldInput>,
+}
+
+/// A sort key of orders.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum OrderSortField {
+    /// When the order was created here.
+    CreatedAt,
+    /// The order's business date.
+    SubmittedAt,
+    /// When the order last changed.
+    UpdatedAt,
+    /// The gross total (across currencies, by amount).
+    GrossTotal,
+    /// The order number, numerically.
+    Number,
+    /// The status name.
+    Status,
+}
+
+/// Ascending or descending.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SortDirection {
+    /// Smallest first.
+    Asc,
+    /// Largest first.
+    Desc,
+}
+
+/// One sort key with its direction.
+#[derive(InputObject, Clone, Copy, Debug)]
+pub struct OrderOrderBy {
+    /// The key.
+    pub field: OrderSortField,
+    /// The direction.
+    pub direction: SortDirection,
+}
+
+fn day_start(date: Date) -> DateTime<Utc> {
+    date.0.and_time(NaiveTime::MIN).and_utc()
+}
+
+fn next_day_start(date: Date) -> DateTime<Utc> {
+    day_start(Date(
+        date.0.checked_add_days(Days::new(1)).unwrap_or(date.0),
+    ))
+}
+
+/// The SQL condition of `filter`; BAD_USER_INPUT for ids that are not ids.
+pub fn condition(filter: &OrderFilter) -> AppResult<Condition> {
+    let mut errors = Vec::new();
+    let mut cond = Condition::all();
+    if let Some(ids) = &filter.ids {
+        let mut parsed = Vec::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            match id.parse::<i64>() {
+                Ok(id) => parsed.push(id),
+                Err(_) => errors.push(FieldError::new(
+                    format!("filter.ids.{i}"),
+                    "is not an order id",
+                )),
+            }
+        }
+        cond = cond.add(order::Column::Id.is_in(parsed));
+    }
+    if let Some(statuses) = &filter.statuses {
+        cond = cond.add(order::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
+    }
+    if filter.active_only == Some(true) {
+        let inactive = OrderStatus::ALL.into_iter().filter(|s| !s.is_active());
+        cond = cond.add(order::Column::Status.is_not_in(inactive.map(|s| s.as_str())));
+    }
+    if let Some(id) = &filter.customer_id {
+        match id.parse::<i64>() {
+            Ok(id) => cond = cond.add(order::Column::CustomerId.eq(id)),
+            Err(_) => errors.push(FieldError::new("filter.customerId", "is not a customer id")),
+        }
+    }
+    if let Some(external) = &filter.customer_external_id {
+        cond = cond.add(
+            order::Column::CustomerId.in_subquery(
+                Query::select()
+                    .column(customer::Column::Id)
+                    .from(customer::Entity)
+                    .and_where(customer::Column::ExternalId.eq(external.trim()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(source) = &filter.source {
+        cond = cond.add(order::Column::Source.eq(source.trim()));
+    }
+    if let Some(statuses) = &filter.payment_statuses {
+        cond = cond.add(order::Column::PaymentStatus.is_in(statuses.iter().map(|s| s.as_str())));
+    }
+    if let Some(test) = filter.test {
+        cond = cond.add(order::Column::Test.eq(test));
+    }
+    if let Some(term) = filter
+        .search
+        .as_deref()
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty())
+    {
+        cond = cond.add(Expr::col(order::Column::SearchText).like(contains_pattern(&term)));
+    }
+    if let Some(from) = filter.date_from {
+        cond = cond.add(order::Column::SubmittedAt.gte(day_start(from)));
+    }
+    if let Some(to) = filter.date_to {
+        cond = cond.add(order::Column::SubmittedAt.lt(next_day_start(to)));
+    }
+    if let (Some(from), Some(to)) = (filter.date_from, filter.date_to)
+        && from > to
+    {
+        errors.push(FieldError::new("filter.dateTo", "is before dateFrom"));
+    }
+    if let Some(from) = filter.submitted_from {
+        cond = cond.add(order::Column::SubmittedAt.gte(from));
+    }
+    if let Some(day) = filter.submitted_on {
+        cond = cond
+            .add(order::Column::SubmittedAt.gte(day_start(day)))
+            .add(order::Column::SubmittedAt.lt(next_day_start(day)));
+    }
+    if let Some(min) = filter.total_min {
+        cond = cond.add(order::Column::GrossTotal.gte(min));
+    }
+    if let Some(max) = filter.total_max {
+        cond = cond.add(order::Column::GrossTotal.lte(max));
+    }
+    match filter.has_tracking {
+        Some(true) => cond = cond.add(order::Column::TrackingCode.is_not_null()),
+        Some(false) => cond = cond.add(order::Column::TrackingCode.is_null()),
+        None => {}
+    }
+    if let Some(field) = &filter.admin_field {
+        let mut sub = Query::select();
+        sub.column(order_admin_field::Column::OrderId)
+            .from(order_admin_field::Entity)
+            .and_where(order_admin_field::Column::Name.eq(field.name.trim()));
+        if let Some(value) = &field.value {
+            sub.and_where(order_admin_field::Column::Value.eq(value.as_str()));
+        }
+        cond = cond.add(order::Column::Id.in_subquery(sub.to_owned()));
+    }
+    if errors.is_empty() {
+        Ok(cond)
+    } else {
+        Err(AppError::invalid(errors))
+    }
+}
+
+/// How a sort key is compared in SQL and carried in a cursor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyKind {
+    Time,
+    Int,
+    Text,
+}
+
+#[derive(Clone, Debug)]
+struct Key {
+    expr: SimpleExpr,
+    kind: KeyKind,
+    descending: bool,
+    name: &'static str,
+}
+
+fn keys_of(order_by: &[OrderOrderBy]) -> Vec<Key> {
+    let mut keys = Vec::new();
+    for by in order_by {
+        let descending = by.direction == SortDirection::Desc;
+        let mut push = |expr: SimpleExpr, kind, name| {
+            keys.push(Key {
+                expr,
+                kind,
+                descending,
+                name,
+            })
+        };
+        match by.field {
+            OrderSortField::CreatedAt => push(
+                Expr::col(order::Column::CreatedAt).into(),
+                KeyKind::Time,
+                "CREATED_AT",
+            ),
+            OrderSortField::SubmittedAt => push(
+                Expr::col(order::Column::SubmittedAt).into(),
+                KeyKind::Time,
+                "SUBMITTED_AT",
+            ),
+            OrderSortField::UpdatedAt => push(
+                Expr::col(order::Column::UpdatedAt).into(),
+                KeyKind::Time,
+                "UPDATED_AT",
+            ),
+            OrderSortField::GrossTotal => push(
+                Expr::col(order::Column::GrossTotal).into(),
+                KeyKind::Int,
+                "GROSS_TOTAL",
+            ),
+            OrderSortField::Number => {
+                // Numbers are digit strings that grow in length: (length, text)
+                // is numeric order (see the ix_orders_number_sort index).
+                // LENGTH(number), spelled as the index spells it, so PostgreSQL
+                // matches the expression to the index.
+                push(Expr::cust("LENGTH(number)"), KeyKind::Int, "NUMBER_LENGTH");
+                push(
+                    Expr::col(order::Column::Number).into(),
+                    KeyKind::Text,
+                    "NUMBER",
+                );
+            }
+            OrderSortField::Status => push(
+                Expr::col(order::Column::Status).into(),
+                KeyKind::Text,
+                "STATUS",
+            ),
+        }
+    }
+    // The id breaks ties, in the direction of the last key, so every order has
+    // exactly one place.
+    let descending = keys.last().is_some_and(|k| k.descending);
+    keys.push(Key {
+        expr: Expr::col(order::Column::Id).into(),
+        kind: KeyKind::Int,
+        descending,
+        name: "ID",
+    });
+    keys
+}
+
+fn key_value(key: &Key, row: &order::Model) -> Json {
+    match key.name {
+        "CREATED_AT" => json!(row.created_at.to_rfc3339()),
+        "SUBMITTED_AT" => json!(row.submitted_at.to_rfc3339()),
+        "UPDATED_AT" => json!(row.updated_at.to_rfc3339()),
+        "GROSS_TOTAL" => json!(row.gross_total.scaled()),
+        "NUMBER_LENGTH" => json!(row.number.chars().count()),
+        "NUMBER" => json!(row.number),
+        "STATUS" => json!(row.status),
+        _ => json!(row.id),
+    }
+}
+
+fn signature(keys: &[Key]) -> String {
+    keys.iter()
+        .map(|k| format!("{}:{}", k.name, if k.descending { "D" } else { "A" }))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The opaque cursor of `row` under `keys`.
+fn encode_cursor(keys: &[Key], row: &order::Model) -> String {
+    let values: Vec<Json> = keys.iter().map(|k| key_value(k, row)).collect();
+    URL_SAFE_NO_PAD.encode(json!({"o": signature(keys), "v": values}).to_string())
+}
+
+fn decode_cursor(keys: &[Key], cursor: &str, path: &str) -> AppResult<Vec<Value>> {
+    let bad = || {
+        AppError::invalid_field(
+            path,
+            "is not a cursor of this list (cursors depend on orderBy)",
+        )
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(cursor.trim()).map_err(|_| bad())?;
+    let parsed: Json = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if parsed["o"].as_str() != Some(signature(keys).as_str()) {
+        return Err(bad());
+    }
+    let values = parsed["v"].as_array().ok_or_else(bad)?;
+    if values.len() != keys.len() {
+        return Err(bad());
+    }
+    keys.iter()
+        .zip(values)
+        .map(|(key, value)| match key.kind {
+            KeyKind::Time => value
+                .as_str()
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                .map(|t| Value::from(t.with_timezone(&Utc)))
+                .ok_or_else(bad),
+            KeyKind::Int => value.as_i64().map(Value::from).ok_or_else(bad),
+            KeyKind::Text => value
+                .as_str()
+                .map(|s| Value::from(s.to_owned()))
+                .ok_or_else(bad),
+        })
+        .collect()
+}
+
+/// Rows strictly after `values` in the order of `keys` (before, when
+/// `backward`): (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ...
+fn after_condition(keys: &[Key], values: &[Value], backward: bool) -> Condition {
+    let mut any = Condition::any();
+    for i in 0..keys.len() {
+        let mut all = Condition::all();
+        for j in 0..i {
+            all = all.add(keys[j].expr.clone().eq(values[j].clone()));
+        }
+        let greater = keys[i].descending == backward;
+        let cmp = if greater {
+            keys[i].expr.clone().gt(values[i].clone())
+        } else {
+            keys[i].expr.clone().lt(values[i].clone())
+        };
+        any = any.add(all.add(cmp));
+    }
+    any
+}
+
+/// How the caller pages.
+#[derive(Clone, Debug, Default)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+    pub page: Option<i32>,
+    pub per_page: Option<i32>,
+}
+
+fn page_size(value: Option<i32>, path: &str, errors: &mut Vec<FieldError>) -> u64 {
+    match value {
+        None => DEFAULT_PAGE_SIZE,
+        Some(n) if n < 1 => {
+            errors.push(FieldError::new(path, "must be at least 1"));
+            DEFAULT_PAGE_SIZE
+        }
+        Some(n) => std::cmp::min(
+            <u64 as TryFrom<i32>>::try_from(n).unwrap_or(MAX_PAGE_SIZE),
+            MAX_PAGE_SIZE,
+        ),
+    }
+}
+
+/// One listed order with its cursor.
+pub struct Listed {
+    pub cursor: String,
+    pub order: order::Model,
+}
+
+/// A page of orders.
+pub struct ListPage {
+    pub rows: Vec<Listed>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    /// The filter, for `totalCount`.
+    pub condition: Condition,
+}
+
+/// The default order: newest business date first, id as the tie-breaker.
+pub const DEFAULT_ORDER: [OrderOrderBy; 1] = [OrderOrderBy {
+    field: OrderSortField::SubmittedAt,
+    direction: SortDirection::Desc,
+}];
+
+/// One page of the orders matching `condition`.
+pub async fn list(
+    db: &DatabaseConnection,
+    condition: Condition,
+    order_by: &[OrderOrderBy],
+    args: PageArgs,
+) -> AppResult<ListPage> {
+    let mut errors = Vec::new();
+    let cursors = args.first.is_some()
+        || args.after.is_some()
+        || args.last.is_some()
+        || args.before.is_some();
+    let pages = args.page.is_some() || args.per_page.is_some();
+    if cursors && pages {
+        errors.push(FieldError::new(
+            "page",
+            "page numbers (page/perPage) and cursors (first/after/last/before) cannot be combined",
+        ));
+    }
+    if args.first.is_some() && args.last.is_some() {
+        errors.push(FieldError::new("last", "give first or last, not both"));
+    }
+    if args.after.is_some() && args.last.is_some() || args.before.is_some() && args.first.is_some()
+    {
+        errors.push(FieldError::new(
+            "after",
+            "page forward with first/after or backward with last/before",
+        ));
+    }
+    let order_by = if order_by.is_empty() {
+        &DEFAULT_ORDER[..]
+    } else {
+        order_by
+    };
+    let keys = keys_of(order_by);
+    let backward = args.last.is_some() || args.before.is_some();
+    let size = if backward {
+        page_size(args.last, "last", &mut errors)
+    } else if pages {
+        page_size(args.per_page, "perPage", &mut errors)
+    } else {
+        page_size(args.first, "first", &mut errors)
+    };
+    let page = match args.page {
+        Some(p) if p < 1 => {
+            errors.push(FieldError::new("page", "must be at least 1"));
+            1
+        }
+        Some(p) => u64::try_from(p).unwrap_or(1),
+        None => 1,
+    };
+    let cursor = match (&args.after, &args.before) {
+        (Some(after), _) => Some(decode_cursor(&keys, after, "after")),
+        (_, Some(before)) => Some(decode_cursor(&keys, before, "before")),
+        _ => None,
+    };
+    let cursor = match cursor.transpose() {
+        Ok(cursor) => cursor,
+        Err(AppError::BadUserInput { fields, .. }) => {
+            errors.extend(fields);
+            None
+        }
+        Err(other) => return Err(other),
+    };
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors));
+    }
+
+    let mut query = order::Entity::find().filter(condition.clone());
+    if let Some(values) = &cursor {
+        query = query.filter(after_condition(&keys, values, backward).into_condition());
+    }
+    for key in &keys {
+        let ascending = key.descending == backward;
+        query = query.order_by(
+            key.expr.clone(),
+            if ascending { Order::Asc } else { Order::Desc },
+        );
+    }
+    if pages {
+        query = query.offset((page - 1) * size);
+    }
+    let mut rows = query.limit(size + 1).all(db).await?;
+    let more = rows.len() as u64 > size;
+    rows.truncate(usize::try_from(size).unwrap_or(usize::MAX));
+    if backward {
+        rows.reverse();
+    }
+    let (has_next_page, has_previous_page) = if pages {
+        (more, page > 1)
+    } else if backward {
+        (args.before.is_some(), more)
+    } else {
+        (more, args.after.is_some())
+    };
+    Ok(ListPage {
+        rows: rows
+            .into_iter()
+            .map(|order| Listed {
+                cursor: encode_cursor(&keys, &order),
+                order,
+            })
+            .collect(),
+        has_next_page,
+        has_previous_page,
+        condition,
+    })
+}
+
+/// How many orders match `condition`.
+pub async fn count(db: &DatabaseConnection, condition: Condition) -> AppResult<i64> {
+    use sea_orm::PaginatorTrait;
+    let n = order::Entity::find().filter(condition).count(db).await?;
+    Ok(i64::try_from(n).unwrap_or(i64::MAX))
+}
