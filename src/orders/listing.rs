@@ -248,22 +248,22 @@ fn keys_of(order_by: &[OrderOrderBy]) -> Vec<Key> {
         };
         match by.field {
             OrderSortField::CreatedAt => push(
-                Expr::col(order::Column::CreatedAt).into(),
+                Expr::col(order::Column::CreatedAt),
                 KeyKind::Time,
                 "CREATED_AT",
             ),
             OrderSortField::SubmittedAt => push(
-                Expr::col(order::Column::SubmittedAt).into(),
+                Expr::col(order::Column::SubmittedAt),
                 KeyKind::Time,
                 "SUBMITTED_AT",
             ),
             OrderSortField::UpdatedAt => push(
-                Expr::col(order::Column::UpdatedAt).into(),
+                Expr::col(order::Column::UpdatedAt),
                 KeyKind::Time,
                 "UPDATED_AT",
             ),
             OrderSortField::GrossTotal => push(
-                Expr::col(order::Column::GrossTotal).into(),
+                Expr::col(order::Column::GrossTotal),
                 KeyKind::Int,
                 "GROSS_TOTAL",
             ),
@@ -273,24 +273,18 @@ fn keys_of(order_by: &[OrderOrderBy]) -> Vec<Key> {
                 // LENGTH(number), spelled as the index spells it, so PostgreSQL
                 // matches the expression to the index.
                 push(Expr::cust("LENGTH(number)"), KeyKind::Int, "NUMBER_LENGTH");
-                push(
-                    Expr::col(order::Column::Number).into(),
-                    KeyKind::Text,
-                    "NUMBER",
-                );
+                push(Expr::col(order::Column::Number), KeyKind::Text, "NUMBER");
             }
-            OrderSortField::Status => push(
-                Expr::col(order::Column::Status).into(),
-                KeyKind::Text,
-                "STATUS",
-            ),
+            OrderSortField::Status => {
+                push(Expr::col(order::Column::Status), KeyKind::Text, "STATUS")
+            }
         }
     }
     // The id breaks ties, in the direction of the last key, so every order has
     // exactly one place.
     let descending = keys.last().is_some_and(|k| k.descending);
     keys.push(Key {
-        expr: Expr::col(order::Column::Id).into(),
+        expr: Expr::col(order::Column::Id),
         kind: KeyKind::Int,
         descending,
         name: "ID",
