@@ -1,5 +1,6 @@
 //! The HTTP surface: one [`router`] used by `main` and the tests alike.
 
+mod exports;
 mod graphql;
 mod health;
 mod playground;
@@ -28,6 +29,9 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/", get(playground::page))
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(graphql::websocket))
+        .route("/api/orders.json", get(exports::json))
+        .route("/api/orders.csv", get(exports::csv))
+        .route("/api/orders.xml", get(exports::xml))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         // Larger bodies get 413 before anything parses them.

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod draft;
 pub mod edit;
+pub mod export;
 pub mod import;
 pub mod inputs;
 pub mod listing;

@@ -7,6 +7,7 @@ mod helpers;
 mod auth;
 mod catalog;
 mod customers;
+mod exports;
 mod health;
 mod import;
 mod lifecycle;
