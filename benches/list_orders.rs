@@ -1,0 +1,394 @@
+//! `orders(first: 100)` with every nested field: requests/s at concurrency 4
+//! and SQL statements per request, next to the ceiling of the same page read by
+//! hand-written batched SQL (the same eight statements, no GraphQL, no HTTP).
+//! Also prints PostgreSQL's plans for the list's filters and sorts, and the
+//! time of a substring search.
+//!
+//! ```sh
+//! BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench list_orders
+//! BENCH_ORDERS=100000 BENCH_POSTGRES_URL=... cargo bench --bench list_orders   # search at 100k
+//! ```
+//! Without BENCH_POSTGRES_URL it runs on SQLite (and prints no plans). Server
+//! and load generator share the machine: compare runs, not absolutes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use ordergraph::app::App;
+use ordergraph::config::Config;
+use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement};
+use serde_json::json;
+
+const QUERY: &str = "{ orders(first: 100) { totalCount edges { cursor node {
+    id number status totals { grossTotal totalVat }
+    customer { id email name }
+    shippingAddress { id name city } billingAddress { id name }
+    lines { id name quantity price totalAfterVat address { id address1 } }
+    messages { id text } adminFields { name value } events { id kind toStatus }
+} } } }";
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let orders: usize = std::env::var("BENCH_ORDERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let seconds: u64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, cleanup) = match std::env::var("BENCH_POSTGRES_URL") {
+        Ok(admin) => {
+            let name = format!("ordergraph_bench_{}", uuid::Uuid::new_v4().simple());
+            runtime.block_on(async {
+                let db = Database::connect(&admin)
+                    .await
+                    .expect("BENCH_POSTGRES_URL connects");
+                db.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create db");
+            });
+            let base = admin
+                .rsplit_once('/')
+                .map_or(admin.as_str(), |(b, _)| b)
+                .to_owned();
+            (format!("{base}/{name}"), Some((admin, name)))
+        }
+        Err(_) => (
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("bench.db").display()
+            ),
+            None,
+        ),
+    };
+    runtime.block_on(async {
+        let config = Config::from_lookup(|var| match var {
+            "DATABASE_URL" => Some(url.clone()),
+            "BIND_ADDR" => Some("127.0.0.1:0".into()),
+            "JWT_SECRET" => Some("bench-secret-bench-secret-bench-secret".into()),
+            "DB_MAX_CONNECTIONS" => Some("8".into()),
+            _ => None,
+        })
+        .expect("config");
+        let app = App::build(config).await.expect("app starts");
+        let addr = app.local_addr();
+        let db = app.state().db.clone();
+        let statements = app.state().db_statements.clone();
+        let token = app
+            .state()
+            .auth
+            .jwt()
+            .sign(
+                &ordergraph::auth::Principal {
+                    role: ordergraph::auth::Role::Admin,
+                    subject: "bench".into(),
+                    customer_id: None,
+                },
+                Duration::from_secs(3600),
+            )
+            .expect("token");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async {
+            let _ = rx.await;
+        }));
+        let client = reqwest::Client::new();
+        let endpoint = format!("http://{addr}/graphql");
+
+        let seeded = Instant::now();
+        seed(&client, &endpoint, &token, orders).await;
+        println!(
+            "seeded {orders} orders ({} lines, 1 message and 1 admin field on every 10th) in {:.1} s",
+            orders * 3,
+            seeded.elapsed().as_secs_f64()
+        );
+        db.execute_unprepared("ANALYZE").await.ok();
+
+        let before = statements.load(Ordering::SeqCst);
+        let body = post(&client, &endpoint, &token, QUERY).await;
+        let per_request = statements.load(Ordering::SeqCst) - before;
+        assert_eq!(body["data"]["orders"]["edges"].as_array().map(Vec::len), Some(100), "{body}");
+        println!("statements per request: {per_request}");
+
+        let duration = Duration::from_secs(seconds);
+        let (rate, p50) = run(4, duration, {
+            let (client, endpoint, token) = (client.clone(), endpoint.clone(), token.clone());
+            move || {
+                let (client, endpoint, token) = (client.clone(), endpoint.clone(), token.clone());
+                async move {
+                    post(&client, &endpoint, &token, QUERY).await;
+                }
+            }
+        })
+        .await;
+        println!("graphql  c=4: {rate:>8.1} req/s  p50 {p50:.1} ms");
+        let (rate, p50) = run(4, duration, {
+            let db = db.clone();
+            move || {
+                let db = db.clone();
+                async move { hand_written_page(&db).await }
+            }
+        })
+        .await;
+        println!("raw SQL  c=4: {rate:>8.1} req/s  p50 {p50:.1} ms  (the same page, 8 hand-written statements)");
+
+        if db.get_database_backend() == DatabaseBackend::Postgres {
+            explain(&db).await;
+        }
+        let t = Instant::now();
+        let hits = post(
+            &client,
+            &endpoint,
+            &token,
+            "{ orders(filter: {search: \"buyer 77\"}, first: 20) { totalCount nodes { id } } }",
+        )
+        .await;
+        println!(
+            "search \"buyer 77\" over {orders} orders: {} hits, {:.1} ms (count + page, over HTTP)",
+            hits["data"]["orders"]["totalCount"],
+            t.elapsed().as_secs_f64() * 1000.0
+        );
+
+        let _ = tx.send(());
+        let _ = server.await;
+        db.close().await.ok();
+    });
+    if let Some((admin, name)) = cleanup {
+        runtime.block_on(async {
+            if let Ok(db) = Database::connect(&admin).await {
+                let _ = db
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await;
+            }
+        });
+    }
+}
+
+async fn post(
+    client: &reqwest::Client,
+    endpoint: &str,
+    token: &str,
+    query: &str,
+) -> serde_json::Value {
+    client
+        .post(endpoint)
+        .bearer_auth(token)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json")
+}
+
+async fn seed(client: &reqwest::Client, endpoint: &str, token: &str, count: usize) {
+    const IMPORT: &str =
+        "mutation($input: ImportOrdersInput!) { importOrders(input: $input) { ordersImported } }";
+    for start in (0..count).step_by(1000) {
+        let orders: Vec<_> = (start..(start + 1000).min(count))
+            .map(|i| {
+                let status = ["PENDING", "CONFIRMED", "SHIPPED", "COMPLETED"][i % 4];
+                json!({"source": "bench", "externalId": format!("B{i}"),
+                       "submittedAt": format!("2026-{:02}-{:02}T{:02}:{:02}:00Z", i % 12 + 1, i % 28 + 1, i % 24, i % 60),
+                       "status": status,
+                       "customerEmail": format!("buyer{}@example.com", i % 500), "customerName": format!("Buyer {}", i % 500),
+                       "shippingAddress": {"name": format!("Ship {i}"), "city": "Utrecht", "country": "NL"},
+                       "lines": [{"name": "a", "quantity": 1, "price": "9.50", "vatPercentage": "21"},
+                                 {"name": "b", "quantity": 2, "price": "3.25", "vatPercentage": "9",
+                                  "address": {"address1": "Dock 7", "country": "NL"}},
+                                 {"name": "c", "quantity": 5, "price": "1.10"}]})
+            })
+            .collect();
+        let body: serde_json::Value = client
+            .post(endpoint)
+            .bearer_auth(token)
+            .json(&json!({"query": IMPORT, "variables": {"input": {"source": "bench", "orders": orders}}}))
+            .send()
+            .await
+            .expect("import")
+            .json()
+            .await
+            .expect("json");
+        assert!(body.get("errors").is_none(), "seed failed: {body}");
+    }
+    // A message and an admin field on every 10th of the newest page.
+    let page = post(
+        client,
+        endpoint,
+        token,
+        "{ orders(first: 100) { nodes { id } } }",
+    )
+    .await;
+    for node in page["data"]["orders"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .step_by(10)
+    {
+        let id = node["id"].as_str().unwrap_or_default();
+        post(
+            client,
+            endpoint,
+            token,
+            &format!("mutation {{ addOrderMessage(id: \"{id}\", fromUser: \"b\", text: \"t\") {{ id }} setOrderAdminFields(id: \"{id}\", fields: [{{name: \"k\", value: \"v\"}}]) {{ id }} }}"),
+        )
+        .await;
+    }
+}
+
+/// The page the GraphQL query reads, as eight hand-written statements.
+async fn hand_written_page(db: &DatabaseConnection) {
+    let backend = db.get_database_backend();
+    let q = |sql: &str| Statement::from_string(backend, sql.to_owned());
+    let rows = db
+        .query_all_raw(q(
+            "SELECT id, customer_id, shipping_address_id, billing_address_id FROM orders
+                          ORDER BY submitted_at DESC, id DESC LIMIT 101",
+        ))
+        .await
+        .expect("page");
+    let mut ids = Vec::new();
+    let (mut customers, mut addresses) = (Vec::new(), Vec::new());
+    for row in rows.iter().take(100) {
+        ids.push(row.try_get::<i64>("", "id").expect("id").to_string());
+        if let Ok(Some(c)) = row.try_get::<Option<i64>>("", "customer_id") {
+            customers.push(c.to_string());
+        }
+        for col in ["shipping_address_id", "billing_address_id"] {
+            if let Ok(Some(a)) = row.try_get::<Option<i64>>("", col) {
+                addresses.push(a.to_string());
+            }
+        }
+    }
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "NULL".to_owned()
+        } else {
+            v.join(",")
+        }
+    };
+    let (ids, customers, addresses) = (list(&ids), list(&customers), list(&addresses));
+    for sql in [
+        "SELECT COUNT(*) FROM orders".to_owned(),
+        format!(
+            "SELECT l.*, a.* FROM order_lines l LEFT JOIN addressbooks a ON a.id = l.address_id WHERE l.order_id IN ({ids}) ORDER BY l.order_id, l.position"
+        ),
+        format!("SELECT * FROM customers WHERE id IN ({customers})"),
+        format!("SELECT * FROM addressbooks WHERE id IN ({addresses})"),
+        format!("SELECT * FROM order_messages WHERE order_id IN ({ids}) ORDER BY id"),
+        format!("SELECT * FROM order_admin_fields WHERE order_id IN ({ids}) ORDER BY name"),
+        format!("SELECT * FROM order_events WHERE order_id IN ({ids}) ORDER BY id"),
+    ] {
+        db.query_all_raw(q(&sql)).await.expect("statement");
+    }
+}
+
+async fn explain(db: &DatabaseConnection) {
+    let cases = [
+        (
+            "default page",
+            "SELECT * FROM orders ORDER BY submitted_at DESC, id DESC LIMIT 101",
+        ),
+        (
+            "status filter",
+            "SELECT * FROM orders WHERE status IN ('SHIPPED') ORDER BY submitted_at DESC, id DESC LIMIT 101",
+        ),
+        (
+            "customer filter",
+            "SELECT * FROM orders WHERE customer_id = 7 ORDER BY submitted_at DESC, id DESC LIMIT 101",
+        ),
+        (
+            "date range",
+            "SELECT * FROM orders WHERE submitted_at >= '2026-03-01' AND submitted_at < '2026-03-02' ORDER BY submitted_at DESC, id DESC LIMIT 101",
+        ),
+        (
+            "by gross total",
+            "SELECT * FROM orders ORDER BY gross_total DESC, id DESC LIMIT 101",
+        ),
+        (
+            "by updated_at",
+            "SELECT * FROM orders ORDER BY updated_at ASC, id ASC LIMIT 101",
+        ),
+        (
+            "by number",
+            "SELECT * FROM orders ORDER BY LENGTH(number) ASC, number ASC, id ASC LIMIT 101",
+        ),
+        (
+            "source filter",
+            "SELECT * FROM orders WHERE source = 'bench' ORDER BY submitted_at DESC, id DESC LIMIT 101",
+        ),
+        (
+            "search",
+            "SELECT * FROM orders WHERE search_text LIKE '%buyer 77%' ORDER BY submitted_at DESC, id DESC LIMIT 101",
+        ),
+        (
+            "lines of a page",
+            "SELECT * FROM order_lines WHERE order_id IN (1,2,3,4,5) ORDER BY order_id, position",
+        ),
+    ];
+    for (label, sql) in cases {
+        let plan = db
+            .query_all_raw(Statement::from_string(
+                DatabaseBackend::Postgres,
+                format!("EXPLAIN {sql}"),
+            ))
+            .await
+            .expect("explain");
+        let first = plan
+            .first()
+            .and_then(|row| row.try_get::<String>("", "QUERY PLAN").ok())
+            .unwrap_or_default();
+        let scan = plan
+            .iter()
+            .filter_map(|row| row.try_get::<String>("", "QUERY PLAN").ok())
+            .find(|line| line.contains("Scan"))
+            .unwrap_or_default();
+        println!("plan {label:<16} {} | {}", first.trim(), scan.trim());
+    }
+}
+
+async fn run<F, Fut>(concurrency: usize, duration: Duration, job: F) -> (f64, f64)
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let job = Arc::new(job);
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (job, stop, done) = (job.clone(), stop.clone(), done.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    job().await;
+                    latencies.push(t.elapsed());
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+                latencies
+            })
+        })
+        .collect();
+    tokio::time::sleep(duration).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut latencies = Vec::new();
+    for worker in workers {
+        latencies.extend(worker.await.expect("worker"));
+    }
+    latencies.sort_unstable();
+    let p50 = latencies
+        .get(latencies.len() / 2)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    (
+        latencies.len() as f64 / started.elapsed().as_secs_f64(),
+        p50,
+    )
+}
