@@ -84,9 +84,9 @@ impl App {
         };
 
         let state = AppState {
+            auth: Authenticator::new(jwt, db.clone()),
             db,
             config: Arc::new(config),
-            auth: Authenticator::new(jwt),
             db_statements,
         };
         let schema = graphql::build_schema(state.clone());

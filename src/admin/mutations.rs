@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, Object};
 
 use super::service;
+use crate::auth::STAFF;
 use crate::error::AppError;
 use crate::graphql::context::{parse_id, require_principal, state};
 use crate::orders::inputs::AdminFieldInput;
@@ -24,16 +25,10 @@ impl AdminFieldMutation {
         expected_version: Option<i32>,
     ) -> Result<Order, AppError> {
         let principal = require_principal(ctx)?;
+        principal.require(STAFF)?;
         let id = parse_id(&id, "id")?;
         Ok(Order(
-            service::set(
-                &state(ctx)?.db,
-                &principal.subject,
-                id,
-                fields,
-                expected_version,
-            )
-            .await?,
+            service::set(&state(ctx)?.db, principal, id, fields, expected_version).await?,
         ))
     }
 }

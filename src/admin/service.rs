@@ -7,6 +7,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Map, json};
 
+use crate::auth::Principal;
 use crate::customers::service::check_len;
 use crate::db;
 use crate::entities::{order, order_admin_field};
@@ -18,7 +19,7 @@ use crate::orders::inputs::AdminFieldInput;
 /// Sets (or, for null values, removes) admin fields by name.
 pub async fn set(
     db: &DatabaseConnection,
-    actor: &str,
+    actor: &Principal,
     order_id: i64,
     fields: Vec<AdminFieldInput>,
     expected_version: Option<i32>,

@@ -3,6 +3,8 @@
 //! them live here too.
 
 pub mod jwt;
+pub mod keys;
+pub mod mutations;
 pub mod queries;
 pub mod types;
 
@@ -10,6 +12,8 @@ use std::sync::Arc;
 
 use async_graphql::Enum;
 use axum::http::HeaderMap;
+use base64::Engine;
+use sea_orm::DatabaseConnection;
 
 use crate::error::{AppError, AppResult};
 use jwt::JwtKeys;
@@ -67,6 +71,44 @@ pub struct Principal {
     pub customer_id: Option<i64>,
 }
 
+impl Principal {
+    /// FORBIDDEN unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> AppResult<()> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "The {} role may not do this",
+                self.role.as_str()
+            )))
+        }
+    }
+
+    /// For customers, the only customer whose data they may see; `None` for
+    /// every other role (no restriction).
+    pub fn customer_scope(&self) -> Option<i64> {
+        // A customer principal without an id sees nothing: -1 matches no row.
+        (self.role == Role::Customer).then(|| self.customer_id.unwrap_or(-1))
+    }
+
+    /// Whether the caller may see admin fields (staff and admins).
+    pub fn sees_admin_fields(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Staff)
+    }
+
+    /// Whether the caller may see staff notes and other staff-only data.
+    pub fn sees_staff_data(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Staff)
+    }
+}
+
+/// Roles that do order work.
+pub const ORDER_WORKERS: &[Role] = &[Role::Admin, Role::Staff, Role::Integration];
+/// Admins and staff.
+pub const STAFF: &[Role] = &[Role::Admin, Role::Staff];
+/// Every role.
+pub const ANY_ROLE: &[Role] = &[Role::Admin, Role::Staff, Role::Integration, Role::Customer];
+
 /// The outcome of looking at a request's credentials.
 #[derive(Clone, Debug)]
 pub enum Caller {
@@ -93,12 +135,14 @@ impl Caller {
 #[derive(Clone)]
 pub struct Authenticator {
     jwt: Arc<JwtKeys>,
+    db: DatabaseConnection,
 }
 
 impl Authenticator {
-    /// An authenticator that accepts tokens signed with `jwt`.
-    pub fn new(jwt: Arc<JwtKeys>) -> Self {
-        Authenticator { jwt }
+    /// An authenticator for tokens signed with `jwt` and the keys and customer
+    /// tokens stored in `db`.
+    pub fn new(jwt: Arc<JwtKeys>, db: DatabaseConnection) -> Self {
+        Authenticator { jwt, db }
     }
 
     /// The token keys (the CLI and dev mode sign with them).
@@ -106,41 +150,84 @@ impl Authenticator {
         &self.jwt
     }
 
-    /// Reads the `Authorization` header.
+    /// Reads `Authorization` (Bearer JWT, Bearer API key, or Basic customer
+    /// e-mail + token) or else `X-API-Key`.
     pub async fn from_headers(&self, headers: &HeaderMap) -> Caller {
-        let authorization = headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        self.from_authorization(authorization).await
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        self.resolve(header("authorization"), header("x-api-key"))
+            .await
     }
 
-    /// Reads an `Authorization` value (`Bearer <jwt>`); `None` is anonymous.
-    pub async fn from_authorization(&self, authorization: Option<&str>) -> Caller {
-        let Some(value) = authorization.map(str::trim).filter(|v| !v.is_empty()) else {
-            return Caller::Anonymous;
+    /// Reads the credentials of a WebSocket `connection_init` payload: the
+    /// same values as the headers (a browser cannot set headers on a
+    /// WebSocket), as `Authorization` and `X-API-Key` members, any case.
+    pub async fn from_connection_init(&self, payload: &serde_json::Value) -> Caller {
+        let member = |name: &str| {
+            payload.as_object().and_then(|members| {
+                members
+                    .iter()
+                    .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                    .and_then(|(_, value)| value.as_str())
+            })
         };
-        let Some((scheme, credentials)) = value.split_once(' ') else {
-            return Caller::Rejected;
+        self.resolve(member("authorization"), member("x-api-key"))
+            .await
+    }
+
+    async fn resolve(&self, authorization: Option<&str>, api_key: Option<&str>) -> Caller {
+        let authorization = authorization.map(str::trim).filter(|v| !v.is_empty());
+        let api_key = api_key.map(str::trim).filter(|v| !v.is_empty());
+        let outcome = match (authorization, api_key) {
+            (None, None) => return Caller::Anonymous,
+            (Some(value), _) => self.authorization(value).await,
+            (None, Some(key)) => keys::verify_api_key(&self.db, key).await,
         };
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Caller::Rejected;
-        }
-        match self.jwt.verify(credentials.trim()) {
-            Ok(principal) => Caller::Authenticated(principal),
-            Err(reason) => {
-                tracing::debug!(%reason, "bearer token rejected");
+        match outcome {
+            Ok(Some(principal)) => Caller::Authenticated(principal),
+            Ok(None) => Caller::Rejected,
+            Err(err) => {
+                // A database failure is not the caller's fault, but failing
+                // closed is the only safe answer; it is logged here.
+                if let AppError::Internal(cause) = &err {
+                    tracing::error!(error = %cause, "credential lookup failed");
+                }
                 Caller::Rejected
             }
         }
     }
 
-    /// Reads the credentials of a WebSocket `connection_init` payload: an
-    /// `Authorization` (or `authorization`) member, as a browser client cannot
-    /// set headers on a WebSocket.
-    pub async fn from_connection_init(&self, payload: &serde_json::Value) -> Caller {
-        let authorization = ["Authorization", "authorization"]
-            .into_iter()
-            .find_map(|key| payload.get(key).and_then(|v| v.as_str()));
-        self.from_authorization(authorization).await
+    async fn authorization(&self, value: &str) -> AppResult<Option<Principal>> {
+        let Some((scheme, credentials)) = value.split_once(' ') else {
+            return Ok(None);
+        };
+        let credentials = credentials.trim();
+        if scheme.eq_ignore_ascii_case("bearer") {
+            // Keys and JWTs differ in shape: a key has our prefix, a JWT is
+            // three base64url parts.
+            if keys::is_api_key(credentials) {
+                return keys::verify_api_key(&self.db, credentials).await;
+            }
+            return Ok(match self.jwt.verify(credentials) {
+                Ok(principal) => Some(principal),
+                Err(reason) => {
+                    tracing::debug!(%reason, "bearer token rejected");
+                    None
+                }
+            });
+        }
+        if scheme.eq_ignore_ascii_case("basic") {
+            let Some(decoded) = base64::engine::general_purpose::STANDARD
+                .decode(credentials)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+            else {
+                return Ok(None);
+            };
+            let Some((email, token)) = decoded.split_once(':') else {
+                return Ok(None);
+            };
+            return keys::verify_customer_token(&self.db, email, token).await;
+        }
+        Ok(None)
     }
 }

@@ -4,6 +4,7 @@ use async_graphql::{Context, Object};
 
 use super::service;
 use super::types::{Product, ProductInput};
+use crate::auth::ORDER_WORKERS;
 use crate::error::AppError;
 use crate::graphql::context::{require_principal, state};
 
@@ -19,7 +20,7 @@ impl CatalogMutation {
         ctx: &Context<'_>,
         input: ProductInput,
     ) -> Result<Product, AppError> {
-        require_principal(ctx)?;
+        require_principal(ctx)?.require(ORDER_WORKERS)?;
         Ok(Product(service::upsert(&state(ctx)?.db, input).await?))
     }
 }

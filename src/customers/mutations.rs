@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, Object};
 
 use super::service;
 use super::types::{Address, AddressInput, Customer, CustomerInput};
+use crate::auth::ORDER_WORKERS;
 use crate::error::AppError;
 use crate::graphql::context::{parse_id, require_principal, state};
 
@@ -20,7 +21,7 @@ impl CustomerMutation {
         ctx: &Context<'_>,
         input: CustomerInput,
     ) -> Result<Customer, AppError> {
-        require_principal(ctx)?;
+        require_principal(ctx)?.require(ORDER_WORKERS)?;
         Ok(Customer(service::upsert(&state(ctx)?.db, input).await?))
     }
 
@@ -31,7 +32,7 @@ impl CustomerMutation {
         customer_id: ID,
         input: AddressInput,
     ) -> Result<Address, AppError> {
-        require_principal(ctx)?;
+        require_principal(ctx)?.require(ORDER_WORKERS)?;
         let customer_id = parse_id(&customer_id, "customerId")?;
         Ok(Address(
             service::add_address(&state(ctx)?.db, customer_id, input).await?,

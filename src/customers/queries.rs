@@ -14,9 +14,13 @@ pub struct CustomerQuery;
 #[Object]
 impl CustomerQuery {
     /// A customer by id, with their addressbook; null when there is none.
+    /// Customers may read only themselves.
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Customer>, AppError> {
-        require_principal(ctx)?;
+        let principal = require_principal(ctx)?;
         let id = parse_id(&id, "id")?;
+        if principal.customer_scope().is_some_and(|own| own != id) {
+            return Ok(None);
+        }
         Ok(service::get(&state(ctx)?.db, id).await?.map(Customer))
     }
 }

@@ -80,6 +80,12 @@ impl OrderEventKind {
     }
 }
 
+/// Whether events of this stored kind are staff data (hidden from customers
+/// and integrations): changes to admin fields.
+pub fn is_staff_only(kind: &str) -> bool {
+    kind == OrderEventKind::AdminFieldsUpdated.as_str()
+}
+
 /// An event about to be written.
 #[derive(Clone, Debug)]
 pub struct NewEvent {

@@ -10,6 +10,7 @@ pub mod scalars;
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 use crate::admin::mutations::AdminFieldMutation;
+use crate::auth::mutations::AuthMutation;
 use crate::auth::queries::AuthQuery;
 use crate::catalog::mutations::CatalogMutation;
 use crate::catalog::queries::CatalogQuery;
@@ -31,6 +32,7 @@ pub struct QueryRoot(AuthQuery, OrderQuery, CustomerQuery, CatalogQuery);
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
     OrderMutation,
+    AuthMutation,
     LineMutation,
     MessageMutation,
     AdminFieldMutation,

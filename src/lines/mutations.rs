@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, Object};
 
 use super::service;
+use crate::auth::STAFF;
 use crate::error::AppError;
 use crate::graphql::context::{parse_id, require_principal, state};
 use crate::orders::inputs::{AddOrderLineInput, ChangeOrderLineInput};
@@ -31,8 +32,9 @@ impl LineMutation {
         input: AddOrderLineInput,
     ) -> Result<Order, AppError> {
         let principal = require_principal(ctx)?;
+        principal.require(STAFF)?;
         let order_id = parse_id(&order_id, "orderId")?;
-        service::add(&state(ctx)?.db, &principal.subject, order_id, input).await?;
+        service::add(&state(ctx)?.db, principal, order_id, input).await?;
         reload(ctx, order_id).await
     }
 
@@ -45,8 +47,9 @@ impl LineMutation {
         input: ChangeOrderLineInput,
     ) -> Result<Order, AppError> {
         let principal = require_principal(ctx)?;
+        principal.require(STAFF)?;
         let order_id = parse_id(&order_id, "orderId")?;
-        service::change(&state(ctx)?.db, &principal.subject, order_id, input).await?;
+        service::change(&state(ctx)?.db, principal, order_id, input).await?;
         reload(ctx, order_id).await
     }
 
@@ -60,11 +63,12 @@ impl LineMutation {
         expected_version: Option<i32>,
     ) -> Result<RemoveOrderLinePayload, AppError> {
         let principal = require_principal(ctx)?;
+        principal.require(STAFF)?;
         let order_id = parse_id(&order_id, "orderId")?;
         let numeric_line = parse_id(&line_id, "lineId")?;
         service::remove(
             &state(ctx)?.db,
-            &principal.subject,
+            principal,
             order_id,
             numeric_line,
             expected_version,

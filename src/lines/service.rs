@@ -9,6 +9,7 @@ use sea_orm::{
 };
 use serde_json::{Map, Value as Json, json};
 
+use crate::auth::Principal;
 use crate::customers::service::save_address;
 use crate::db;
 use crate::entities::order_line;
@@ -75,7 +76,7 @@ async fn find_line<C: ConnectionTrait>(
 /// Adds a line.
 pub async fn add(
     db: &DatabaseConnection,
-    actor: &str,
+    actor: &Principal,
     order_id: i64,
     input: AddOrderLineInput,
 ) -> AppResult<order_line::Model> {
@@ -117,7 +118,7 @@ pub async fn add(
 /// Changes a line's quantity, price or note.
 pub async fn change(
     db: &DatabaseConnection,
-    actor: &str,
+    actor: &Principal,
     order_id: i64,
     input: ChangeOrderLineInput,
 ) -> AppResult<()> {
@@ -214,7 +215,7 @@ pub async fn change(
 /// Removes a line; the last line cannot be removed (cancel the order instead).
 pub async fn remove(
     db: &DatabaseConnection,
-    actor: &str,
+    actor: &Principal,
     order_id: i64,
     line_id: i64,
     expected_version: Option<i32>,

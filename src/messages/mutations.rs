@@ -27,7 +27,7 @@ impl MessageMutation {
         let id = parse_id(&id, "id")?;
         let message = service::add(
             &state(ctx)?.db,
-            &principal.subject,
+            principal,
             id,
             from_user,
             text,

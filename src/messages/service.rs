@@ -6,6 +6,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
+use crate::auth::Principal;
 use crate::customers::service::check_len;
 use crate::db;
 use crate::entities::order_message;
@@ -16,7 +17,7 @@ use crate::orders::edit::OrderEdit;
 /// Adds a message to order `order_id`.
 pub async fn add(
     db: &DatabaseConnection,
-    actor: &str,
+    actor: &Principal,
     order_id: i64,
     from_user: String,
     text: String,

@@ -8,6 +8,7 @@ use serde_json::{Map, Value as Json, json};
 use super::edit::OrderEdit;
 use super::inputs::{OrderActionInput, OrderActionKind, TrackingInput};
 use super::workflow::OrderStatus;
+use crate::auth::{Principal, Role};
 use crate::customers::service::check_len;
 use crate::db;
 use crate::entities::order;
@@ -23,7 +24,7 @@ fn before_after<T: serde::Serialize>(before: &T, after: &T) -> Json {
 /// Runs an `orderAction`.
 pub async fn order_action(
     db: &DatabaseConnection,
-    actor: &str,
+    actor: &Principal,
     id: i64,
     input: OrderActionInput,
 ) -> AppResult<order::Model> {
@@ -52,6 +53,21 @@ pub async fn order_action(
     let notify = input.notify.unwrap_or(false);
     let txn = db::begin_write(db).await?;
     let mut edit = OrderEdit::begin(&txn, id, input.expected_version, actor).await?;
+    if actor.role == Role::Customer {
+        // Customers may only cancel their own order, and only before work on
+        // it has gone far (DESIGN.md "Access").
+        if input.action != OrderActionKind::Cancel {
+            return Err(AppError::Forbidden(
+                "Customers may only cancel their orders".into(),
+            ));
+        }
+        let status = edit.status()?;
+        if !status.customer_may_cancel() {
+            return Err(AppError::Forbidden(format!(
+                "Customers may cancel only while the order is PENDING, CONFIRMED or ON_HOLD; it is {status}"
+            )));
+        }
+    }
     match input.action {
         OrderActionKind::UpdateStatus => {
             let to = input.status.unwrap_or(OrderStatus::Pending);
@@ -92,7 +108,7 @@ pub async fn order_action(
 /// Sets tracking (and optionally moves the status and sets staff notes).
 pub async fn set_tracking(
     db: &DatabaseConnection,
-    actor: &str,
+    actor: &Principal,
     id: i64,
     input: TrackingInput,
 ) -> AppResult<order::Model> {
@@ -167,7 +183,7 @@ pub async fn set_tracking(
 /// Sets the order's id in an external system (seed 003 set_integration_ref).
 pub async fn set_integration_ref(
     db: &DatabaseConnection,
-    actor: &str,
+    actor: &Principal,
     id: i64,
     integration_ref: String,
     expected_version: Option<i32>,

@@ -6,6 +6,7 @@
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QuerySelect};
 
 use super::workflow::OrderStatus;
+use crate::auth::Principal;
 use crate::entities::order;
 use crate::error::{AppError, AppResult};
 use crate::events::{self, NewEvent, OrderEventKind};
@@ -29,12 +30,19 @@ impl<'c, C: ConnectionTrait> OrderEdit<'c, C> {
         conn: &'c C,
         id: i64,
         expected_version: Option<i32>,
-        actor: &str,
+        actor: &Principal,
     ) -> AppResult<Self> {
+        // Another customer's order answers exactly like a missing one, so no one
+        // learns which ids exist.
         let order = order::Entity::find_by_id(id)
             .lock_exclusive()
             .one(conn)
             .await?
+            .filter(|o| {
+                actor
+                    .customer_scope()
+                    .is_none_or(|own| o.customer_id == Some(own))
+            })
             .ok_or_else(|| AppError::NotFound(format!("No order with id {id}")))?;
         if let Some(expected) = expected_version
             && expected != order.version
@@ -49,7 +57,7 @@ impl<'c, C: ConnectionTrait> OrderEdit<'c, C> {
         }
         Ok(OrderEdit {
             conn,
-            actor: actor.to_owned(),
+            actor: actor.subject.clone(),
             after: order.clone(),
             before: order,
             events: Vec::new(),

@@ -8,8 +8,72 @@ use super::inputs::{
 };
 use super::types::{ImportOrdersPayload, ImportResult, Order, UpsertOrderPayload};
 use super::{actions, import, service};
-use crate::error::AppError;
+use crate::auth::{ANY_ROLE, ORDER_WORKERS, Principal};
+use crate::error::{AppError, FieldError};
 use crate::graphql::context::{parse_id, require_principal, state};
+
+/// What a customer's placeOrder may not set (the shop sets these), and binds
+/// the order to the customer.
+fn bind_to_customer(principal: &Principal, input: &mut PlaceOrderInput) -> Result<(), AppError> {
+    let Some(own) = principal.customer_scope() else {
+        return Ok(());
+    };
+    let mut refused = Vec::new();
+    for (given, field) in [
+        (input.total.is_some(), "total"),
+        (input.total_tax.is_some(), "totalTax"),
+        (
+            input
+                .status
+                .is_some_and(|s| s != super::workflow::OrderStatus::Pending),
+            "status",
+        ),
+        (input.payment_status.is_some(), "paymentStatus"),
+        (input.source.is_some(), "source"),
+        (input.test.is_some(), "test"),
+        (input.shipping_costs.is_some(), "shippingCosts"),
+        (input.discount_percentage.is_some(), "discountPercentage"),
+    ] {
+        if given {
+            refused.push(FieldError::new(field, "customers cannot set this"));
+        }
+    }
+    for (i, line) in input.lines.iter().enumerate() {
+        // Customers order catalogue products at catalogue prices (seed 003).
+        if line.product_id.is_none() && line.product_code.is_none() {
+            refused.push(FieldError::new(
+                format!("lines.{i}.productCode"),
+                "customers order catalogue products",
+            ));
+        }
+        for (given, field) in [
+            (line.price.is_some(), "price"),
+            (line.vat_percentage.is_some(), "vatPercentage"),
+            (line.discount_percentage.is_some(), "discountPercentage"),
+        ] {
+            if given {
+                refused.push(FieldError::new(
+                    format!("lines.{i}.{field}"),
+                    "customers cannot set this",
+                ));
+            }
+        }
+    }
+    if !refused.is_empty() {
+        let fields = refused
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(AppError::Forbidden(format!(
+            "Customers cannot set: {fields}"
+        )));
+    }
+    input.customer_id = Some(ID::from(own));
+    input.customer_external_id = None;
+    input.customer_email = None;
+    Ok(())
+}
 
 /// Order mutations.
 #[derive(Default)]
@@ -24,9 +88,11 @@ impl OrderMutation {
     async fn place_order(
         &self,
         ctx: &Context<'_>,
-        input: PlaceOrderInput,
+        mut input: PlaceOrderInput,
     ) -> Result<Order, AppError> {
         let principal = require_principal(ctx)?;
+        principal.require(ANY_ROLE)?;
+        bind_to_customer(principal, &mut input)?;
         let state = state(ctx)?;
         let defaults = Defaults {
             currency: &state.config.default_currency,
@@ -46,6 +112,7 @@ impl OrderMutation {
         input: UpsertOrderInput,
     ) -> Result<UpsertOrderPayload, AppError> {
         let principal = require_principal(ctx)?;
+        principal.require(ORDER_WORKERS)?;
         let state = state(ctx)?;
         let defaults = Defaults {
             currency: &state.config.default_currency,
@@ -67,6 +134,7 @@ impl OrderMutation {
         input: ImportOrdersInput,
     ) -> Result<ImportOrdersPayload, AppError> {
         let principal = require_principal(ctx)?;
+        principal.require(ORDER_WORKERS)?;
         let state = state(ctx)?;
         let defaults = Defaults {
             currency: &state.config.default_currency,
@@ -106,9 +174,10 @@ impl OrderMutation {
         input: OrderActionInput,
     ) -> Result<Order, AppError> {
         let principal = require_principal(ctx)?;
+        principal.require(ANY_ROLE)?;
         let id = parse_id(&id, "id")?;
         Ok(Order(
-            actions::order_action(&state(ctx)?.db, &principal.subject, id, input).await?,
+            actions::order_action(&state(ctx)?.db, principal, id, input).await?,
         ))
     }
 
@@ -122,9 +191,13 @@ impl OrderMutation {
         input: TrackingInput,
     ) -> Result<Order, AppError> {
         let principal = require_principal(ctx)?;
+        principal.require(ORDER_WORKERS)?;
+        if input.staff_notes.is_some() && !principal.sees_staff_data() {
+            return Err(AppError::Forbidden("Only staff may set staff notes".into()));
+        }
         let id = parse_id(&id, "id")?;
         Ok(Order(
-            actions::set_tracking(&state(ctx)?.db, &principal.subject, id, input).await?,
+            actions::set_tracking(&state(ctx)?.db, principal, id, input).await?,
         ))
     }
 
@@ -138,10 +211,11 @@ impl OrderMutation {
         expected_version: Option<i32>,
     ) -> Result<Order, AppError> {
         let principal = require_principal(ctx)?;
+        principal.require(ORDER_WORKERS)?;
         let id = parse_id(&id, "id")?;
         let order = actions::set_integration_ref(
             &state(ctx)?.db,
-            &principal.subject,
+            principal,
             id,
             integration_ref,
             expected_version,

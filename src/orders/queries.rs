@@ -1,14 +1,24 @@
 //! Queries of the order domain.
 
 use async_graphql::{Context, ID, Object};
+use sea_orm::ColumnTrait;
 
 use super::listing::{self, OrderFilter, OrderOrderBy, PageArgs};
 use super::service;
 use super::stats::{self, StatsFilter};
 use super::types::{Order, OrderConnection, OrderStats, OrderStatusInfo};
 use super::workflow::OrderStatus;
+use crate::auth::Principal;
+use crate::entities::order;
 use crate::error::AppError;
 use crate::graphql::context::{parse_id, require_principal, state};
+
+/// Whether `principal` may see `order`: customers only their own.
+fn visible(principal: &Principal, order: &order::Model) -> bool {
+    principal
+        .customer_scope()
+        .is_none_or(|own| order.customer_id == Some(own))
+}
 
 /// Order queries.
 #[derive(Default)]
@@ -23,11 +33,13 @@ impl OrderQuery {
         OrderStatus::ALL.into_iter().map(OrderStatusInfo).collect()
     }
 
-    /// An order by id; null when there is none.
+    /// An order by id; null when there is none. Customers see only their own
+    /// orders (another customer's order is null, exactly like a missing one).
     async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>, AppError> {
-        require_principal(ctx)?;
+        let principal = require_principal(ctx)?;
         let id = parse_id(&id, "id")?;
-        Ok(service::get(&state(ctx)?.db, id).await?.map(Order))
+        let found = service::get(&state(ctx)?.db, id).await?;
+        Ok(found.filter(|o| visible(principal, o)).map(Order))
     }
 
     /// An order by its source platform's key; null when there is none.
@@ -37,12 +49,9 @@ impl OrderQuery {
         source: String,
         external_id: String,
     ) -> Result<Option<Order>, AppError> {
-        require_principal(ctx)?;
-        Ok(
-            service::get_by_external_id(&state(ctx)?.db, &source, &external_id)
-                .await?
-                .map(Order),
-        )
+        let principal = require_principal(ctx)?;
+        let found = service::get_by_external_id(&state(ctx)?.db, &source, &external_id).await?;
+        Ok(found.filter(|o| visible(principal, o)).map(Order))
     }
 
     /// Orders matching `filter`, sorted by `orderBy` (default: newest
@@ -63,8 +72,17 @@ impl OrderQuery {
         page: Option<i32>,
         per_page: Option<i32>,
     ) -> Result<OrderConnection, AppError> {
-        require_principal(ctx)?;
-        let condition = listing::condition(&filter.unwrap_or_default())?;
+        let principal = require_principal(ctx)?;
+        let filter = filter.unwrap_or_default();
+        if filter.admin_field.is_some() && !principal.sees_admin_fields() {
+            return Err(AppError::Forbidden(
+                "Only staff may filter by admin fields".into(),
+            ));
+        }
+        let mut condition = listing::condition(&filter)?;
+        if let Some(own) = principal.customer_scope() {
+            condition = condition.add(order::Column::CustomerId.eq(own));
+        }
         let args = PageArgs {
             first,
             after,
@@ -91,7 +109,13 @@ impl OrderQuery {
         ctx: &Context<'_>,
         filter: Option<StatsFilter>,
     ) -> Result<OrderStats, AppError> {
-        require_principal(ctx)?;
-        Ok(OrderStats(stats::stats(&state(ctx)?.db, filter).await?))
+        let principal = require_principal(ctx)?;
+        let mut filter = filter.unwrap_or_default();
+        if let Some(own) = principal.customer_scope() {
+            filter.customer_id = Some(ID::from(own));
+        }
+        Ok(OrderStats(
+            stats::stats(&state(ctx)?.db, Some(filter)).await?,
+        ))
     }
 }

@@ -11,6 +11,7 @@ use crate::customers::types::{Address, Customer};
 use crate::entities::{order, order_admin_field, order_line, order_message};
 use crate::error::AppError;
 use crate::events::types::OrderEvent;
+use crate::graphql::context::require_principal;
 use crate::graphql::loader::loader;
 use crate::money::Money;
 
@@ -145,16 +146,27 @@ impl Order {
     async fn notes(&self) -> Option<&str> {
         self.0.notes.as_deref()
     }
-    /// Notes from staff.
-    async fn staff_notes(&self) -> Option<&str> {
-        self.0.staff_notes.as_deref()
+    /// Notes from staff. Staff and admins only (FORBIDDEN for others).
+    async fn staff_notes(&self, ctx: &Context<'_>) -> Result<Option<&str>, AppError> {
+        if !require_principal(ctx)?.sees_staff_data() {
+            return Err(AppError::Forbidden(
+                "Only staff may read staff notes".into(),
+            ));
+        }
+        Ok(self.0.staff_notes.as_deref())
     }
     /// Free data given with the order.
     async fn metadata(&self) -> Option<Json<serde_json::Value>> {
         self.0.metadata.clone().map(Json)
     }
-    /// Staff's extra fields, by name; empty when none.
+    /// Staff's extra fields, by name; empty when none. Staff and admins only
+    /// (FORBIDDEN for others).
     async fn admin_fields(&self, ctx: &Context<'_>) -> Result<Vec<AdminField>, AppError> {
+        if !require_principal(ctx)?.sees_admin_fields() {
+            return Err(AppError::Forbidden(
+                "Only staff may read admin fields".into(),
+            ));
+        }
         let rows = loader(ctx)?.load_one(AdminFieldsOfOrder(self.0.id)).await?;
         Ok(rows
             .unwrap_or_default()

@@ -1,0 +1,65 @@
+//! Credential management: API keys (admin only) and customer API tokens.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+
+use super::{Role, STAFF, keys};
+use crate::error::AppError;
+use crate::graphql::context::{parse_id, require_principal, state};
+
+/// A new API key. `key` is shown only here, once: store it now.
+#[derive(SimpleObject)]
+pub struct ApiKeyCreated {
+    /// The key's id (for `revokeApiKey`).
+    pub id: ID,
+    /// The name given.
+    pub name: String,
+    /// What the key may do.
+    pub role: Role,
+    /// The key, for `X-API-Key` or `Authorization: Bearer`.
+    pub key: String,
+}
+
+/// Credential management.
+#[derive(Default)]
+pub struct AuthMutation;
+
+#[Object]
+impl AuthMutation {
+    /// Issues (or replaces) a customer's API token for HTTP Basic
+    /// authentication (user: the customer's e-mail, password: the token).
+    /// Returned only here, once. Staff and admins.
+    async fn issue_customer_api_token(
+        &self,
+        ctx: &Context<'_>,
+        customer_id: ID,
+    ) -> Result<String, AppError> {
+        require_principal(ctx)?.require(STAFF)?;
+        let customer_id = parse_id(&customer_id, "customerId")?;
+        keys::issue_customer_token(&state(ctx)?.db, customer_id).await
+    }
+
+    /// Creates an API key with `role` (ADMIN, STAFF or INTEGRATION). Admins only.
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        role: Role,
+    ) -> Result<ApiKeyCreated, AppError> {
+        require_principal(ctx)?.require(&[Role::Admin])?;
+        let (row, key) = keys::create_api_key(&state(ctx)?.db, &name, role).await?;
+        Ok(ApiKeyCreated {
+            id: ID::from(row.id),
+            name: row.name,
+            role,
+            key,
+        })
+    }
+
+    /// Revokes an API key at once; false when there is no such active key.
+    /// Admins only.
+    async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<bool, AppError> {
+        require_principal(ctx)?.require(&[Role::Admin])?;
+        let id = parse_id(&id, "id")?;
+        keys::revoke_api_key(&state(ctx)?.db, id).await
+    }
+}
