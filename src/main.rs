@@ -36,6 +36,11 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL); schema.graphql is this output.
     Schema,
+    /// Manage API keys (stored hashed; a key is shown once, at creation).
+    ApiKey {
+        #[command(subcommand)]
+        action: ApiKeyAction,
+    },
     /// Print a signed JWT (with JWT_SECRET, or the dev secret in the database).
     Token {
         /// admin, staff, integration or customer.
@@ -50,6 +55,19 @@ enum Command {
         /// The token's subject (`sub`); defaults to "cli-<role>".
         #[arg(long)]
         subject: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyAction {
+    /// Create a key; the key itself is the last word printed.
+    Create {
+        /// A name to recognise the key by (shown in order histories).
+        #[arg(long)]
+        name: String,
+        /// admin, staff or integration.
+        #[arg(long, default_value = "integration")]
+        role: Role,
     },
 }
 
@@ -89,6 +107,9 @@ async fn main() -> ExitCode {
             print!("{}", graphql::sdl());
             Ok(())
         }
+        Command::ApiKey {
+            action: ApiKeyAction::Create { name, role },
+        } => api_key_create(config, &name, role).await,
         Command::Token {
             role,
             customer,
@@ -144,6 +165,21 @@ async fn migrate(config: Config, action: MigrateAction) -> CliResult {
         };
         println!("{status:8} {}", migration.name());
     }
+    Ok(())
+}
+
+async fn api_key_create(config: Config, name: &str, role: Role) -> CliResult {
+    let db = db::connect(&config.database_url, 1).await?;
+    Migrator::up(&db, None).await?;
+    let (row, key) = ordergraph::auth::keys::create_api_key(&db, name, role)
+        .await
+        .map_err(|err| err.message())?;
+    println!(
+        "Created API key {} \"{}\" ({}). It is shown only now: {key}",
+        row.id,
+        row.name,
+        role.as_str()
+    );
     Ok(())
 }
 

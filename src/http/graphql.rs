@@ -9,9 +9,11 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Data, Request};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::{RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 
 use super::HttpState;
@@ -100,6 +102,9 @@ pub async fn get(
     ))
 }
 
+/// How long a new WebSocket may take to send `connection_init`.
+const INIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// `GET /graphql/ws`: subscriptions (and queries) over WebSocket, speaking
 /// graphql-transport-ws or the legacy graphql-ws subprotocol. Credentials come
 /// in the `connection_init` payload.
@@ -115,27 +120,65 @@ pub async fn websocket(
         .read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
         .max_message_size(state.app.config.max_body_bytes)
-        .on_upgrade(move |socket| {
-            let auth = state.app.auth.clone();
-            let db = state.app.db.clone();
-            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
-                .on_connection_init(move |payload| async move {
-                    match auth.from_connection_init(&payload).await {
-                        Caller::Rejected => {
-                            Err(async_graphql::Error::new("Invalid or expired credentials"))
-                        }
-                        caller => {
-                            let mut data = Data::default();
-                            data.insert(caller);
-                            // Cache off: a connection lives long, and its
-                            // subscriptions must see every change.
-                            data.insert(new_loader(db, false));
-                            Ok(data)
-                        }
-                    }
-                })
-                .serve()
+        .on_upgrade(move |socket| serve_websocket(state, protocol, socket))
+}
+
+/// Closes `sink` with a graphql-ws close code.
+async fn close<S>(sink: &mut S, code: u16, reason: &'static str)
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = sink.send(Message::Close(Some(frame))).await;
+}
+
+/// Reads `connection_init` here, before async-graphql's handler, because that
+/// handler closes refused or missing credentials with a generic code; the
+/// graphql-ws protocol says 4403 (bad credentials), 4408 (no init in time),
+/// 4401 (subscribe before init) and 4400 (not a protocol message). Accepted
+/// connections get the init message replayed to the stock handler.
+async fn serve_websocket(state: HttpState, protocol: GraphQLProtocol, socket: WebSocket) {
+    let (mut sink, mut stream) = socket.split();
+    let first = match tokio::time::timeout(INIT_TIMEOUT, stream.next()).await {
+        Err(_) => return close(&mut sink, 4408, "Connection initialisation timeout").await,
+        Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return,
+        Ok(Some(Ok(message))) => message,
+    };
+    let Message::Text(text) = &first else {
+        return close(&mut sink, 4400, "Expected a connection_init text message").await;
+    };
+    let Ok(init) = serde_json::from_str::<serde_json::Value>(text) else {
+        return close(&mut sink, 4400, "Malformed message").await;
+    };
+    match init["type"].as_str() {
+        Some("connection_init") => {}
+        Some("subscribe" | "start") => return close(&mut sink, 4401, "Unauthorized").await,
+        _ => return close(&mut sink, 4400, "Expected connection_init").await,
+    }
+    let payload = init
+        .get("payload")
+        .cloned()
+        .unwrap_or(serde_json::Value::Null);
+    let caller = state.app.auth.from_connection_init(&payload).await;
+    if matches!(caller, Caller::Rejected) {
+        return close(&mut sink, 4403, "Forbidden").await;
+    }
+    let db = state.app.db.clone();
+    let replayed = futures_util::stream::once(async move { Ok(first) }).chain(stream);
+    GraphQLWebSocket::new_with_pair(sink, replayed, state.schema.clone(), protocol)
+        .on_connection_init(move |_| async move {
+            let mut data = Data::default();
+            data.insert(caller);
+            // Cache off: a connection lives long, and its subscriptions must
+            // see every change.
+            data.insert(new_loader(db, false));
+            Ok(data)
         })
+        .serve()
+        .await;
 }
 
 /// What every operation needs besides its text: the caller and a fresh loader

@@ -4,10 +4,11 @@ mod exports;
 mod graphql;
 mod health;
 mod playground;
+mod zapier;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 use crate::graphql::AppSchema;
@@ -32,6 +33,8 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/api/orders.json", get(exports::json))
         .route("/api/orders.csv", get(exports::csv))
         .route("/api/orders.xml", get(exports::xml))
+        .route("/api/zapier/order", post(zapier::upsert))
+        .route("/api/v1/orders", get(zapier::list).post(zapier::upsert))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         // Larger bodies get 413 before anything parses them.

@@ -547,6 +547,29 @@ async fn lines_of<C: ConnectionTrait>(
         .await
 }
 
+/// The lines of an order, by position.
+pub async fn lines(db: &DatabaseConnection, order_id: i64) -> AppResult<Vec<order_line::Model>> {
+    Ok(lines_of(db, order_id).await?)
+}
+
+/// The lines of several orders in one statement, by order then position.
+pub async fn lines_of_orders(
+    db: &DatabaseConnection,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<order_line::Model>>> {
+    let mut grouped: HashMap<i64, Vec<order_line::Model>> = HashMap::new();
+    for line in order_line::Entity::find()
+        .filter(order_line::Column::OrderId.is_in(ids.iter().copied()))
+        .order_by_asc(order_line::Column::OrderId)
+        .order_by_asc(order_line::Column::Position)
+        .all(db)
+        .await?
+    {
+        grouped.entry(line.order_id).or_default().push(line);
+    }
+    Ok(grouped)
+}
+
 /// An order by id.
 pub async fn get(db: &DatabaseConnection, id: i64) -> AppResult<Option<order::Model>> {
     Ok(order::Entity::find_by_id(id).one(db).await?)

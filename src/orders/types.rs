@@ -183,12 +183,15 @@ impl Order {
             .map(OrderMessage)
             .collect())
     }
-    /// The order's history, oldest first.
+    /// The order's history, oldest first. Changes to admin fields are staff
+    /// data: only staff and admins see those events.
     async fn events(&self, ctx: &Context<'_>) -> Result<Vec<OrderEvent>, AppError> {
+        let staff = require_principal(ctx)?.sees_staff_data();
         let rows = loader(ctx)?.load_one(EventsOfOrder(self.0.id)).await?;
         Ok(rows
             .unwrap_or_default()
             .into_iter()
+            .filter(|e| staff || !crate::events::is_staff_only(&e.kind))
             .map(OrderEvent)
             .collect())
     }
