@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::{Authenticator, Principal, Role};
 use crate::config::{Config, Secret};
+use crate::events::bus::EventBus;
 use crate::state::AppState;
 use crate::{db, graphql, http, settings};
 
@@ -83,7 +84,10 @@ impl App {
             None
         };
 
+        let events =
+            EventBus::start(db.clone(), &config.database_url, config.subscription_buffer).await?;
         let state = AppState {
+            events,
             auth: Authenticator::new(jwt, db.clone()),
             db,
             config: Arc::new(config),
@@ -135,6 +139,7 @@ impl App {
         axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
             .await?;
+        state.events.stop();
         if let Err(err) = state.db.close().await {
             tracing::warn!(error = %err, "closing the database pool failed");
         }

@@ -94,6 +94,10 @@ pub struct Config {
     pub graphql_max_complexity: usize,
     /// `GRAPHQL_MAX_DIRECTIVES`: the most directives one field may carry. Default 10.
     pub graphql_max_directives: usize,
+    /// `SUBSCRIPTION_BUFFER`: live events kept for subscribers that are behind;
+    /// one further behind is ended with SUBSCRIBER_LAGGED. Default 1024, at
+    /// least 1000 (two fetch pages, so a burst never cuts off a fast reader).
+    pub subscription_buffer: usize,
 }
 
 /// The default database: an SQLite file in the working directory.
@@ -124,6 +128,7 @@ impl Config {
             graphql_max_depth: parse(&get, "GRAPHQL_MAX_DEPTH", "15")?,
             graphql_max_complexity: parse(&get, "GRAPHQL_MAX_COMPLEXITY", "2000")?,
             graphql_max_directives: parse(&get, "GRAPHQL_MAX_DIRECTIVES", "10")?,
+            subscription_buffer: parse(&get, "SUBSCRIPTION_BUFFER", "1024")?,
         })
     }
 

@@ -58,6 +58,9 @@ pub enum AppError {
         to: OrderStatus,
         allowed: Vec<OrderStatus>,
     },
+    /// A subscriber fell too far behind the live feed and was cut off; it
+    /// resumes with `after: resume_after`.
+    SubscriberLagged { resume_after: i64 },
     /// Anything else. The cause is logged, never shown.
     Internal(Arc<dyn std::error::Error + Send + Sync>),
 }
@@ -75,6 +78,7 @@ impl AppError {
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::Conflict { .. } => "CONFLICT",
             AppError::InvalidTransition { .. } => "INVALID_TRANSITION",
+            AppError::SubscriberLagged { .. } => "SUBSCRIBER_LAGGED",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -125,6 +129,9 @@ impl AppError {
                     "An order cannot move from {from} to {to}; allowed next statuses: {allowed}"
                 )
             }
+            AppError::SubscriberLagged { resume_after } => format!(
+                "This subscription fell too far behind and was ended; subscribe again with after: \"{resume_after}\""
+            ),
             AppError::Internal(_) => "Internal error".into(),
         }
     }
@@ -174,6 +181,9 @@ impl From<AppError> for async_graphql::Error {
                     current_version: Some(v),
                     ..
                 } => ext.set("currentVersion", *v),
+                AppError::SubscriberLagged { resume_after } => {
+                    ext.set("resumeAfter", resume_after.to_string());
+                }
                 AppError::InvalidTransition { from, to, allowed } => {
                     ext.set("from", from.as_str());
                     ext.set("to", to.as_str());

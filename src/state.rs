@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::events::bus::EventBus;
 
 /// Shared server state.
 #[derive(Clone)]
@@ -21,4 +22,6 @@ pub struct AppState {
     /// SQL statements run since start (the tests use it to prove that nested
     /// loading is batched).
     pub db_statements: Arc<AtomicU64>,
+    /// The live feed of committed order events (subscriptions).
+    pub events: EventBus,
 }

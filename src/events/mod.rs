@@ -2,6 +2,8 @@
 //! same transaction as the change. This table is the order's history, the
 //! subscription source and the notification outbox (DESIGN.md "Events").
 
+pub mod bus;
+pub mod subscriptions;
 pub mod types;
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, Statement};
@@ -159,6 +161,15 @@ pub async fn append<C: ConnectionTrait>(db: &C, events: Vec<NewEvent>) -> Result
         order_event::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)
             .await?;
+    }
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        // Delivered only if and when this transaction commits; every instance
+        // then reads the new rows by id. No payload: the table is the source.
+        db.execute_raw(Statement::from_string(
+            DatabaseBackend::Postgres,
+            format!("SELECT pg_notify('{}', '')", bus::CHANNEL),
+        ))
+        .await?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ mod error_codes;
 pub mod loader;
 pub mod scalars;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::admin::mutations::AdminFieldMutation;
 use crate::auth::mutations::AuthMutation;
@@ -16,6 +16,7 @@ use crate::catalog::mutations::CatalogMutation;
 use crate::catalog::queries::CatalogQuery;
 use crate::customers::mutations::CustomerMutation;
 use crate::customers::queries::CustomerQuery;
+use crate::events::subscriptions::EventSubscription;
 use crate::lines::mutations::LineMutation;
 use crate::messages::mutations::MessageMutation;
 use crate::orders::mutations::OrderMutation;
@@ -40,16 +41,21 @@ pub struct MutationRoot(
     CatalogMutation,
 );
 
+/// `Subscription`: one object per domain, merged.
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(EventSubscription);
+
 /// The executable schema type.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema with its extensions but without server state or limits: enough to
 /// print the SDL or validate documents.
-pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     // Field suggestions ("did you mean ...") hand the schema to probes one
     // guess at a time; introspection stays on for tooling.

@@ -62,7 +62,18 @@ pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Byte
                 .collect(),
         ),
     };
-    json_response(&state.schema.execute_batch(batch).await)
+    let mutated = match &batch {
+        BatchRequest::Single(r) => operation_kind(r) == Some(OperationType::Mutation),
+        BatchRequest::Batch(rs) => rs
+            .iter()
+            .any(|r| operation_kind(r) == Some(OperationType::Mutation)),
+    };
+    let response = state.schema.execute_batch(batch).await;
+    if mutated {
+        // Committed by now: let subscribers see it without waiting for a poll.
+        state.app.events.wake();
+    }
+    json_response(&response)
 }
 
 /// `GET /graphql?query=...`: queries only. A mutation or subscription gets 405.
@@ -163,7 +174,9 @@ async fn serve_websocket(state: HttpState, protocol: GraphQLProtocol, socket: We
         .cloned()
         .unwrap_or(serde_json::Value::Null);
     let caller = state.app.auth.from_connection_init(&payload).await;
-    if matches!(caller, Caller::Rejected) {
+    // Live updates are for authenticated callers only: an anonymous
+    // connection is refused like a bad one.
+    if !matches!(caller, Caller::Authenticated(_)) {
         return close(&mut sink, 4403, "Forbidden").await;
     }
     let db = state.app.db.clone();

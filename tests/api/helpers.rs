@@ -149,6 +149,34 @@ impl TestApp {
 
     /// Opens a graphql-transport-ws connection and completes the handshake with
     /// `payload` as the connection_init payload.
+    /// Like [`ws_connect`](Self::ws_connect) over a socket with a tiny receive
+    /// buffer, so a client that stops reading pushes back on the server fast.
+    pub async fn ws_connect_small(&self, protocol: &str) -> WsClient {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("buffer size");
+        let tcp = socket.connect(self.addr).await.expect("tcp connects");
+        let mut request = format!("ws://{}/graphql/ws", self.addr)
+            .into_client_request()
+            .expect("ws request");
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_str(protocol).expect("header"),
+        );
+        let (stream, _) = tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(tcp))
+            .await
+            .expect("ws handshake");
+        WsClient { stream }
+    }
+
+    /// A WebSocket past `connection_init`, with `authorization` in the payload.
+    pub async fn ws_as(&self, protocol: &str, authorization: &str) -> WsClient {
+        let mut ws = self.ws_connect(protocol).await;
+        ws.send(json!({"type": "connection_init", "payload": {"Authorization": authorization}}))
+            .await;
+        assert_eq!(ws.next_json().await["type"], "connection_ack");
+        ws
+    }
+
     pub async fn ws_connect(&self, protocol: &str) -> WsClient {
         let mut request = format!("ws://{}/graphql/ws", self.addr)
             .into_client_request()
@@ -200,6 +228,10 @@ pub enum WsEvent {
 }
 
 impl WsClient {
+    pub fn from_stream(stream: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
+        WsClient { stream }
+    }
+
     pub async fn send(&mut self, message: Value) {
         self.stream
             .send(Message::text(message.to_string()))

@@ -13,6 +13,7 @@ mod health;
 mod import;
 mod lifecycle;
 mod listing;
+mod live;
 mod money;
 mod place;
 mod schema;

@@ -1,0 +1,280 @@
+//! [`EventBus`]: turns committed `order_events` rows into a live feed.
+//!
+//! One fetcher task per instance reads rows with `id > last seen` from the
+//! table and publishes them, in id order, to a bounded broadcast channel that
+//! every subscriber reads. The table is the only source: nothing is published
+//! that is not committed, and the writers' advisory lock (see
+//! [`super::append`]) makes ids commit in order, so "ids after N" never skips
+//! a row that commits late.
+//!
+//! The fetcher wakes when told (`wake`, called by the transport after a
+//! mutation commits), on PostgreSQL when a NOTIFY arrives (sent inside the
+//! writing transaction, so only on commit; every instance LISTENs on one
+//! dedicated connection and catches up after reconnecting), and on a timer as
+//! a safety net.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::{DatabaseBackend, DatabaseConnection, FromQueryResult, Statement};
+use tokio::sync::{Notify, broadcast};
+use tokio::task::AbortHandle;
+
+use crate::entities::order_event;
+
+/// The NOTIFY channel writers signal on.
+pub const CHANNEL: &str = "ordergraph_events";
+/// Rows read per fetch.
+const PAGE: i64 = 500;
+
+/// A committed event with what access checks need.
+#[derive(Clone, Debug)]
+pub struct Published {
+    pub event: order_event::Model,
+    /// The customer the order belongs to (for customer isolation).
+    pub customer_id: Option<i64>,
+}
+
+#[derive(FromQueryResult)]
+struct Row {
+    id: i64,
+    order_id: i64,
+    kind: String,
+    from_status: Option<String>,
+    to_status: Option<String>,
+    actor: Option<String>,
+    note: Option<String>,
+    notify: bool,
+    data: Option<serde_json::Value>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    customer_id: Option<i64>,
+}
+
+/// Committed events with id > `after` (optionally of one order or one
+/// customer's orders), oldest first, at most `limit`.
+pub async fn fetch(
+    db: &DatabaseConnection,
+    after: i64,
+    limit: i64,
+    order_id: Option<i64>,
+    customer_id: Option<i64>,
+) -> Result<Vec<Published>, sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let mut sql = String::from(
+        "SELECT e.id, e.order_id, e.kind, e.from_status, e.to_status, e.actor, e.note, e.notify, e.data, \
+         e.created_at, o.customer_id FROM order_events e JOIN orders o ON o.id = e.order_id WHERE e.id > $1",
+    );
+    let mut values: Vec<sea_orm::Value> = vec![after.into()];
+    if let Some(order) = order_id {
+        values.push(order.into());
+        sql.push_str(&format!(" AND e.order_id = ${}", values.len()));
+    }
+    if let Some(customer) = customer_id {
+        values.push(customer.into());
+        sql.push_str(&format!(" AND o.customer_id = ${}", values.len()));
+    }
+    values.push(limit.into());
+    sql.push_str(&format!(" ORDER BY e.id LIMIT ${}", values.len()));
+    if backend != DatabaseBackend::Postgres {
+        sql = positional_to_question_marks(&sql);
+    }
+    let rows = Row::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Published {
+            customer_id: r.customer_id,
+            event: order_event::Model {
+                id: r.id,
+                order_id: r.order_id,
+                kind: r.kind,
+                from_status: r.from_status,
+                to_status: r.to_status,
+                actor: r.actor,
+                note: r.note,
+                notify: r.notify,
+                data: r.data,
+                created_at: r.created_at,
+            },
+        })
+        .collect())
+}
+
+/// `$1 ... $n` placeholders (in order) as SQLite's `?`.
+fn positional_to_question_marks(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The live feed of committed events. Cheap to clone.
+#[derive(Clone)]
+pub struct EventBus {
+    sender: broadcast::Sender<Arc<Published>>,
+    wake: Arc<Notify>,
+    tasks: Arc<Vec<AbortHandle>>,
+}
+
+impl EventBus {
+    /// Starts the fetcher (and, on PostgreSQL, the listener on `database_url`).
+    /// `capacity` events are kept for subscribers that are behind; one further
+    /// behind is cut off (and told to resume with `after`), so memory never
+    /// grows without bound and a slow subscriber never slows the others.
+    pub async fn start(
+        db: DatabaseConnection,
+        database_url: &str,
+        capacity: usize,
+    ) -> Result<EventBus, sea_orm::DbErr> {
+        // Smaller than a fetch page, one burst would cut off even fast readers.
+        let (sender, _) = broadcast::channel(capacity.max(2 * PAGE as usize));
+        let wake = Arc::new(Notify::new());
+        let start_after = latest_id(&db).await?;
+        let postgres = db.get_database_backend() == DatabaseBackend::Postgres;
+        // With NOTIFY the timer is only a safety net; without it (SQLite) it
+        // bounds the delay of changes the transport did not announce.
+        let tick = if postgres {
+            Duration::from_secs(2)
+        } else {
+            Duration::from_millis(250)
+        };
+        let mut tasks = vec![
+            tokio::spawn(fetcher(db, sender.clone(), wake.clone(), start_after, tick))
+                .abort_handle(),
+        ];
+        if postgres {
+            tasks
+                .push(tokio::spawn(listener(database_url.to_owned(), wake.clone())).abort_handle());
+        }
+        Ok(EventBus {
+            sender,
+            wake,
+            tasks: Arc::new(tasks),
+        })
+    }
+
+    /// A receiver of every event published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
+        self.sender.subscribe()
+    }
+
+    /// Asks the fetcher to look for new events now (call after a commit).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Stops the background tasks.
+    pub fn stop(&self) {
+        for task in self.tasks.iter() {
+            task.abort();
+        }
+    }
+}
+
+/// The id of the newest committed event (0 when there is none).
+pub async fn latest_id(db: &DatabaseConnection) -> Result<i64, sea_orm::DbErr> {
+    #[derive(FromQueryResult)]
+    struct Max {
+        id: Option<i64>,
+    }
+    let max = Max::find_by_statement(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT MAX(id) AS id FROM order_events",
+    ))
+    .one(db)
+    .await?;
+    Ok(max.and_then(|m| m.id).unwrap_or(0))
+}
+
+async fn fetcher(
+    db: DatabaseConnection,
+    sender: broadcast::Sender<Arc<Published>>,
+    wake: Arc<Notify>,
+    mut last: i64,
+    tick: Duration,
+) {
+    loop {
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(tick) => {}
+        }
+        loop {
+            match fetch(&db, last, PAGE, None, None).await {
+                Ok(rows) => {
+                    let full = rows.len() as i64 == PAGE;
+                    for row in rows {
+                        last = row.event.id;
+                        // No receivers is fine: nobody is subscribed right now.
+                        let _ = sender.send(Arc::new(row));
+                    }
+                    if !full {
+                        break;
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "reading new order events failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+async fn listener(url: String, wake: Arc<Notify>) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let mut listener = match PgListener::connect(&url).await {
+            Ok(listener) => listener,
+            Err(err) => {
+                tracing::warn!(error = %err, "LISTEN connection failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        if let Err(err) = listener.listen(CHANNEL).await {
+            tracing::warn!(error = %err, "LISTEN failed; retrying");
+            tokio::time::sleep(backoff).await;
+            continue;
+        }
+        backoff = Duration::from_millis(100);
+        // Anything committed while we were not listening is read now.
+        wake.notify_one();
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(_)) => wake.notify_one(),
+                // The connection was lost and is re-established by the next
+                // call; notifications in between are lost, so catch up.
+                Ok(None) => wake.notify_one(),
+                Err(err) => {
+                    tracing::warn!(error = %err, "LISTEN connection lost; reconnecting");
+                    wake.notify_one();
+                    break;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_become_question_marks_in_order() {
+        assert_eq!(
+            super::positional_to_question_marks("a > $1 AND b = $2 LIMIT $10"),
+            "a > ? AND b = ? LIMIT ?"
+        );
+    }
+}

@@ -1,0 +1,279 @@
+//! `orderEvents` and `orderStatusChanged`: streams of committed events.
+//!
+//! A stream subscribes to the [`EventBus`](super::bus::EventBus) first and only
+//! then replays from the table (for `after`), so an event committed during the
+//! replay is either read by the replay or arrives live; ids at or below the
+//! last one delivered are dropped, so the seam has neither a gap nor a
+//! duplicate. Filters (order, kinds, statuses, the customer's own orders, staff
+//! data) are applied here, on the server. A subscriber that falls behind the
+//! bounded live buffer gets SUBSCRIBER_LAGGED with the id to resume after, and
+//! its stream ends.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Object, Subscription};
+use futures_util::Stream;
+use futures_util::stream;
+use sea_orm::DatabaseConnection;
+use tokio::sync::broadcast::Receiver;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::OrderEventKind;
+use super::bus::{self, Published};
+use super::types::OrderEvent;
+use crate::auth::Principal;
+use crate::error::AppError;
+use crate::graphql::context::{parse_id, require_principal, state};
+use crate::orders::types::Order;
+use crate::orders::workflow::OrderStatus;
+
+/// Which events a stream delivers.
+#[derive(Clone, Debug, Default)]
+struct Filter {
+    order_id: Option<i64>,
+    customer_id: Option<i64>,
+    kinds: Option<Vec<OrderEventKind>>,
+    to_statuses: Option<Vec<OrderStatus>>,
+    staff: bool,
+}
+
+impl Filter {
+    fn matches(&self, p: &Published) -> bool {
+        let e = &p.event;
+        self.order_id.is_none_or(|id| e.order_id == id)
+            && self.customer_id.is_none_or(|id| p.customer_id == Some(id))
+            && (self.staff || !super::is_staff_only(&e.kind))
+            && self.kinds.as_ref().is_none_or(|kinds| {
+                OrderEventKind::parse(&e.kind).is_some_and(|k| kinds.contains(&k))
+            })
+            && self.to_statuses.as_ref().is_none_or(|statuses| {
+                e.to_status
+                    .as_deref()
+                    .and_then(|s| s.parse::<OrderStatus>().ok())
+                    .is_some_and(|s| statuses.contains(&s))
+            })
+    }
+}
+
+enum Phase {
+    /// Reading the table from this id on.
+    Replay(i64),
+    Live,
+    Done,
+}
+
+struct Cursor {
+    db: DatabaseConnection,
+    live: Receiver<Arc<Published>>,
+    filter: Filter,
+    phase: Phase,
+    buffer: VecDeque<Arc<Published>>,
+    last_delivered: i64,
+}
+
+/// Replay (from `after`, if given) then live events matching `filter`. The
+/// caller subscribes to the feed first; without `after` the stream starts
+/// "now": at the newest committed id, read after subscribing, so an event
+/// committed earlier but published late is not mistaken for a new one.
+async fn events(
+    db: DatabaseConnection,
+    live: Receiver<Arc<Published>>,
+    filter: Filter,
+    after: Option<i64>,
+) -> Result<impl Stream<Item = Result<Arc<Published>, AppError>>, AppError> {
+    let start = match after {
+        Some(after) => after,
+        None => bus::latest_id(&db).await?,
+    };
+    let cursor = Cursor {
+        db,
+        live,
+        filter,
+        phase: after.map_or(Phase::Live, Phase::Replay),
+        buffer: VecDeque::new(),
+        last_delivered: start,
+    };
+    Ok(stream::unfold(cursor, |mut c| async move {
+        loop {
+            if let Some(next) = c.buffer.pop_front() {
+                c.last_delivered = next.event.id;
+                return Some((Ok(next), c));
+            }
+            match c.phase {
+                Phase::Done => return None,
+                Phase::Replay(from) => {
+                    let page =
+                        bus::fetch(&c.db, from, 500, c.filter.order_id, c.filter.customer_id).await;
+                    match page {
+                        Ok(rows) if rows.is_empty() => c.phase = Phase::Live,
+                        Ok(rows) => {
+                            let end = rows.last().map_or(from, |r| r.event.id);
+                            c.buffer.extend(
+                                rows.into_iter()
+                                    .filter(|r| c.filter.matches(r))
+                                    .map(Arc::new),
+                            );
+                            c.phase = Phase::Replay(end);
+                        }
+                        Err(err) => {
+                            c.phase = Phase::Done;
+                            return Some((Err(AppError::from(err)), c));
+                        }
+                    }
+                }
+                Phase::Live => match c.live.recv().await {
+                    // Already delivered by the replay, or not for this stream.
+                    Ok(p) if p.event.id <= c.last_delivered || !c.filter.matches(&p) => {}
+                    Ok(p) => c.buffer.push_back(p),
+                    Err(RecvError::Lagged(_)) => {
+                        c.phase = Phase::Done;
+                        let resume_after = c.last_delivered;
+                        return Some((Err(AppError::SubscriberLagged { resume_after }), c));
+                    }
+                    Err(RecvError::Closed) => return None,
+                },
+            }
+        }
+    }))
+}
+
+/// The customer scope and staff visibility of `principal`, and NOT_FOUND when a
+/// customer names another customer's order.
+async fn scope(
+    ctx: &Context<'_>,
+    principal: &Principal,
+    order_id: Option<i64>,
+) -> Result<Filter, AppError> {
+    let customer_id = principal.customer_scope();
+    if let (Some(own), Some(order_id)) = (customer_id, order_id) {
+        let order = crate::orders::service::get(&state(ctx)?.db, order_id).await?;
+        if order.is_none_or(|o| o.customer_id != Some(own)) {
+            return Err(AppError::NotFound(format!("No order with id {order_id}")));
+        }
+    }
+    Ok(Filter {
+        order_id,
+        customer_id,
+        staff: principal.sees_staff_data(),
+        ..Default::default()
+    })
+}
+
+/// A status change, as `orderStatusChanged` delivers it.
+pub struct OrderStatusChange(Arc<Published>);
+
+#[Object]
+impl OrderStatusChange {
+    /// The event's id; pass it as `orderEvents(after:)` to resume.
+    async fn event_id(&self) -> ID {
+        ID::from(self.0.event.id)
+    }
+    /// The order as it is now.
+    async fn order(&self, ctx: &Context<'_>) -> Result<Order, AppError> {
+        let id = self.0.event.order_id;
+        crate::orders::loaders::order_by_id(ctx, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("No order with id {id}")))
+    }
+    /// The status before; null when the order was just created.
+    async fn from_status(&self) -> Option<OrderStatus> {
+        self.0
+            .event
+            .from_status
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+    }
+    /// The status after.
+    async fn to_status(&self) -> Result<OrderStatus, AppError> {
+        self.0
+            .event
+            .to_status
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| {
+                AppError::internal(std::io::Error::other("status event without a status"))
+            })
+    }
+    /// The note given with the change.
+    async fn note(&self) -> Option<&str> {
+        self.0.event.note.as_deref()
+    }
+    /// When it changed.
+    async fn changed_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.event.created_at
+    }
+}
+
+/// Live updates.
+#[derive(Default)]
+pub struct EventSubscription;
+
+#[Subscription]
+impl EventSubscription {
+    /// Every committed event, in id order, of one order (`orderId`) or of all
+    /// orders the caller may see, optionally only of `kinds`. With `after`, the
+    /// events after that id are replayed first and the stream then goes live,
+    /// with no gap and no duplicate between the two. Customers see only their
+    /// own orders; admin-field changes only reach staff.
+    async fn order_events(
+        &self,
+        ctx: &Context<'_>,
+        order_id: Option<ID>,
+        kinds: Option<Vec<OrderEventKind>>,
+        after: Option<ID>,
+    ) -> Result<impl Stream<Item = Result<OrderEvent, AppError>> + use<>, AppError> {
+        let principal = require_principal(ctx)?;
+        let order_id = order_id.map(|id| parse_id(&id, "orderId")).transpose()?;
+        let after = match after {
+            Some(id) => Some(
+                id.parse::<i64>()
+                    .ok()
+                    .filter(|v| *v >= 0)
+                    .ok_or_else(|| AppError::invalid_field("after", "is not an event id"))?,
+            ),
+            None => None,
+        };
+        let mut filter = scope(ctx, principal, order_id).await?;
+        filter.kinds = kinds;
+        let app = state(ctx)?;
+        let live = app.events.subscribe();
+        let stream = events(app.db.clone(), live, filter, after).await?;
+        Ok(futures_util::StreamExt::map(stream, |item| {
+            item.map(|p| OrderEvent(p.event.clone()))
+        }))
+    }
+
+    /// Status changes as they are committed: of one order (`orderId`), of one
+    /// customer's orders (`customerId`), or of every order the caller may see;
+    /// optionally only changes to `statuses`. Customers see only their own
+    /// orders (a `customerId` of someone else yields nothing).
+    async fn order_status_changed(
+        &self,
+        ctx: &Context<'_>,
+        order_id: Option<ID>,
+        customer_id: Option<ID>,
+        statuses: Option<Vec<OrderStatus>>,
+    ) -> Result<impl Stream<Item = Result<OrderStatusChange, AppError>> + use<>, AppError> {
+        let principal = require_principal(ctx)?;
+        let order_id = order_id.map(|id| parse_id(&id, "orderId")).transpose()?;
+        let asked_customer = customer_id
+            .map(|id| parse_id(&id, "customerId"))
+            .transpose()?;
+        let mut filter = scope(ctx, principal, order_id).await?;
+        filter.customer_id = match (filter.customer_id, asked_customer) {
+            // A customer asking for someone else gets nothing, not an oracle.
+            (Some(own), Some(asked)) if own != asked => Some(-1),
+            (Some(own), _) => Some(own),
+            (None, asked) => asked,
+        };
+        filter.kinds = Some(vec![OrderEventKind::StatusChanged]);
+        filter.to_statuses = statuses;
+        let app = state(ctx)?;
+        let live = app.events.subscribe();
+        let stream = events(app.db.clone(), live, filter, None).await?;
+        Ok(futures_util::StreamExt::map(stream, |item| {
+            item.map(OrderStatusChange)
+        }))
+    }
+}
