@@ -57,6 +57,10 @@ impl App {
     pub async fn build(config: Config) -> Result<App, StartError> {
         let mut db = db::connect(&config.database_url, config.db_max_connections).await?;
         Migrator::up(&db, None).await?;
+        // The event feed polls in the background: it gets a handle cloned before
+        // the counting callback is installed, so the counter measures what
+        // requests run.
+        let background_db = db.clone();
         let db_statements = Arc::new(AtomicU64::new(0));
         let counter = db_statements.clone();
         db.set_metric_callback(move |info| {
@@ -84,8 +88,12 @@ impl App {
             None
         };
 
-        let events =
-            EventBus::start(db.clone(), &config.database_url, config.subscription_buffer).await?;
+        let events = EventBus::start(
+            background_db,
+            &config.database_url,
+            config.subscription_buffer,
+        )
+        .await?;
         let state = AppState {
             events,
             auth: Authenticator::new(jwt, db.clone()),
