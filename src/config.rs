@@ -98,6 +98,12 @@ pub struct Config {
     /// one further behind is ended with SUBSCRIBER_LAGGED. Default 1024, at
     /// least 1000 (two fetch pages, so a burst never cuts off a fast reader).
     pub subscription_buffer: usize,
+    /// `WS_KEEPALIVE_SECONDS`: how often the server pings an open WebSocket.
+    /// Default 15.
+    pub ws_keepalive_seconds: u64,
+    /// `WS_INIT_TIMEOUT_SECONDS`: how long a new WebSocket may take to send
+    /// `connection_init` before it is closed with 4408. Default 10.
+    pub ws_init_timeout_seconds: u64,
 }
 
 /// The default database: an SQLite file in the working directory.
@@ -129,6 +135,8 @@ impl Config {
             graphql_max_complexity: parse(&get, "GRAPHQL_MAX_COMPLEXITY", "2000")?,
             graphql_max_directives: parse(&get, "GRAPHQL_MAX_DIRECTIVES", "10")?,
             subscription_buffer: parse(&get, "SUBSCRIPTION_BUFFER", "1024")?,
+            ws_keepalive_seconds: parse(&get, "WS_KEEPALIVE_SECONDS", "15")?,
+            ws_init_timeout_seconds: parse(&get, "WS_INIT_TIMEOUT_SECONDS", "10")?,
         })
     }
 

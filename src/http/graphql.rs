@@ -4,7 +4,9 @@
 //! `<img>` tags), only JSON bodies are accepted (a cross-site form post cannot
 //! be one), and batches are capped.
 
-use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use std::sync::Arc;
+
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols};
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Data, Request};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
@@ -16,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 
-use super::HttpState;
+use super::{HttpState, ws_guard};
 use crate::auth::Caller;
 use crate::graphql::loader::new_loader;
 
@@ -113,17 +115,23 @@ pub async fn get(
     ))
 }
 
-/// How long a new WebSocket may take to send `connection_init`.
-const INIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
 /// `GET /graphql/ws`: subscriptions (and queries) over WebSocket, speaking
 /// graphql-transport-ws or the legacy graphql-ws subprotocol. Credentials come
 /// in the `connection_init` payload.
 pub async fn websocket(
     State(state): State<HttpState>,
     protocol: GraphQLProtocol,
+    headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    // The extractor keeps its choice private; the guard needs it for pings.
+    let kind = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| p.trim().parse::<WebSocketProtocols>().ok())
+        .unwrap_or(WebSocketProtocols::GraphQLWS);
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         // axum reserves 128 KiB per connection for reading by default; GraphQL
@@ -131,7 +139,7 @@ pub async fn websocket(
         .read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
         .max_message_size(state.app.config.max_body_bytes)
-        .on_upgrade(move |socket| serve_websocket(state, protocol, socket))
+        .on_upgrade(move |socket| serve_websocket(state, protocol, kind, socket))
 }
 
 /// Closes `sink` with a graphql-ws close code.
@@ -151,9 +159,16 @@ where
 /// graphql-ws protocol says 4403 (bad credentials), 4408 (no init in time),
 /// 4401 (subscribe before init) and 4400 (not a protocol message). Accepted
 /// connections get the init message replayed to the stock handler.
-async fn serve_websocket(state: HttpState, protocol: GraphQLProtocol, socket: WebSocket) {
+async fn serve_websocket(
+    state: HttpState,
+    protocol: GraphQLProtocol,
+    kind: WebSocketProtocols,
+    socket: WebSocket,
+) {
     let (mut sink, mut stream) = socket.split();
-    let first = match tokio::time::timeout(INIT_TIMEOUT, stream.next()).await {
+    let init_timeout =
+        std::time::Duration::from_secs(state.app.config.ws_init_timeout_seconds.max(1));
+    let first = match tokio::time::timeout(init_timeout, stream.next()).await {
         Err(_) => return close(&mut sink, 4408, "Connection initialisation timeout").await,
         Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return,
         Ok(Some(Ok(message))) => message,
@@ -180,8 +195,19 @@ async fn serve_websocket(state: HttpState, protocol: GraphQLProtocol, socket: We
         return close(&mut sink, 4403, "Forbidden").await;
     }
     let db = state.app.db.clone();
-    let replayed = futures_util::stream::once(async move { Ok(first) }).chain(stream);
-    GraphQLWebSocket::new_with_pair(sink, replayed, state.schema.clone(), protocol)
+    let shared = Arc::new(ws_guard::Shared::default());
+    let (handler_sink, outgoing) = ws_guard::outbox();
+    let keepalive = std::time::Duration::from_secs(state.app.config.ws_keepalive_seconds.max(1));
+    let forwarder = tokio::spawn(ws_guard::forward(
+        sink,
+        outgoing,
+        shared.clone(),
+        kind,
+        keepalive,
+    ));
+    let incoming = ws_guard::guard(stream, shared);
+    let replayed = futures_util::stream::once(async move { Ok(first) }).chain(incoming);
+    GraphQLWebSocket::new_with_pair(handler_sink, replayed, state.schema.clone(), protocol)
         .on_connection_init(move |_| async move {
             let mut data = Data::default();
             data.insert(caller);
@@ -192,6 +218,9 @@ async fn serve_websocket(state: HttpState, protocol: GraphQLProtocol, socket: We
         })
         .serve()
         .await;
+    // The handler is done and dropped its sink: the forwarder drains, then
+    // closes with the protocol's code if a rule was broken.
+    let _ = forwarder.await;
 }
 
 /// What every operation needs besides its text: the caller and a fresh loader

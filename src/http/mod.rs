@@ -4,6 +4,7 @@ mod exports;
 mod graphql;
 mod health;
 mod playground;
+mod ws_guard;
 mod zapier;
 
 use axum::Router;

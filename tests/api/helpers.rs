@@ -232,6 +232,13 @@ impl WsClient {
         WsClient { stream }
     }
 
+    pub async fn send_raw(&mut self, text: &str) {
+        self.stream
+            .send(Message::text(text.to_owned()))
+            .await
+            .expect("ws send");
+    }
+
     pub async fn send(&mut self, message: Value) {
         self.stream
             .send(Message::text(message.to_string()))
@@ -260,6 +267,17 @@ impl WsClient {
                 Some(Ok(_)) => continue,
                 Some(Err(_)) | None => return WsEvent::Closed(None),
             }
+        }
+    }
+
+    /// The next message as it came, keep-alive pings included.
+    pub async fn next_raw(&mut self) -> Value {
+        let frame = tokio::time::timeout(Duration::from_secs(10), self.stream.next())
+            .await
+            .expect("a WebSocket message within 10 s");
+        match frame {
+            Some(Ok(Message::Text(text))) => serde_json::from_str(&text).expect("JSON message"),
+            other => panic!("expected a text message, got {other:?}"),
         }
     }
 

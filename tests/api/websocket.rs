@@ -60,3 +60,88 @@ async fn invalid_init_credentials_close_the_connection() {
         WsEvent::Json(message) => panic!("expected a close, got {message}"),
     }
 }
+
+const LIVE: &str = "subscription { orderEvents { id } }";
+
+async fn initialised(app: &TestApp, protocol: &str) -> crate::helpers::WsClient {
+    let mut ws = app.ws_connect(protocol).await;
+    ws.send(json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {}", app.admin_token())}}))
+        .await;
+    assert_eq!(ws.next_json().await["type"], "connection_ack");
+    ws
+}
+
+#[tokio::test]
+async fn protocol_violations_close_with_their_codes() {
+    let app = TestApp::spawn().await;
+
+    let mut ws = initialised(&app, "graphql-transport-ws").await;
+    ws.send_raw("{not json").await;
+    assert!(
+        matches!(ws.next().await, WsEvent::Closed(Some(4400))),
+        "malformed message"
+    );
+
+    let mut ws = initialised(&app, "graphql-transport-ws").await;
+    ws.send(json!({"id": "a", "type": "subscribe", "payload": {"query": LIVE}}))
+        .await;
+    ws.send(json!({"id": "a", "type": "subscribe", "payload": {"query": LIVE}}))
+        .await;
+    assert!(
+        matches!(ws.next().await, WsEvent::Closed(Some(4409))),
+        "duplicate subscription id"
+    );
+
+    let mut ws = initialised(&app, "graphql-transport-ws").await;
+    ws.send(json!({"type": "connection_init"})).await;
+    assert!(
+        matches!(ws.next().await, WsEvent::Closed(Some(4429))),
+        "second connection_init"
+    );
+}
+
+#[tokio::test]
+async fn an_id_is_free_again_once_its_subscription_completed() {
+    let app = TestApp::spawn().await;
+    let mut ws = initialised(&app, "graphql-transport-ws").await;
+    for _ in 0..2 {
+        ws.send(json!({"id": "q", "type": "subscribe", "payload": {"query": "{ orderStatuses { status } }"}}))
+            .await;
+        assert_eq!(ws.next_json().await["type"], "next");
+        assert_eq!(ws.next_json().await["type"], "complete");
+    }
+    ws.send(json!({"id": "s", "type": "subscribe", "payload": {"query": LIVE}}))
+        .await;
+    ws.send(json!({"id": "s", "type": "complete"})).await;
+    ws.send(json!({"id": "s", "type": "subscribe", "payload": {"query": LIVE}}))
+        .await;
+    ws.send(json!({"id": "q2", "type": "subscribe", "payload": {"query": "{ __typename }"}}))
+        .await;
+    loop {
+        let message = ws.next_json().await;
+        if message["id"] == "q2" {
+            assert_eq!(
+                message["payload"]["data"]["__typename"], "Query",
+                "still open after a reused id: {message}"
+            );
+            break;
+        }
+        assert_ne!(message["type"], "error", "{message}");
+    }
+}
+
+#[tokio::test]
+async fn a_connection_without_init_is_closed_with_4408_and_idle_ones_get_pings() {
+    let app = TestApp::spawn_with(|c| {
+        c.ws_init_timeout_seconds = 1;
+        c.ws_keepalive_seconds = 1;
+    })
+    .await;
+    let mut silent = app.ws_connect("graphql-transport-ws").await;
+    assert!(matches!(silent.next().await, WsEvent::Closed(Some(4408))));
+
+    let mut ws = initialised(&app, "graphql-transport-ws").await;
+    assert_eq!(ws.next_raw().await, json!({"type": "ping"}));
+    let mut legacy = initialised(&app, "graphql-ws").await;
+    assert_eq!(legacy.next_raw().await, json!({"type": "ka"}));
+}
