@@ -65,19 +65,20 @@ async fn start_server() -> Server {
         .stdout(Stdio::null())
         .spawn()
         .expect("server starts");
+    // Owned by the guard from here on: it is killed and waited for on drop.
+    let server = Server {
+        child,
+        addr,
+        _dir: dir,
+    };
     let client = reqwest::Client::new();
     for _ in 0..200 {
-        if client
-            .get(format!("http://{addr}/readyz"))
+        let ready = client
+            .get(format!("http://{}/readyz", server.addr))
             .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return Server {
-                child,
-                addr,
-                _dir: dir,
-            };
+            .await;
+        if ready.is_ok_and(|r| r.status().is_success()) {
+            return server;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
