@@ -9,7 +9,9 @@ mod zapier;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::graphql::AppSchema;
@@ -41,5 +43,43 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         // Larger bodies get 413 before anything parses them.
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TraceLayer::new_for_http())
+        // A bug must not reset the connection or show its panic message: the
+        // client gets a plain INTERNAL error and the panic is logged.
+        .layer(CatchPanicLayer::custom(panic_response))
         .with_state(HttpState { app, schema })
+}
+
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = detail, "a request handler panicked");
+    let body = serde_json::json!({"errors": [{"message": "Internal error", "extensions": {"code": "INTERNAL"}}]});
+    (
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_becomes_a_plain_internal_error() {
+        let response = panic_response(Box::new("secret path /etc/ordergraph and a driver message"));
+        assert_eq!(
+            response.status(),
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR
+        );
+        let bytes = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        assert!(text.contains("INTERNAL"));
+        assert!(!text.contains("secret") && !text.contains("/etc"), "{text}");
+    }
 }
