@@ -37,7 +37,8 @@ fn order_input(i: u64) -> serde_json::Value {
 struct Target {
     label: &'static str,
     url: String,
-    _cleanup: Option<Box<dyn FnOnce()>>,
+    /// Drops the benchmark's own database afterwards.
+    cleanup: Option<Box<dyn FnOnce()>>,
 }
 
 fn main() {
@@ -67,7 +68,7 @@ fn main() {
             "sqlite://{}?mode=rwc",
             dir.path().join("bench.db").display()
         ),
-        _cleanup: None,
+        cleanup: None,
     });
     if let Ok(admin) = std::env::var("BENCH_POSTGRES_URL") {
         let name = format!("ordergraph_bench_{}", uuid::Uuid::new_v4().simple());
@@ -88,7 +89,7 @@ fn main() {
         targets.push(Target {
             label: "postgres",
             url: format!("{base}/{name}"),
-            _cleanup: Some(Box::new(move || {
+            cleanup: Some(Box::new(move || {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
@@ -106,7 +107,7 @@ fn main() {
         });
     }
 
-    for target in targets {
+    for mut target in targets {
         runtime.block_on(async {
             let config = Config::from_lookup(|var| match var {
                 "DATABASE_URL" => Some(target.url.clone()),
@@ -153,6 +154,9 @@ fn main() {
             let _ = tx.send(());
             let _ = server.await;
         });
+        if let Some(cleanup) = target.cleanup.take() {
+            cleanup();
+        }
     }
 }
 
