@@ -439,3 +439,102 @@ async fn a_subscriber_that_stops_reading_is_cut_off_while_another_gets_everythin
     assert_eq!(error["extensions"]["code"], "SUBSCRIBER_LAGGED");
     assert!(error["extensions"]["resumeAfter"].is_string());
 }
+
+#[tokio::test]
+async fn a_lost_listen_connection_reconnects_and_nothing_is_missed() {
+    let app = TestApp::spawn().await;
+    if app.backend != Backend::Postgres {
+        return; // LISTEN/NOTIFY is PostgreSQL's.
+    }
+    #[derive(sea_orm::FromQueryResult)]
+    struct Pid {
+        pid: i32,
+    }
+    use sea_orm::FromQueryResult;
+    let database = app
+        .database_url()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let listeners = |db: sea_orm::DatabaseConnection, database: String| async move {
+        Pid::find_by_statement(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'",
+            [database.into()],
+        ))
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.pid)
+        .collect::<Vec<_>>()
+    };
+    let mut before = Vec::new();
+    for _ in 0..50 {
+        before = listeners(app.db.clone(), database.clone()).await;
+        if !before.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(before.len(), 1, "one LISTEN connection per instance");
+
+    let order = new_order(&app).await;
+    let mut ws = app
+        .ws_as(
+            "graphql-transport-ws",
+            &format!("Bearer {}", app.admin_token()),
+        )
+        .await;
+    subscribe(&mut ws, "l", EVENTS, json!({"order": order})).await;
+    settle().await;
+    sea_orm::ConnectionTrait::execute_raw(
+        &app.db,
+        sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_terminate_backend($1)",
+            [before[0].into()],
+        ),
+    )
+    .await
+    .unwrap();
+    // Changes made while the listener is down or reconnecting still arrive.
+    for i in 0..10 {
+        app.admin(
+            "mutation($id: ID!, $t: String!) { addOrderMessage(id: $id, fromUser: \"a\", text: $t) { id } }",
+            json!({"id": order, "t": format!("m{i}")}),
+        )
+        .await;
+    }
+    let got = take(&mut ws, 10).await;
+    let ids: Vec<i64> = got
+        .iter()
+        .map(|p| {
+            p["data"]["orderEvents"]["id"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "complete and in order: {ids:?}"
+    );
+    let mut after = Vec::new();
+    for _ in 0..50 {
+        after = listeners(app.db.clone(), database.clone()).await;
+        if after.len() == 1 && after != before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        after.len() == 1 && after != before,
+        "a new LISTEN connection replaced the lost one: {before:?} -> {after:?}"
+    );
+}
