@@ -521,7 +521,100 @@ fn check_common(c: &Common<'_>, prefix: &str, errors: &mut Vec<FieldError>) -> C
     }
 }
 
+/// The shared fields of `PlaceOrderInput` and `UpsertOrderInput` (same names
+/// in both), as a [`Common`] view.
+macro_rules! common_of {
+    ($input:expr) => {
+        Common {
+            customer_id: &$input.customer_id,
+            customer_external_id: &$input.customer_external_id,
+            customer_email: &$input.customer_email,
+            customer_name: &$input.customer_name,
+            reference: &$input.reference,
+            currency: &$input.currency,
+            shipping_address: &$input.shipping_address,
+            billing_address: &$input.billing_address,
+            shipping_costs: $input.shipping_costs,
+            discount_percentage: $input.discount_percentage,
+            total: $input.total,
+            total_tax: $input.total_tax,
+            payment_method: &$input.payment_method,
+            notes: &$input.notes,
+            metadata: &$input.metadata,
+        }
+    };
+}
+
+/// What differs between a placed and an upserted order.
+struct Specific<'a> {
+    source: String,
+    external_id: Option<String>,
+    status: Option<OrderStatus>,
+    payment_status: Option<PaymentStatus>,
+    test: Option<bool>,
+    tracking_code: &'a Option<String>,
+    tracking_url: &'a Option<String>,
+    submitted_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 impl NewOrder {
+    /// Prices `lines` and builds the order, or returns every problem found.
+    fn assemble(
+        common: &Common<'_>,
+        specific: Specific<'_>,
+        lines: Vec<LineDraft>,
+        defaults: Defaults<'_>,
+        prefix: &str,
+        mut errors: Vec<FieldError>,
+    ) -> Result<NewOrder, Vec<FieldError>> {
+        let checked = check_common(common, prefix, &mut errors);
+        let order_pricing = OrderPricing {
+            discount_percentage: common.discount_percentage.unwrap_or_default(),
+            shipping_costs: common.shipping_costs.unwrap_or_default(),
+        };
+        let total_path = if prefix.is_empty() {
+            "total".to_owned()
+        } else {
+            format!("{prefix}.total")
+        };
+        let totals = totals(
+            &lines,
+            order_pricing,
+            common.total,
+            common.total_tax,
+            &total_path,
+            &mut errors,
+        );
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(NewOrder {
+            source: specific.source,
+            external_id: specific.external_id,
+            reference: clean(common.reference),
+            status: specific.status.unwrap_or(OrderStatus::Pending),
+            payment_status: specific.payment_status,
+            payment_method: clean(common.payment_method),
+            currency: checked
+                .currency
+                .unwrap_or_else(|| defaults.currency.to_owned()),
+            test: specific.test.unwrap_or(false),
+            customer_email: checked.customer.email.clone(),
+            customer_name: checked.customer.name.clone(),
+            customer: checked.customer,
+            shipping_address: common.shipping_address.clone(),
+            billing_address: common.billing_address.clone(),
+            lines,
+            order_pricing,
+            totals,
+            tracking_code: clean(specific.tracking_code),
+            tracking_url: clean(specific.tracking_url),
+            notes: clean(common.notes),
+            metadata: common.metadata.as_ref().map(|m| m.0.clone()),
+            submitted_at: specific.submitted_at.unwrap_or_else(crate::db::now),
+        })
+    }
+
     /// Validates a placeOrder input.
     pub fn from_place(
         input: &PlaceOrderInput,
@@ -529,73 +622,23 @@ impl NewOrder {
         defaults: Defaults<'_>,
     ) -> Result<NewOrder, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let common = check_common(
-            &Common {
-                customer_id: &input.customer_id,
-                customer_external_id: &input.customer_external_id,
-                customer_email: &input.customer_email,
-                customer_name: &input.customer_name,
-                reference: &input.reference,
-                currency: &input.currency,
-                shipping_address: &input.shipping_address,
-                billing_address: &input.billing_address,
-                shipping_costs: input.shipping_costs,
-                discount_percentage: input.discount_percentage,
-                total: input.total,
-                total_tax: input.total_tax,
-                payment_method: &input.payment_method,
-                notes: &input.notes,
-                metadata: &input.metadata,
-            },
-            "",
-            &mut errors,
-        );
         let source = clean(&input.source).unwrap_or_else(|| "api".to_owned());
         check_len(Some(&source), MAX_SHORT, "source", &mut errors);
         if input.lines.is_empty() {
             errors.push(FieldError::new("lines", "an order needs at least one line"));
         }
         let lines = build_lines(&input.lines, "lines", catalog, &mut errors);
-        let order_pricing = OrderPricing {
-            discount_percentage: input.discount_percentage.unwrap_or_default(),
-            shipping_costs: input.shipping_costs.unwrap_or_default(),
-        };
-        let totals = totals(
-            &lines,
-            order_pricing,
-            input.total,
-            input.total_tax,
-            "total",
-            &mut errors,
-        );
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Ok(NewOrder {
+        let specific = Specific {
             source,
             external_id: None,
-            reference: clean(&input.reference),
-            status: input.status.unwrap_or(OrderStatus::Pending),
+            status: input.status,
             payment_status: input.payment_status,
-            payment_method: clean(&input.payment_method),
-            currency: common
-                .currency
-                .unwrap_or_else(|| defaults.currency.to_owned()),
-            test: input.test.unwrap_or(false),
-            customer_email: common.customer.email.clone(),
-            customer_name: common.customer.name.clone(),
-            customer: common.customer,
-            shipping_address: input.shipping_address.clone(),
-            billing_address: input.billing_address.clone(),
-            lines,
-            order_pricing,
-            totals,
-            tracking_code: None,
-            tracking_url: None,
-            notes: clean(&input.notes),
-            metadata: input.metadata.as_ref().map(|m| m.0.clone()),
-            submitted_at: input.submitted_at.unwrap_or_else(crate::db::now),
-        })
+            test: input.test,
+            tracking_code: &None,
+            tracking_url: &None,
+            submitted_at: input.submitted_at,
+        };
+        Self::assemble(&common_of!(input), specific, lines, defaults, "", errors)
     }
 
     /// Validates an upsertOrder input (or one order of an import, with
@@ -614,27 +657,6 @@ impl NewOrder {
                 format!("{prefix}.{field}")
             }
         };
-        let common = check_common(
-            &Common {
-                customer_id: &input.customer_id,
-                customer_external_id: &input.customer_external_id,
-                customer_email: &input.customer_email,
-                customer_name: &input.customer_name,
-                reference: &input.reference,
-                currency: &input.currency,
-                shipping_address: &input.shipping_address,
-                billing_address: &input.billing_address,
-                shipping_costs: input.shipping_costs,
-                discount_percentage: input.discount_percentage,
-                total: input.total,
-                total_tax: input.total_tax,
-                payment_method: &input.payment_method,
-                notes: &input.notes,
-                metadata: &input.metadata,
-            },
-            prefix,
-            &mut errors,
-        );
         let source = input.source.trim().to_owned();
         if source.is_empty() {
             errors.push(FieldError::new(at("source"), "must not be empty"));
@@ -666,46 +688,24 @@ impl NewOrder {
             Some(lines) => build_lines(lines, &at("lines"), catalog, &mut errors),
             None => Vec::new(),
         };
-        let order_pricing = OrderPricing {
-            discount_percentage: input.discount_percentage.unwrap_or_default(),
-            shipping_costs: input.shipping_costs.unwrap_or_default(),
-        };
-        let totals = totals(
-            &lines,
-            order_pricing,
-            input.total,
-            input.total_tax,
-            &at("total"),
-            &mut errors,
-        );
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Ok(NewOrder {
+        let specific = Specific {
             source,
             external_id: Some(external_id),
-            reference: clean(&input.reference),
-            status: input.status.unwrap_or(OrderStatus::Pending),
+            status: input.status,
             payment_status: input.payment_status,
-            payment_method: clean(&input.payment_method),
-            currency: common
-                .currency
-                .unwrap_or_else(|| defaults.currency.to_owned()),
-            test: input.test.unwrap_or(false),
-            customer_email: common.customer.email.clone(),
-            customer_name: common.customer.name.clone(),
-            customer: common.customer,
-            shipping_address: input.shipping_address.clone(),
-            billing_address: input.billing_address.clone(),
+            test: input.test,
+            tracking_code: &input.tracking_code,
+            tracking_url: &input.tracking_url,
+            submitted_at: input.submitted_at,
+        };
+        Self::assemble(
+            &common_of!(input),
+            specific,
             lines,
-            order_pricing,
-            totals,
-            tracking_code: clean(&input.tracking_code),
-            tracking_url: clean(&input.tracking_url),
-            notes: clean(&input.notes),
-            metadata: input.metadata.as_ref().map(|m| m.0.clone()),
-            submitted_at: input.submitted_at.unwrap_or_else(crate::db::now),
-        })
+            defaults,
+            prefix,
+            errors,
+        )
     }
 
     /// The order row, given its number, customer and saved addresses.
