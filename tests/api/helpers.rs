@@ -128,6 +128,25 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// Starts one admin POST in the background, so several run at once;
+    /// the handle yields the whole response body.
+    pub fn spawn_admin(&self, query: &str, variables: Value) -> tokio::task::JoinHandle<Value> {
+        let (client, url, token) = (
+            self.client.clone(),
+            self.url("/graphql"),
+            self.admin_token(),
+        );
+        let body = json!({"query": query, "variables": variables});
+        tokio::spawn(async move {
+            let response = client.post(url).bearer_auth(token).json(&body).send().await;
+            response
+                .expect("request is sent")
+                .json()
+                .await
+                .expect("JSON body")
+        })
+    }
+
     /// Rows in `table`, counted under the API.
     pub async fn count(&self, table: &str) -> i64 {
         #[derive(sea_orm::FromQueryResult)]

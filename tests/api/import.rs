@@ -188,20 +188,10 @@ async fn concurrent_imports_of_one_order_import_it_once() {
     let app = TestApp::spawn().await;
     let tasks: Vec<_> = (0..8)
         .map(|_| {
-            let (client, url, token) = (app.client.clone(), app.url("/graphql"), app.admin_token());
-            tokio::spawn(async move {
-                let body: Value = client
-                    .post(url)
-                    .bearer_auth(token)
-                    .json(&json!({"query": IMPORT, "variables": {"input": {"source": "reviews", "orders": [seed_004()]}}}))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                body
-            })
+            app.spawn_admin(
+                IMPORT,
+                json!({"input": {"source": "reviews", "orders": [seed_004()]}}),
+            )
         })
         .collect();
     let mut imported = 0;

@@ -456,26 +456,6 @@ async fn a_stale_expected_version_is_a_conflict_and_changes_nothing() {
     assert_eq!(read["order"]["events"].as_array().unwrap().len(), 2);
 }
 
-async fn post(
-    app: &TestApp,
-    query: &'static str,
-    variables: Value,
-) -> tokio::task::JoinHandle<Value> {
-    let (client, url, token) = (app.client.clone(), app.url("/graphql"), app.admin_token());
-    tokio::spawn(async move {
-        client
-            .post(url)
-            .bearer_auth(token)
-            .json(&json!({"query": query, "variables": variables}))
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap()
-    })
-}
-
 #[tokio::test]
 async fn fifty_concurrent_edits_with_one_expected_version_give_one_success() {
     let app = TestApp::spawn().await;
@@ -484,7 +464,7 @@ async fn fifty_concurrent_edits_with_one_expected_version_give_one_success() {
     for i in 0..50 {
         let input =
             json!({"lineId": order["lines"][0]["id"], "quantity": 3 + i, "expectedVersion": 1});
-        tasks.push(post(&app, CHANGE, json!({"id": order["id"], "input": input})).await);
+        tasks.push(app.spawn_admin(CHANGE, json!({"id": order["id"], "input": input})));
     }
     let (mut ok, mut conflicts) = (0, 0);
     for task in tasks {
@@ -513,14 +493,7 @@ async fn twenty_concurrent_line_edits_without_versions_all_apply_and_totals_add_
     let mut tasks = Vec::new();
     for i in 0..20 {
         let line = json!({"name": format!("line {i}"), "quantity": i + 1, "price": "2.35", "vatPercentage": "7.25"});
-        tasks.push(
-            post(
-                &app,
-                ADD,
-                json!({"id": order["id"], "input": {"line": line}}),
-            )
-            .await,
-        );
+        tasks.push(app.spawn_admin(ADD, json!({"id": order["id"], "input": {"line": line}})));
     }
     for task in tasks {
         let body = task.await.unwrap();
@@ -553,7 +526,7 @@ async fn twenty_concurrent_changes_of_one_line_are_serialised() {
     let mut tasks = Vec::new();
     for i in 1..=20 {
         let input = json!({"lineId": order["lines"][0]["id"], "quantity": i});
-        tasks.push(post(&app, CHANGE, json!({"id": order["id"], "input": input})).await);
+        tasks.push(app.spawn_admin(CHANGE, json!({"id": order["id"], "input": input})));
     }
     for task in tasks {
         let body = task.await.unwrap();

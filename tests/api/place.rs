@@ -461,24 +461,9 @@ async fn concurrent_first_orders_of_one_new_customer_create_one_customer() {
     let app = TestApp::spawn().await;
     let tasks: Vec<_> = (0..8)
         .map(|i| {
-            let token = app.admin_token();
-            let client = app.client.clone();
-            let url = app.url("/graphql");
-            tokio::spawn(async move {
-                let body: Value = client
-                    .post(url)
-                    .bearer_auth(token)
-                    .json(&json!({"query": place_order_mutation(), "variables": {"input": {
-                        "customerEmail": "new@example.com", "lines": [{"name": format!("x{i}"), "quantity": 1, "price": 1}]
-                    }}}))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                body
-            })
+            let lines = json!([{"name": format!("x{i}"), "quantity": 1, "price": 1}]);
+            let input = json!({"customerEmail": "new@example.com", "lines": lines});
+            app.spawn_admin(&place_order_mutation(), json!({ "input": input }))
         })
         .collect();
     for task in tasks {

@@ -181,22 +181,7 @@ async fn absent_fields_stay_and_the_status_is_mirrored_without_workflow_checks()
 async fn sixteen_concurrent_identical_upserts_create_one_order() {
     let app = TestApp::spawn().await;
     let tasks: Vec<_> = (0..16)
-        .map(|_| {
-            let (client, url, token) = (app.client.clone(), app.url("/graphql"), app.admin_token());
-            tokio::spawn(async move {
-                let body: Value = client
-                    .post(url)
-                    .bearer_auth(token)
-                    .json(&json!({"query": upsert_mutation(), "variables": {"input": seed_000()}}))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                body
-            })
-        })
+        .map(|_| app.spawn_admin(&upsert_mutation(), json!({"input": seed_000()})))
         .collect();
     let mut created = 0;
     let mut ids = std::collections::HashSet::new();
