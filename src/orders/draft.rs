@@ -561,13 +561,13 @@ impl NewOrder {
     /// Prices `lines` and builds the order, or returns every problem found.
     fn assemble(
         common: &Common<'_>,
+        checked: CommonChecked,
         specific: Specific<'_>,
         lines: Vec<LineDraft>,
         defaults: Defaults<'_>,
         prefix: &str,
         mut errors: Vec<FieldError>,
     ) -> Result<NewOrder, Vec<FieldError>> {
-        let checked = check_common(common, prefix, &mut errors);
         let order_pricing = OrderPricing {
             discount_percentage: common.discount_percentage.unwrap_or_default(),
             shipping_costs: common.shipping_costs.unwrap_or_default(),
@@ -621,7 +621,10 @@ impl NewOrder {
         catalog: &Catalog,
         defaults: Defaults<'_>,
     ) -> Result<NewOrder, Vec<FieldError>> {
+        // Order-level problems first, then the lines': roughly input order.
+        let common = common_of!(input);
         let mut errors = Vec::new();
+        let checked = check_common(&common, "", &mut errors);
         let source = clean(&input.source).unwrap_or_else(|| "api".to_owned());
         check_len(Some(&source), MAX_SHORT, "source", &mut errors);
         if input.lines.is_empty() {
@@ -638,7 +641,7 @@ impl NewOrder {
             tracking_url: &None,
             submitted_at: input.submitted_at,
         };
-        Self::assemble(&common_of!(input), specific, lines, defaults, "", errors)
+        Self::assemble(&common, checked, specific, lines, defaults, "", errors)
     }
 
     /// Validates an upsertOrder input (or one order of an import, with
@@ -649,7 +652,6 @@ impl NewOrder {
         defaults: Defaults<'_>,
         prefix: &str,
     ) -> Result<NewOrder, Vec<FieldError>> {
-        let mut errors = Vec::new();
         let at = |field: &str| {
             if prefix.is_empty() {
                 field.to_owned()
@@ -657,6 +659,7 @@ impl NewOrder {
                 format!("{prefix}.{field}")
             }
         };
+        let mut errors = Vec::new();
         let source = input.source.trim().to_owned();
         if source.is_empty() {
             errors.push(FieldError::new(at("source"), "must not be empty"));
@@ -684,6 +687,8 @@ impl NewOrder {
             &at("trackingUrl"),
             &mut errors,
         );
+        let common = common_of!(input);
+        let checked = check_common(&common, prefix, &mut errors);
         let lines = match &input.lines {
             Some(lines) => build_lines(lines, &at("lines"), catalog, &mut errors),
             None => Vec::new(),
@@ -698,14 +703,7 @@ impl NewOrder {
             tracking_url: &input.tracking_url,
             submitted_at: input.submitted_at,
         };
-        Self::assemble(
-            &common_of!(input),
-            specific,
-            lines,
-            defaults,
-            prefix,
-            errors,
-        )
+        Self::assemble(&common, checked, specific, lines, defaults, prefix, errors)
     }
 
     /// The order row, given its number, customer and saved addresses.
