@@ -52,6 +52,31 @@ async fn take(ws: &mut WsClient, n: usize) -> Vec<Value> {
     out
 }
 
+/// Adds `n` messages to `order`, one request each.
+async fn burst(app: &TestApp, order: &str, n: usize) {
+    for i in 0..n {
+        app.admin(
+            "mutation($id: ID!, $t: String!) { addOrderMessage(id: $id, fromUser: \"a\", text: $t) { id } }",
+            json!({"id": order, "t": format!("burst {i}")}),
+        )
+        .await;
+    }
+}
+
+/// The event ids of `orderEvents` payloads.
+fn event_ids(payloads: &[Value]) -> Vec<i64> {
+    payloads
+        .iter()
+        .map(|p| {
+            p["data"]["orderEvents"]["id"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect()
+}
+
 /// Lets a subscription reach the live feed before the test writes.
 async fn settle() {
     tokio::time::sleep(Duration::from_millis(150)).await;
@@ -91,16 +116,7 @@ async fn events_arrive_live_and_in_order_on_graphql_transport_ws() {
             ("PROCESSING", "SHIPPED")
         ]
     );
-    let ids: Vec<i64> = got
-        .iter()
-        .map(|p| {
-            p["data"]["orderEvents"]["id"]
-                .as_str()
-                .unwrap()
-                .parse()
-                .unwrap()
-        })
-        .collect();
+    let ids = event_ids(&got);
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
 }
 
@@ -195,16 +211,7 @@ async fn replay_then_live_delivers_every_event_exactly_once() {
     writer.await.unwrap();
     // 10 messages before (the CREATED event is `after`) + 30 during.
     let got = take(&mut ws, 40).await;
-    let ids: Vec<i64> = got
-        .iter()
-        .map(|p| {
-            p["data"]["orderEvents"]["id"]
-                .as_str()
-                .unwrap()
-                .parse()
-                .unwrap()
-        })
-        .collect();
+    let ids = event_ids(&got);
     let history = app
         .admin(
             "query($id: ID!) { order(id: $id) { events { id } } }",
@@ -271,24 +278,9 @@ async fn a_change_through_one_instance_reaches_a_subscriber_on_another() {
     assert_eq!(ws.next_json().await["type"], "connection_ack");
     subscribe(&mut ws, "x", EVENTS, json!({"order": order})).await;
     settle().await;
-    for i in 0..20 {
-        app.admin(
-            "mutation($id: ID!, $t: String!) { addOrderMessage(id: $id, fromUser: \"a\", text: $t) { id } }",
-            json!({"id": order, "t": format!("burst {i}")}),
-        )
-        .await;
-    }
+    burst(&app, &order, 20).await;
     let got = take(&mut ws, 20).await;
-    let ids: Vec<i64> = got
-        .iter()
-        .map(|p| {
-            p["data"]["orderEvents"]["id"]
-                .as_str()
-                .unwrap()
-                .parse()
-                .unwrap()
-        })
-        .collect();
+    let ids = event_ids(&got);
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "in order: {ids:?}");
     assert!(
         got.iter()
@@ -503,24 +495,9 @@ async fn a_lost_listen_connection_reconnects_and_nothing_is_missed() {
     .await
     .unwrap();
     // Changes made while the listener is down or reconnecting still arrive.
-    for i in 0..10 {
-        app.admin(
-            "mutation($id: ID!, $t: String!) { addOrderMessage(id: $id, fromUser: \"a\", text: $t) { id } }",
-            json!({"id": order, "t": format!("m{i}")}),
-        )
-        .await;
-    }
+    burst(&app, &order, 10).await;
     let got = take(&mut ws, 10).await;
-    let ids: Vec<i64> = got
-        .iter()
-        .map(|p| {
-            p["data"]["orderEvents"]["id"]
-                .as_str()
-                .unwrap()
-                .parse()
-                .unwrap()
-        })
-        .collect();
+    let ids = event_ids(&got);
     assert!(
         ids.windows(2).all(|w| w[0] < w[1]),
         "complete and in order: {ids:?}"
