@@ -223,7 +223,7 @@ async fn raw_place(db: &DatabaseConnection, i: u64) {
         }
     };
     let txn = ordergraph::db::begin_write(db).await.expect("begin");
-    let number = ordergraph::orders::service::reserve_numbers(&txn, 1)
+    let number = ordergraph::orders::create::reserve_numbers(&txn, 1)
         .await
         .expect("number")
         .pop()

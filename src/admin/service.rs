@@ -7,14 +7,14 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Map, json};
 
+use super::inputs::AdminFieldInput;
 use crate::auth::Principal;
-use crate::customers::service::check_len;
 use crate::db;
 use crate::entities::{order, order_admin_field};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::events::OrderEventKind;
 use crate::orders::edit::OrderEdit;
-use crate::orders::inputs::AdminFieldInput;
+use crate::validate::{MAX_LONG, MAX_SHORT, check_len};
 
 /// Sets (or, for null values, removes) admin fields by name.
 pub async fn set(
@@ -39,10 +39,15 @@ pub async fn set(
                 "is given twice",
             ));
         }
-        check_len(Some(name), 255, &format!("fields.{i}.name"), &mut errors);
+        check_len(
+            Some(name),
+            MAX_SHORT,
+            &format!("fields.{i}.name"),
+            &mut errors,
+        );
         check_len(
             field.value.as_deref(),
-            10_000,
+            MAX_LONG,
             &format!("fields.{i}.value"),
             &mut errors,
         );

@@ -193,7 +193,7 @@ pub async fn verify_customer_token(
     let Some((id, secret)) = split(token, CUSTOMER_TOKEN_PREFIX) else {
         return Ok(None);
     };
-    let Some(email) = crate::customers::service::normalize_email(email) else {
+    let Some(email) = crate::validate::normalize_email(email) else {
         return Ok(None);
     };
     let Some(row) = customer::Entity::find()

@@ -1,6 +1,7 @@
 //! The product catalogue: what `productId` / `productCode` lines resolve to for
 //! name, price and VAT.
 
+pub mod inputs;
 pub mod mutations;
 pub mod queries;
 pub mod service;

@@ -2,8 +2,9 @@
 
 use async_graphql::{Context, Object};
 
+use super::inputs::ProductInput;
 use super::service;
-use super::types::{Product, ProductInput};
+use super::types::Product;
 use crate::auth::ORDER_WORKERS;
 use crate::error::AppError;
 use crate::graphql::context::{require_principal, state};

@@ -4,27 +4,19 @@
 use std::collections::HashMap;
 
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
 
-use super::types::ProductInput;
-use crate::customers::service::check_len;
+use super::inputs::ProductInput;
 use crate::db;
+use crate::db::contains_pattern;
 use crate::entities::product;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::money::Money;
-
-/// Checks a percentage (VAT, discount) is within 0–100.
-pub fn check_percentage(value: Option<Money>, path: &str, errors: &mut Vec<FieldError>) {
-    if let Some(v) = value
-        && (v < Money::ZERO || v > Money::from(100))
-    {
-        errors.push(FieldError::new(path, "must be between 0 and 100"));
-    }
-}
+use crate::validate::{MAX_SHORT, check_len, check_percentage};
 
 /// Creates a product or replaces the one with the same code.
 pub async fn upsert(db: &DatabaseConnection, input: ProductInput) -> AppResult<product::Model> {
@@ -40,8 +32,8 @@ pub async fn upsert(db: &DatabaseConnection, input: ProductInput) -> AppResult<p
         errors.push(FieldError::new("price", "must not be negative"));
     }
     check_percentage(input.vat_percentage, "vatPercentage", &mut errors);
-    check_len(Some(&code), 255, "code", &mut errors);
-    check_len(Some(&input.name), 255, "name", &mut errors);
+    check_len(Some(&code), MAX_SHORT, "code", &mut errors);
+    check_len(Some(&input.name), MAX_SHORT, "name", &mut errors);
     if let Some(custom) = &input.custom
         && !custom.0.is_object()
     {
@@ -153,37 +145,49 @@ pub async fn search(
     Ok(query.all(db).await?)
 }
 
-/// A LIKE pattern matching `term` anywhere, literally: its `%`, `_` and `\\`
-/// are escaped, with an explicit ESCAPE clause so both backends agree.
-pub fn contains_pattern(term: &str) -> LikeExpr {
-    let escaped = term
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+/// The catalogue rows the lines of one request name, read in one query and
+/// kept by id and by code.
+#[derive(Default)]
+pub struct Catalog {
+    by_id: HashMap<i64, product::Model>,
+    by_code: HashMap<String, product::Model>,
 }
 
-/// The catalogue rows for these ids and codes, keyed both ways, in one query.
-pub async fn lookup<C: ConnectionTrait>(
-    conn: &C,
-    ids: &[i64],
-    codes: &[String],
-) -> AppResult<(
-    HashMap<i64, product::Model>,
-    HashMap<String, product::Model>,
-)> {
-    if ids.is_empty() && codes.is_empty() {
-        return Ok(Default::default());
+impl Catalog {
+    /// Reads every product with one of these ids or codes.
+    pub async fn load<C: ConnectionTrait>(
+        conn: &C,
+        mut ids: Vec<i64>,
+        mut codes: Vec<String>,
+    ) -> AppResult<Catalog> {
+        ids.sort_unstable();
+        ids.dedup();
+        codes.sort_unstable();
+        codes.dedup();
+        if ids.is_empty() && codes.is_empty() {
+            return Ok(Catalog::default());
+        }
+        let rows = product::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(product::Column::Id.is_in(ids))
+                    .add(product::Column::Code.is_in(codes)),
+            )
+            .all(conn)
+            .await?;
+        Ok(Catalog {
+            by_id: rows.iter().map(|p| (p.id, p.clone())).collect(),
+            by_code: rows.into_iter().map(|p| (p.code.clone(), p)).collect(),
+        })
     }
-    let rows = product::Entity::find()
-        .filter(
-            Condition::any()
-                .add(product::Column::Id.is_in(ids.iter().copied()))
-                .add(product::Column::Code.is_in(codes.iter().cloned())),
-        )
-        .all(conn)
-        .await?;
-    let by_id = rows.iter().map(|p| (p.id, p.clone())).collect();
-    let by_code = rows.into_iter().map(|p| (p.code.clone(), p)).collect();
-    Ok((by_id, by_code))
+
+    /// The product with this id, if it was asked for and exists.
+    pub fn by_id(&self, id: i64) -> Option<&product::Model> {
+        self.by_id.get(&id)
+    }
+
+    /// The product with this code, if it was asked for and exists.
+    pub fn by_code(&self, code: &str) -> Option<&product::Model> {
+        self.by_code.get(code)
+    }
 }

@@ -1,6 +1,7 @@
 //! Customers and their addressbooks (seed 003): found or created by external id
 //! or e-mail when orders name them.
 
+pub mod inputs;
 pub mod loaders;
 pub mod mutations;
 pub mod queries;

@@ -2,8 +2,9 @@
 
 use async_graphql::{Context, ID, Object};
 
+use super::inputs::{AddressInput, CustomerInput};
 use super::service;
-use super::types::{Address, AddressInput, Customer, CustomerInput};
+use super::types::{Address, Customer};
 use crate::auth::ORDER_WORKERS;
 use crate::error::AppError;
 use crate::graphql::context::{parse_id, require_principal, state};

@@ -9,117 +9,12 @@ use sea_orm::{
     QueryFilter,
 };
 
-use super::types::{AddressInput, CustomerInput};
+use super::inputs::{AddressInput, CustomerInput};
 use crate::db;
 use crate::entities::{addressbook, customer};
 use crate::error::{AppError, AppResult, FieldError};
-
-/// Longest accepted short text (names, address lines).
-const MAX_SHORT: usize = 255;
-/// Longest accepted long text (comments).
-const MAX_LONG: usize = 5_000;
-
-/// A trimmed, lower-cased e-mail address, or `None` when it cannot be one.
-pub fn normalize_email(raw: &str) -> Option<String> {
-    let email = raw.trim().to_lowercase();
-    let (local, domain) = email.split_once('@')?;
-    let plausible = !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email.chars().any(char::is_whitespace)
-        && email.len() <= MAX_SHORT;
-    plausible.then_some(email)
-}
-
-/// Reports a text longer than `max` at `path`.
-pub fn check_len(value: Option<&str>, max: usize, path: &str, errors: &mut Vec<FieldError>) {
-    if let Some(v) = value
-        && v.chars().count() > max
-    {
-        errors.push(FieldError::new(
-            path,
-            format!("must be at most {max} characters"),
-        ));
-    }
-}
-
-/// Checks an address input, reporting problems under `path`.
-pub fn validate_address(input: &AddressInput, path: &str, errors: &mut Vec<FieldError>) {
-    if let Some(id) = &input.id {
-        if id.parse::<i64>().is_err() {
-            errors.push(FieldError::new(
-                format!("{path}.id"),
-                "is not an address id",
-            ));
-        }
-        return;
-    }
-    let short = [
-        ("name", &input.name),
-        ("firstName", &input.first_name),
-        ("lastName", &input.last_name),
-        ("companyName", &input.company_name),
-        ("address1", &input.address1),
-        ("address2", &input.address2),
-        ("postalCode", &input.postal_code),
-        ("city", &input.city),
-        ("province", &input.province),
-        ("phone", &input.phone),
-        ("email", &input.email),
-    ];
-    for (field, value) in short {
-        check_len(
-            value.as_deref(),
-            MAX_SHORT,
-            &format!("{path}.{field}"),
-            errors,
-        );
-    }
-    check_len(
-        input.comments.as_deref(),
-        MAX_LONG,
-        &format!("{path}.comments"),
-        errors,
-    );
-    if let Some(country) = input.country.as_deref().map(str::trim)
-        && !(country.len() == 2 && country.chars().all(|c| c.is_ascii_alphabetic()))
-    {
-        errors.push(FieldError::new(
-            format!("{path}.country"),
-            "must be a two-letter ISO 3166-1 country code, such as NL or US",
-        ));
-    }
-    if let Some(email) = input.email.as_deref()
-        && !email.trim().is_empty()
-        && normalize_email(email).is_none()
-    {
-        errors.push(FieldError::new(
-            format!("{path}.email"),
-            "is not an e-mail address",
-        ));
-    }
-    let empty =
-        short.iter().all(|(_, v)| blank(v)) && blank(&input.country) && blank(&input.comments);
-    if empty {
-        errors.push(FieldError::new(
-            path,
-            "an address needs at least one field, or the id of a saved address",
-        ));
-    }
-}
-
-fn blank(value: &Option<String>) -> bool {
-    value.as_deref().is_none_or(|v| v.trim().is_empty())
-}
-
-fn clean(value: &Option<String>) -> Option<String> {
-    value
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-}
+use crate::ids::{self, NodeKind};
+use crate::validate::{MAX_SHORT, check_len, clean, normalize_email};
 
 /// Stores `input` as an addressbook row of `customer_id` (or an unowned one),
 /// or, when it names an `id`, checks that the address is the customer's.
@@ -131,9 +26,7 @@ pub async fn save_address<C: ConnectionTrait>(
     path: &str,
 ) -> AppResult<i64> {
     if let Some(id) = &input.id {
-        let id: i64 = id
-            .parse()
-            .map_err(|_| AppError::invalid_field(format!("{path}.id"), "is not an address id"))?;
+        let id = ids::parse(id, NodeKind::Address, &format!("{path}.id"))?;
         let found = addressbook::Entity::find_by_id(id).one(conn).await?;
         return match found {
             Some(address)
@@ -352,7 +245,7 @@ pub async fn add_address(
             "a new address cannot name an id",
         ));
     } else {
-        validate_address(&input, "input", &mut errors);
+        input.validate("input", &mut errors);
     }
     if !errors.is_empty() {
         return Err(AppError::invalid(errors));

@@ -1,11 +1,17 @@
 //! GraphQL types of the customer domain.
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, Object};
+
+use sea_orm::ColumnTrait;
+use sea_orm::sea_query::IntoCondition;
 
 use super::loaders::AddressesOfCustomer;
-use crate::entities::{addressbook, customer};
+use crate::entities::{addressbook, customer, order};
 use crate::error::AppError;
+use crate::graphql::context::state;
 use crate::graphql::loader::loader;
+use crate::orders::connection::OrderConnection;
+use crate::orders::listing::{self, PageArgs};
 
 /// A buyer. Orders may belong to one.
 pub struct Customer(pub customer::Model);
@@ -56,20 +62,15 @@ impl Customer {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<crate::orders::types::OrderConnection, AppError> {
-        use crate::orders::listing;
-        let condition = listing::condition(&listing::OrderFilter {
-            customer_id: Some(ID::from(self.0.id)),
-            ..Default::default()
-        })?;
-        let args = listing::PageArgs {
+    ) -> Result<OrderConnection, AppError> {
+        let condition = order::Column::CustomerId.eq(self.0.id).into_condition();
+        let args = PageArgs {
             first,
             after,
             ..Default::default()
         };
-        let db = &crate::graphql::context::state(ctx)?.db;
-        Ok(crate::orders::types::OrderConnection(
-            listing::list(db, condition, &[], args).await?,
+        Ok(OrderConnection(
+            listing::list(&state(ctx)?.db, condition, &[], args).await?,
         ))
     }
 
@@ -141,54 +142,4 @@ impl Address {
     async fn comments(&self) -> Option<&str> {
         self.0.comments.as_deref()
     }
-}
-
-/// A customer to create or update. The key is `externalId` when given, else
-/// `email`; at least one is required. Absent fields stay unchanged on update.
-#[derive(InputObject, Clone, Debug, Default)]
-pub struct CustomerInput {
-    /// The id in the system the customer comes from.
-    pub external_id: Option<String>,
-    /// E-mail address (stored lower-cased).
-    pub email: Option<String>,
-    /// Full name.
-    pub name: Option<String>,
-    /// Company name.
-    pub company_name: Option<String>,
-    /// Phone number.
-    pub phone: Option<String>,
-}
-
-/// An address: either `id` of an address of the same customer (the other fields
-/// are then ignored), or the fields of a new one.
-#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq)]
-pub struct AddressInput {
-    /// An existing address of the order's customer.
-    pub id: Option<ID>,
-    /// Name of the addressee.
-    pub name: Option<String>,
-    /// First name.
-    pub first_name: Option<String>,
-    /// Last name.
-    pub last_name: Option<String>,
-    /// Company name.
-    pub company_name: Option<String>,
-    /// Street and house number.
-    pub address1: Option<String>,
-    /// Apartment, suite, floor.
-    pub address2: Option<String>,
-    /// Postal code.
-    pub postal_code: Option<String>,
-    /// City.
-    pub city: Option<String>,
-    /// Province or state.
-    pub province: Option<String>,
-    /// Country: ISO 3166-1 alpha-2 code ("NL", "US"), any case.
-    pub country: Option<String>,
-    /// Phone number.
-    pub phone: Option<String>,
-    /// E-mail address.
-    pub email: Option<String>,
-    /// Delivery instructions.
-    pub comments: Option<String>,
 }

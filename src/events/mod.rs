@@ -3,6 +3,7 @@
 //! subscription source and the notification outbox (DESIGN.md "Events").
 
 pub mod bus;
+pub mod loaders;
 pub mod subscriptions;
 pub mod types;
 

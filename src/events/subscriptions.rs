@@ -172,7 +172,7 @@ impl OrderStatusChange {
     /// The order as it is now.
     async fn order(&self, ctx: &Context<'_>) -> Result<Order, AppError> {
         let id = self.0.event.order_id;
-        crate::orders::loaders::order_by_id(ctx, id)
+        Order::load(ctx, id)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("No order with id {id}")))
     }

@@ -25,7 +25,7 @@ impl OrderEvent {
 
     /// The order as it is now (not as it was at the event).
     async fn order(&self, ctx: &Context<'_>) -> Result<Option<Order>, AppError> {
-        crate::orders::loaders::order_by_id(ctx, self.0.order_id).await
+        Order::load(ctx, self.0.order_id).await
     }
 
     /// What happened.

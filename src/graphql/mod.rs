@@ -5,7 +5,6 @@
 pub mod context;
 mod error_codes;
 pub mod loader;
-pub mod scalars;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 

@@ -15,10 +15,12 @@ use super::HttpState;
 use crate::auth::{Caller, ORDER_WORKERS, Principal};
 use crate::entities::order;
 use crate::error::{AppError, FieldError};
+use crate::lines::inputs::OrderLineInput;
 use crate::money::Money;
 use crate::orders::draft::Defaults;
-use crate::orders::inputs::{OrderLineInput, PaymentStatus, UpsertOrderInput};
-use crate::orders::listing::{self, OrderFilter, PageArgs};
+use crate::orders::inputs::{OrderFilter, UpsertOrderInput};
+use crate::orders::listing::{self, PageArgs};
+use crate::orders::payment::PaymentStatus;
 use crate::orders::workflow::OrderStatus;
 
 fn unauthorized() -> Response {
@@ -251,7 +253,7 @@ pub async fn upsert(State(state): State<HttpState>, headers: HeaderMap, body: By
     };
     let db = &state.app.db;
     let (order, created) =
-        match crate::orders::service::upsert(db, defaults, &principal.subject, input).await {
+        match crate::orders::upsert::upsert(db, defaults, &principal.subject, input).await {
             Ok(result) => result,
             Err(err) => return from_app_error(err),
         };

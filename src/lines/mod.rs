@@ -1,5 +1,11 @@
-//! Line edits on existing orders (seed 003): add, change quantity/price/note,
-//! remove. Totals are recomputed from all lines in the same transaction.
+//! Order lines: the line input of a new order and its validation and pricing
+//! ([`draft`]), the `OrderLine` type, and edits of an existing order's lines
+//! (seed 003: add, change quantity/price/note, remove), each recomputing the
+//! order's totals in the same transaction.
 
+pub mod draft;
+pub mod inputs;
+pub mod loaders;
 pub mod mutations;
 pub mod service;
+pub mod types;

@@ -2,11 +2,11 @@
 
 use async_graphql::{Context, ID, Object};
 
+use super::inputs::{AddOrderLineInput, ChangeOrderLineInput};
 use super::service;
 use crate::auth::STAFF;
 use crate::error::AppError;
 use crate::graphql::context::{parse_id, require_principal, state};
-use crate::orders::inputs::{AddOrderLineInput, ChangeOrderLineInput};
 use crate::orders::types::{Order, RemoveOrderLinePayload};
 
 /// Line edits.

@@ -1,6 +1,7 @@
-//! Line edits, each one transaction through [`OrderEdit`]: the order row is
-//! locked first, so concurrent edits apply one after another and the totals
-//! always equal the sum of the lines.
+//! Writing lines: the rows of a new or replaced order's lines, and the line
+//! edits of an existing order, each one transaction through [`OrderEdit`]: the
+//! order row is locked first, so concurrent edits apply one after another and
+//! the totals always equal the sum of the lines.
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -9,17 +10,20 @@ use sea_orm::{
 };
 use serde_json::{Map, Value as Json, json};
 
+use super::draft::{LineDraft, build_line, catalog_for};
+use super::inputs::{AddOrderLineInput, ChangeOrderLineInput};
 use crate::auth::Principal;
+use crate::customers::inputs::AddressInput;
 use crate::customers::service::save_address;
 use crate::db;
 use crate::entities::order_line;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::events::OrderEventKind;
+use crate::ids::{self, NodeKind};
 use crate::money::Money;
-use crate::orders::draft::{Catalog, build_line};
 use crate::orders::edit::OrderEdit;
-use crate::orders::inputs::{AddOrderLineInput, ChangeOrderLineInput};
 use crate::orders::pricing::{self, LinePricing, OrderPricing};
+use crate::validate::{MAX_LONG, check_len};
 
 /// Recomputes the order's totals from its lines as they now are.
 async fn recompute_totals<C: ConnectionTrait>(edit: &mut OrderEdit<'_, C>) -> AppResult<()> {
@@ -27,21 +31,10 @@ async fn recompute_totals<C: ConnectionTrait>(edit: &mut OrderEdit<'_, C>) -> Ap
         .filter(order_line::Column::OrderId.eq(edit.before.id))
         .all(edit.conn())
         .await?;
-    let priced = lines
-        .iter()
-        .map(|l| {
-            let pricing = LinePricing {
-                quantity: l.quantity,
-                price: l.price,
-                discount_percentage: l.discount_percentage,
-                vat_percentage: l.vat_percentage,
-            };
-            pricing.amounts().map(|a| (pricing, a))
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| AppError::invalid_field("line", e.to_string()))?;
+    let priced =
+        LinePricing::of_rows(&lines).map_err(|e| AppError::invalid_field("line", e.to_string()))?;
     let order = &mut edit.after;
-    let t = pricing::order_totals(
+    let totals = pricing::order_totals(
         &priced,
         OrderPricing {
             discount_percentage: order.discount_percentage,
@@ -49,15 +42,65 @@ async fn recompute_totals<C: ConnectionTrait>(edit: &mut OrderEdit<'_, C>) -> Ap
         },
     )
     .map_err(|e| AppError::invalid_field("line", e.to_string()))?;
-    order.total_quantity = t.total_quantity;
-    order.products_before_discount = t.products_before_discount;
-    order.discount_total = t.discount_total;
-    order.total_before_vat = t.total_before_vat;
-    order.total_vat = t.total_vat;
-    order.gross_total = t.gross_total;
-    let paid = order.payment_status.as_deref() == Some("PAID");
-    order.paid_amount = if paid { t.gross_total } else { Money::ZERO };
+    pricing::apply_totals(order, &totals);
     edit.mark_changed();
+    Ok(())
+}
+
+/// Saves the distinct addresses of an order's lines once each (seed 003: lines
+/// going to the same place share one addressbook row). Returns one id per line.
+pub async fn save_line_addresses<C: ConnectionTrait>(
+    conn: &C,
+    customer_id: Option<i64>,
+    lines: &[LineDraft],
+    prefix: &str,
+) -> AppResult<Vec<Option<i64>>> {
+    let mut saved: Vec<(&AddressInput, i64)> = Vec::new();
+    let mut ids = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        let Some(address) = &line.address else {
+            ids.push(None);
+            continue;
+        };
+        if let Some((_, id)) = saved.iter().find(|(a, _)| *a == address) {
+            ids.push(Some(*id));
+            continue;
+        }
+        let id = save_address(conn, customer_id, address, &format!("{prefix}.{i}.address")).await?;
+        saved.push((address, id));
+        ids.push(Some(id));
+    }
+    Ok(ids)
+}
+
+/// Inserts the lines of `order_id`, batched.
+pub async fn insert_lines<C: ConnectionTrait>(
+    conn: &C,
+    order_id: i64,
+    lines: &[LineDraft],
+    address_ids: &[Option<i64>],
+) -> AppResult<()> {
+    let rows: Vec<_> = lines
+        .iter()
+        .zip(address_ids)
+        .enumerate()
+        .map(|(i, (line, address))| {
+            line.to_row(order_id, i32::try_from(i).unwrap_or(i32::MAX), *address)
+        })
+        .collect();
+    insert_line_rows(conn, rows).await
+}
+
+/// Inserts line rows in chunks that stay well below the bind-parameter limits.
+pub async fn insert_line_rows<C: ConnectionTrait>(
+    conn: &C,
+    rows: Vec<order_line::ActiveModel>,
+) -> AppResult<()> {
+    for chunk in rows.chunks(500) {
+        order_line::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -80,7 +123,7 @@ pub async fn add(
     order_id: i64,
     input: AddOrderLineInput,
 ) -> AppResult<order_line::Model> {
-    let catalog = Catalog::load(db, [&input.line]).await?;
+    let catalog = catalog_for(db, [&input.line]).await?;
     let mut errors = Vec::new();
     let draft = build_line(&input.line, "input.line", &catalog, &mut errors);
     let Some(mut draft) = draft.filter(|_| errors.is_empty()) else {
@@ -123,10 +166,12 @@ pub async fn change(
     input: ChangeOrderLineInput,
 ) -> AppResult<()> {
     let mut errors = Vec::new();
-    let line_id = input.line_id.parse::<i64>().ok();
-    if line_id.is_none() {
-        errors.push(FieldError::new("input.lineId", "is not a line id"));
-    }
+    let line_id = ids::parse_into(
+        &input.line_id,
+        NodeKind::OrderLine,
+        "input.lineId",
+        &mut errors,
+    );
     if input.quantity.is_some_and(|q| q <= Money::ZERO) {
         errors.push(FieldError::new("input.quantity", "must be greater than 0"));
     }
@@ -139,7 +184,7 @@ pub async fn change(
             "give a quantity, a price or a note to change",
         ));
     }
-    crate::customers::service::check_len(input.note.as_deref(), 10_000, "input.note", &mut errors);
+    check_len(input.note.as_deref(), MAX_LONG, "input.note", &mut errors);
     if !errors.is_empty() {
         return Err(AppError::invalid(errors));
     }
@@ -160,13 +205,7 @@ pub async fn change(
     if let Some(note) = &input.note {
         next.note = Some(note.trim().to_owned()).filter(|n| !n.is_empty());
     }
-    let pricing = LinePricing {
-        quantity: next.quantity,
-        price: next.price,
-        discount_percentage: next.discount_percentage,
-        vat_percentage: next.vat_percentage,
-    };
-    let amounts = pricing
+    let amounts = LinePricing::of(&next)
         .amounts()
         .map_err(|e| AppError::invalid_field("input.quantity", e.to_string()))?;
     next.final_price = amounts.final_price;

@@ -3,9 +3,9 @@
 use async_graphql::{Context, ID, Object};
 
 use super::service;
+use super::types::OrderMessage;
 use crate::error::AppError;
 use crate::graphql::context::{parse_id, require_principal, state};
-use crate::orders::types::OrderMessage;
 
 /// Messages.
 #[derive(Default)]

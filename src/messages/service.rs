@@ -7,12 +7,12 @@ use sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use crate::auth::Principal;
-use crate::customers::service::check_len;
 use crate::db;
 use crate::entities::order_message;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::events::OrderEventKind;
 use crate::orders::edit::OrderEdit;
+use crate::validate::{MAX_LONG, MAX_SHORT, check_len};
 
 /// Adds a message to order `order_id`.
 pub async fn add(
@@ -31,8 +31,8 @@ pub async fn add(
     if text.trim().is_empty() {
         errors.push(FieldError::new("text", "must not be empty"));
     }
-    check_len(Some(&from_user), 255, "fromUser", &mut errors);
-    check_len(Some(&text), 10_000, "text", &mut errors);
+    check_len(Some(&from_user), MAX_SHORT, "fromUser", &mut errors);
+    check_len(Some(&text), MAX_LONG, "text", &mut errors);
     if !errors.is_empty() {
         return Err(AppError::invalid(errors));
     }

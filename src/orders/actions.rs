@@ -9,13 +9,11 @@ use super::edit::OrderEdit;
 use super::inputs::{OrderActionInput, OrderActionKind, TrackingInput};
 use super::workflow::OrderStatus;
 use crate::auth::{Principal, Role};
-use crate::customers::service::check_len;
 use crate::db;
 use crate::entities::order;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::events::OrderEventKind;
-
-const MAX_NOTE: usize = 10_000;
+use crate::validate::{MAX_LONG, MAX_SHORT, check_len};
 
 fn before_after<T: serde::Serialize>(before: &T, after: &T) -> Json {
     json!({"before": before, "after": after})
@@ -29,7 +27,7 @@ pub async fn order_action(
     input: OrderActionInput,
 ) -> AppResult<order::Model> {
     let mut errors = Vec::new();
-    check_len(input.note.as_deref(), MAX_NOTE, "input.note", &mut errors);
+    check_len(input.note.as_deref(), MAX_LONG, "input.note", &mut errors);
     match input.action {
         OrderActionKind::UpdateStatus if input.status.is_none() => {
             errors.push(FieldError::new(
@@ -117,17 +115,17 @@ pub async fn set_tracking(
     if code.is_empty() {
         errors.push(FieldError::new("input.code", "must not be empty"));
     }
-    check_len(Some(&code), 255, "input.code", &mut errors);
-    check_len(input.url.as_deref(), MAX_NOTE, "input.url", &mut errors);
+    check_len(Some(&code), MAX_SHORT, "input.code", &mut errors);
+    check_len(input.url.as_deref(), MAX_LONG, "input.url", &mut errors);
     check_len(
         input.shipping_option.as_deref(),
-        255,
+        MAX_SHORT,
         "input.shippingOption",
         &mut errors,
     );
     check_len(
         input.staff_notes.as_deref(),
-        MAX_NOTE,
+        MAX_LONG,
         "input.staffNotes",
         &mut errors,
     );
@@ -190,7 +188,7 @@ pub async fn set_integration_ref(
 ) -> AppResult<order::Model> {
     let value = integration_ref.trim().to_owned();
     let mut errors = Vec::new();
-    check_len(Some(&value), 255, "integrationRef", &mut errors);
+    check_len(Some(&value), MAX_SHORT, "integrationRef", &mut errors);
     if !errors.is_empty() {
         return Err(AppError::invalid(errors));
     }

@@ -1,356 +1,26 @@
-//! From GraphQL input to a validated, priced order ready to write: every problem
-//! of an input is collected (with its path) before anything touches the
-//! database, and the catalogue is read once for all lines of a request.
+//! From an order input (placeOrder, upsertOrder, one order of an import) to a
+//! validated, priced [`NewOrder`] ready to write: every problem of an input is
+//! collected (with its path) before anything touches the database.
 
-use std::collections::HashMap;
-
-use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::ConnectionTrait;
+use sea_orm::ActiveModelTrait;
+use sea_orm::ActiveValue::NotSet;
 use serde_json::Value as Json;
 
-use super::inputs::{OrderLineInput, PaymentStatus, PlaceOrderInput, UpsertOrderInput};
-use super::pricing::{self, LineAmounts, LinePricing, OrderPricing, OrderTotals};
+use super::inputs::{PlaceOrderInput, UpsertOrderInput};
+use super::payment::PaymentStatus;
+use super::pricing::{self, OrderPricing, OrderTotals};
 use super::workflow::OrderStatus;
-use crate::catalog::service::check_percentage;
-use crate::customers::service::{CustomerRef, check_len, normalize_email, validate_address};
-use crate::customers::types::AddressInput;
-use crate::entities::{order, order_line, product};
-use crate::error::{AppResult, FieldError};
+use crate::catalog::service::Catalog;
+use crate::customers::inputs::AddressInput;
+use crate::customers::service::CustomerRef;
+use crate::entities::{customer, order};
+use crate::error::FieldError;
+use crate::ids::{self, NodeKind};
+use crate::lines::draft::{LineDraft, build_lines};
 use crate::money::Money;
-
-/// Most lines one order may have.
-pub const MAX_LINES: usize = 1_000;
-const MAX_SHORT: usize = 255;
-const MAX_LONG: usize = 10_000;
-
-/// The catalogue rows the lines of a request name.
-#[derive(Default)]
-pub struct Catalog {
-    by_id: HashMap<i64, product::Model>,
-    by_code: HashMap<String, product::Model>,
-}
-
-impl Catalog {
-    /// Reads, in one query, every product the lines name.
-    pub async fn load<'a, C: ConnectionTrait>(
-        conn: &C,
-        lines: impl IntoIterator<Item = &'a OrderLineInput>,
-    ) -> AppResult<Catalog> {
-        let mut ids = Vec::new();
-        let mut codes = Vec::new();
-        for line in lines {
-            if let Some(id) = line
-                .product_id
-                .as_ref()
-                .and_then(|id| id.parse::<i64>().ok())
-            {
-                ids.push(id);
-            }
-            if let Some(code) = line
-                .product_code
-                .as_deref()
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-            {
-                codes.push(code.to_owned());
-            }
-        }
-        ids.sort_unstable();
-        ids.dedup();
-        codes.sort_unstable();
-        codes.dedup();
-        let (by_id, by_code) = crate::catalog::service::lookup(conn, &ids, &codes).await?;
-        Ok(Catalog { by_id, by_code })
-    }
-}
-
-/// A validated, priced line.
-#[derive(Clone, Debug)]
-pub struct LineDraft {
-    pub product_id: Option<i64>,
-    pub product_code: Option<String>,
-    pub external_id: Option<String>,
-    pub name: String,
-    pub sku: Option<String>,
-    pub ean13: Option<String>,
-    pub mpn: Option<String>,
-    pub upc: Option<String>,
-    pub brand: Option<String>,
-    pub category: Option<String>,
-    pub supplier: Option<String>,
-    pub image_url: Option<String>,
-    pub url: Option<String>,
-    pub pricing: LinePricing,
-    pub amounts: LineAmounts,
-    pub has_custom_price: bool,
-    pub note: Option<String>,
-    pub custom: Option<Json>,
-    pub address: Option<AddressInput>,
-}
-
-impl LineDraft {
-    /// The row for this line of `order_id`, at `position`.
-    pub fn to_row(
-        &self,
-        order_id: i64,
-        position: i32,
-        address_id: Option<i64>,
-    ) -> order_line::ActiveModel {
-        let now = crate::db::now();
-        order_line::ActiveModel {
-            id: NotSet,
-            order_id: Set(order_id),
-            position: Set(position),
-            product_id: Set(self.product_id),
-            product_code: Set(self.product_code.clone()),
-            external_id: Set(self.external_id.clone()),
-            name: Set(self.name.clone()),
-            sku: Set(self.sku.clone()),
-            ean13: Set(self.ean13.clone()),
-            mpn: Set(self.mpn.clone()),
-            upc: Set(self.upc.clone()),
-            brand: Set(self.brand.clone()),
-            category: Set(self.category.clone()),
-            supplier: Set(self.supplier.clone()),
-            image_url: Set(self.image_url.clone()),
-            url: Set(self.url.clone()),
-            quantity: Set(self.pricing.quantity),
-            price: Set(self.pricing.price),
-            final_price: Set(self.amounts.final_price),
-            discount_percentage: Set(self.pricing.discount_percentage),
-            vat_percentage: Set(self.pricing.vat_percentage),
-            has_custom_price: Set(self.has_custom_price),
-            total_before_vat: Set(self.amounts.total_before_vat),
-            total_vat: Set(self.amounts.total_vat),
-            total_after_vat: Set(self.amounts.total_after_vat),
-            note: Set(self.note.clone()),
-            custom: Set(self.custom.clone()),
-            address_id: Set(address_id),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-    }
-
-    /// Whether `row` already holds this line (so a repeated sync changes nothing).
-    pub fn matches(&self, row: &order_line::Model) -> bool {
-        let address_same = match &self.address {
-            None => row.address_id.is_none(),
-            Some(a) => {
-                a.id.as_ref().and_then(|id| id.parse::<i64>().ok()) == row.address_id
-                    && row.address_id.is_some()
-            }
-        };
-        address_same
-            && self.product_id == row.product_id
-            && self.product_code == row.product_code
-            && self.external_id == row.external_id
-            && self.name == row.name
-            && self.sku == row.sku
-            && self.ean13 == row.ean13
-            && self.mpn == row.mpn
-            && self.upc == row.upc
-            && self.brand == row.brand
-            && self.category == row.category
-            && self.supplier == row.supplier
-            && self.image_url == row.image_url
-            && self.url == row.url
-            && self.pricing.quantity == row.quantity
-            && self.pricing.price == row.price
-            && self.pricing.discount_percentage == row.discount_percentage
-            && self.pricing.vat_percentage == row.vat_percentage
-            && self.has_custom_price == row.has_custom_price
-            && self.note == row.note
-            && self.custom == row.custom
-    }
-}
-
-/// Trimmed text, `None` when blank.
-pub fn clean(value: &Option<String>) -> Option<String> {
-    value
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-}
-
-/// Validates and prices `lines`, reporting problems under `prefix` (`lines`, or
-/// `orders.3.lines` in an import).
-pub fn build_lines(
-    lines: &[OrderLineInput],
-    prefix: &str,
-    catalog: &Catalog,
-    errors: &mut Vec<FieldError>,
-) -> Vec<LineDraft> {
-    if lines.len() > MAX_LINES {
-        errors.push(FieldError::new(
-            prefix,
-            format!("an order has at most {MAX_LINES} lines"),
-        ));
-        return Vec::new();
-    }
-    lines
-        .iter()
-        .enumerate()
-        .filter_map(|(i, line)| build_line(line, &format!("{prefix}.{i}"), catalog, errors))
-        .collect()
-}
-
-/// Validates and prices one line, reporting problems under `path`.
-pub fn build_line(
-    line: &OrderLineInput,
-    path: &str,
-    catalog: &Catalog,
-    errors: &mut Vec<FieldError>,
-) -> Option<LineDraft> {
-    let before = errors.len();
-    let at = |field: &str| format!("{path}.{field}");
-
-    let by_id = match &line.product_id {
-        Some(id) => match id.parse::<i64>() {
-            Ok(id) => match catalog.by_id.get(&id) {
-                Some(product) => Some(product),
-                None => {
-                    errors.push(FieldError::new(at("productId"), "no product with this id"));
-                    None
-                }
-            },
-            Err(_) => {
-                errors.push(FieldError::new(at("productId"), "is not a product id"));
-                None
-            }
-        },
-        None => None,
-    };
-    let by_code = match clean(&line.product_code) {
-        Some(code) => match catalog.by_code.get(&code) {
-            Some(product) => Some(product),
-            None => {
-                errors.push(FieldError::new(
-                    at("productCode"),
-                    format!("no product with code \"{code}\""),
-                ));
-                None
-            }
-        },
-        None => None,
-    };
-    if let (Some(a), Some(b)) = (by_id, by_code)
-        && a.id != b.id
-    {
-        errors.push(FieldError::new(
-            at("productCode"),
-            "names another product than productId",
-        ));
-    }
-    let product = by_id.or(by_code);
-    let names_product = line.product_id.is_some() || clean(&line.product_code).is_some();
-
-    if line.quantity <= Money::ZERO {
-        errors.push(FieldError::new(at("quantity"), "must be greater than 0"));
-    }
-    if let Some(price) = line.price
-        && price < Money::ZERO
-    {
-        errors.push(FieldError::new(at("price"), "must not be negative"));
-    }
-    check_percentage(line.discount_percentage, &at("discountPercentage"), errors);
-    check_percentage(line.vat_percentage, &at("vatPercentage"), errors);
-
-    let name = clean(&line.name).or_else(|| product.map(|p| p.name.clone()));
-    if name.is_none() && !names_product {
-        errors.push(FieldError::new(
-            at("name"),
-            "a line needs a name or a catalogue product (productId or productCode)",
-        ));
-    }
-    let price = line.price.or_else(|| product.map(|p| p.price));
-    if price.is_none() && !names_product {
-        errors.push(FieldError::new(
-            at("price"),
-            "is required when the line names no catalogue product",
-        ));
-    }
-    for (field, value) in [
-        ("name", &line.name),
-        ("externalId", &line.external_id),
-        ("sku", &line.sku),
-        ("ean13", &line.ean13),
-        ("mpn", &line.mpn),
-        ("upc", &line.upc),
-        ("brand", &line.brand),
-        ("category", &line.category),
-        ("supplier", &line.supplier),
-    ] {
-        check_len(value.as_deref(), MAX_SHORT, &at(field), errors);
-    }
-    for (field, value) in [
-        ("imageUrl", &line.image_url),
-        ("url", &line.url),
-        ("note", &line.note),
-    ] {
-        check_len(value.as_deref(), MAX_LONG, &at(field), errors);
-    }
-    if let Some(custom) = &line.custom
-        && !custom.0.is_object()
-    {
-        errors.push(FieldError::new(
-            at("custom"),
-            "must be an object of key/value pairs",
-        ));
-    }
-    if let Some(address) = &line.address {
-        validate_address(address, &at("address"), errors);
-    }
-    if errors.len() > before {
-        return None;
-    }
-    // Unreachable without a name/price: the checks above reported it.
-    let (name, price) = (name?, price?);
-
-    let pricing = LinePricing {
-        quantity: line.quantity,
-        price,
-        discount_percentage: line.discount_percentage.unwrap_or_default(),
-        vat_percentage: line
-            .vat_percentage
-            .or_else(|| product.map(|p| p.vat_percentage))
-            .unwrap_or_default(),
-    };
-    let amounts = match pricing.amounts() {
-        Ok(amounts) => amounts,
-        Err(e) => {
-            errors.push(FieldError::new(
-                path,
-                format!("the line's amounts cannot be stored: {e}"),
-            ));
-            return None;
-        }
-    };
-    let pick = |given: &Option<String>, from_product: fn(&product::Model) -> &Option<String>| {
-        clean(given).or_else(|| product.and_then(|p| from_product(p).clone()))
-    };
-    Some(LineDraft {
-        product_id: product.map(|p| p.id),
-        product_code: product.map(|p| p.code.clone()),
-        external_id: pick(&line.external_id, |p| &p.external_id),
-        name,
-        sku: pick(&line.sku, |p| &p.sku),
-        ean13: pick(&line.ean13, |p| &p.ean13),
-        mpn: pick(&line.mpn, |p| &p.mpn),
-        upc: pick(&line.upc, |p| &p.upc),
-        brand: pick(&line.brand, |p| &p.brand),
-        category: pick(&line.category, |p| &p.category),
-        supplier: pick(&line.supplier, |p| &p.supplier),
-        image_url: pick(&line.image_url, |p| &p.image_url),
-        url: pick(&line.url, |p| &p.url),
-        pricing,
-        amounts,
-        has_custom_price: product.is_some() && line.price.is_some(),
-        note: clean(&line.note),
-        custom: line.custom.as_ref().map(|c| c.0.clone()),
-        address: line.address.clone(),
-    })
-}
+use crate::validate::{
+    MAX_LONG, MAX_SHORT, at, check_len, check_percentage, clean, normalize_email,
+};
 
 /// Totals for `lines`, with a client's own `total` / `totalTax` kept as given.
 pub fn totals(
@@ -439,23 +109,11 @@ struct CommonChecked {
 }
 
 fn check_common(c: &Common<'_>, prefix: &str, errors: &mut Vec<FieldError>) -> CommonChecked {
-    let at = |field: &str| {
-        if prefix.is_empty() {
-            field.to_owned()
-        } else {
-            format!("{prefix}.{field}")
-        }
-    };
-    let id = match c.customer_id {
-        Some(id) => match id.parse::<i64>() {
-            Ok(id) if id > 0 => Some(id),
-            _ => {
-                errors.push(FieldError::new(at("customerId"), "is not a customer id"));
-                None
-            }
-        },
-        None => None,
-    };
+    let at = |field: &str| at(prefix, field);
+    let id = c
+        .customer_id
+        .as_ref()
+        .and_then(|id| ids::parse_into(id, NodeKind::Customer, &at("customerId"), errors));
     let email = match clean(c.customer_email) {
         Some(raw) => {
             let email = normalize_email(&raw);
@@ -505,10 +163,10 @@ fn check_common(c: &Common<'_>, prefix: &str, errors: &mut Vec<FieldError>) -> C
         errors.push(FieldError::new(at("metadata"), "must be an object"));
     }
     if let Some(address) = c.shipping_address {
-        validate_address(address, &at("shippingAddress"), errors);
+        address.validate(&at("shippingAddress"), errors);
     }
     if let Some(address) = c.billing_address {
-        validate_address(address, &at("billingAddress"), errors);
+        address.validate(&at("billingAddress"), errors);
     }
     CommonChecked {
         customer: CustomerRef {
@@ -572,11 +230,7 @@ impl NewOrder {
             discount_percentage: common.discount_percentage.unwrap_or_default(),
             shipping_costs: common.shipping_costs.unwrap_or_default(),
         };
-        let total_path = if prefix.is_empty() {
-            "total".to_owned()
-        } else {
-            format!("{prefix}.total")
-        };
+        let total_path = at(prefix, "total");
         let totals = totals(
             &lines,
             order_pricing,
@@ -652,13 +306,7 @@ impl NewOrder {
         defaults: Defaults<'_>,
         prefix: &str,
     ) -> Result<NewOrder, Vec<FieldError>> {
-        let at = |field: &str| {
-            if prefix.is_empty() {
-                field.to_owned()
-            } else {
-                format!("{prefix}.{field}")
-            }
-        };
+        let at = |field: &str| at(prefix, field);
         let mut errors = Vec::new();
         let source = input.source.trim().to_owned();
         if source.is_empty() {
@@ -710,13 +358,12 @@ impl NewOrder {
     pub fn to_row(
         &self,
         number: String,
-        customer: Option<&crate::entities::customer::Model>,
+        customer: Option<&customer::Model>,
         shipping_address_id: Option<i64>,
         billing_address_id: Option<i64>,
         address_names: &[String],
     ) -> order::ActiveModel {
         let now = crate::db::now();
-        let t = &self.totals;
         let customer_email = self
             .customer_email
             .clone()
@@ -735,50 +382,37 @@ impl NewOrder {
             ],
             address_names,
         );
-        order::ActiveModel {
-            id: NotSet,
-            number: Set(number),
-            source: Set(self.source.clone()),
-            external_id: Set(self.external_id.clone()),
-            reference: Set(self.reference.clone()),
-            status: Set(self.status.as_str().to_owned()),
-            payment_status: Set(self.payment_status.map(|p| p.as_str().to_owned())),
-            payment_method: Set(self.payment_method.clone()),
-            currency: Set(self.currency.clone()),
-            test: Set(self.test),
-            customer_id: Set(customer.map(|c| c.id)),
-            customer_email: Set(self
-                .customer_email
-                .clone()
-                .or_else(|| customer.and_then(|c| c.email.clone()))),
-            customer_name: Set(self
-                .customer_name
-                .clone()
-                .or_else(|| customer.and_then(|c| c.name.clone()))),
-            shipping_address_id: Set(shipping_address_id),
-            billing_address_id: Set(billing_address_id),
-            total_quantity: Set(t.total_quantity),
-            products_before_discount: Set(t.products_before_discount),
-            discount_percentage: Set(t.discount_percentage),
-            discount_total: Set(t.discount_total),
-            total_before_vat: Set(t.total_before_vat),
-            total_vat: Set(t.total_vat),
-            shipping_costs: Set(t.shipping_costs),
-            gross_total: Set(t.gross_total),
-            paid_amount: Set(paid_amount(self.payment_status, t.gross_total)),
-            tracking_code: Set(self.tracking_code.clone()),
-            tracking_url: Set(self.tracking_url.clone()),
-            shipping_option: Set(None),
-            integration_ref: Set(None),
-            notes: Set(self.notes.clone()),
-            staff_notes: Set(None),
-            metadata: Set(self.metadata.clone()),
-            version: Set(1),
-            submitted_at: Set(self.submitted_at),
-            created_at: Set(now),
-            updated_at: Set(now),
-            search_text: Set(search_text),
-        }
+        let mut row = order::Model {
+            id: 0,
+            number,
+            source: self.source.clone(),
+            external_id: self.external_id.clone(),
+            reference: self.reference.clone(),
+            status: self.status.as_str().to_owned(),
+            payment_status: self.payment_status.map(|p| p.as_str().to_owned()),
+            payment_method: self.payment_method.clone(),
+            currency: self.currency.clone(),
+            test: self.test,
+            customer_id: customer.map(|c| c.id),
+            customer_email,
+            customer_name,
+            shipping_address_id,
+            billing_address_id,
+            tracking_code: self.tracking_code.clone(),
+            tracking_url: self.tracking_url.clone(),
+            notes: self.notes.clone(),
+            metadata: self.metadata.clone(),
+            version: 1,
+            submitted_at: self.submitted_at,
+            created_at: now,
+            updated_at: now,
+            search_text,
+            ..Default::default()
+        };
+        pricing::apply_totals(&mut row, &self.totals);
+        let mut row = order::ActiveModel::from(row).reset_all();
+        row.id = NotSet;
+        row
     }
 
     /// The names of the order's addresses as given inline (addresses named by
@@ -788,15 +422,7 @@ impl NewOrder {
             .into_iter()
             .flatten()
             .filter(|a| a.id.is_none())
-            .flat_map(super::search::input_names)
+            .flat_map(AddressInput::names)
             .collect()
-    }
-}
-
-/// What has been paid: the gross total once PAID, nothing before.
-pub fn paid_amount(status: Option<PaymentStatus>, gross_total: Money) -> Money {
-    match status {
-        Some(PaymentStatus::Paid) => gross_total,
-        _ => Money::ZERO,
     }
 }

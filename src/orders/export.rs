@@ -9,11 +9,12 @@ use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::listing::{self, OrderFilter};
+use super::inputs::OrderFilter;
+use super::listing;
 use super::workflow::OrderStatus;
 use crate::entities::{addressbook, customer, order, order_admin_field, order_line};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::graphql::scalars::Date;
+use crate::scalars::Date;
 
 /// The most orders one export returns (seed 003: "the latest 500 orders").
 pub const EXPORT_LIMIT: u64 = 500;

@@ -11,14 +11,16 @@ use sea_orm::{
     TryInsertResult,
 };
 
-use super::draft::{Catalog, Defaults, NewOrder};
+use super::create::reserve_numbers;
+use super::draft::{Defaults, NewOrder};
 use super::inputs::ImportOrdersInput;
-use super::service::{insert_line_rows, reserve_numbers};
 use crate::customers::service::{CustomerRef, save_address};
 use crate::db;
 use crate::entities::{customer, order};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::events::{self, NewEvent, OrderEventKind};
+use crate::lines::draft::catalog_for;
+use crate::lines::service::insert_line_rows;
 
 /// Most orders one import may hold.
 pub const MAX_IMPORT: usize = 1_000;
@@ -92,7 +94,7 @@ pub async fn import(
         return Err(AppError::invalid(errors));
     }
 
-    let catalog = Catalog::load(
+    let catalog = catalog_for(
         db,
         input.orders.iter().flat_map(|o| o.lines.iter().flatten()),
     )

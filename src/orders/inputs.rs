@@ -1,94 +1,16 @@
-//! GraphQL inputs of the order write path, and the enums they share.
+//! GraphQL inputs of orders: the write path (place, upsert, import, actions,
+//! tracking) and the read path (filters, sort keys, statistics filter).
 
 use async_graphql::{Enum, ID, InputObject, Json};
+use chrono::{DateTime, Utc};
 
+use super::payment::PaymentStatus;
 use super::workflow::OrderStatus;
-use crate::customers::types::AddressInput;
+use crate::admin::inputs::AdminFieldInput;
+use crate::customers::inputs::AddressInput;
+use crate::lines::inputs::OrderLineInput;
 use crate::money::Money;
-
-/// Where the money stands.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum PaymentStatus {
-    /// Not paid yet.
-    Pending,
-    /// Paid in full.
-    Paid,
-    /// Paid and returned.
-    Refunded,
-    /// The payment failed.
-    Failed,
-}
-
-impl PaymentStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PaymentStatus::Pending => "PENDING",
-            PaymentStatus::Paid => "PAID",
-            PaymentStatus::Refunded => "REFUNDED",
-            PaymentStatus::Failed => "FAILED",
-        }
-    }
-
-    /// The status a stored name (or a platform's lower-case one) stands for.
-    pub fn parse(name: &str) -> Option<PaymentStatus> {
-        match name.trim().to_ascii_uppercase().as_str() {
-            "PENDING" => Some(PaymentStatus::Pending),
-            "PAID" => Some(PaymentStatus::Paid),
-            "REFUNDED" => Some(PaymentStatus::Refunded),
-            "FAILED" => Some(PaymentStatus::Failed),
-            _ => None,
-        }
-    }
-}
-
-/// One order line: a catalogue product (`productId` or `productCode`) or an
-/// inline product (`name` and `price`). Given values win over the catalogue's.
-#[derive(InputObject, Clone, Debug, Default)]
-pub struct OrderLineInput {
-    /// A catalogue product by id.
-    pub product_id: Option<ID>,
-    /// A catalogue product by code (seed 003's `product_code`).
-    pub product_code: Option<String>,
-    /// The product's id in the source system (seed 001's `external_id`).
-    pub external_id: Option<String>,
-    /// The product name; required when the line names no catalogue product.
-    pub name: Option<String>,
-    /// Stock keeping unit (seed 001's `reference`).
-    pub sku: Option<String>,
-    /// EAN-13 barcode.
-    pub ean13: Option<String>,
-    /// Manufacturer part number.
-    pub mpn: Option<String>,
-    /// UPC barcode.
-    pub upc: Option<String>,
-    /// Brand.
-    pub brand: Option<String>,
-    /// Category.
-    pub category: Option<String>,
-    /// Supplier.
-    pub supplier: Option<String>,
-    /// Image URL.
-    pub image_url: Option<String>,
-    /// Product page URL.
-    pub url: Option<String>,
-    /// How many; more than 0, at most 4 decimals.
-    pub quantity: Money,
-    /// Unit price before discount and VAT; 0 or more. Defaults to the
-    /// catalogue price; required without a catalogue product. Giving it for a
-    /// catalogue product marks the line `hasCustomPrice`.
-    pub price: Option<Money>,
-    /// Line discount in percent, 0 to 100; default 0.
-    pub discount_percentage: Option<Money>,
-    /// VAT in percent, 0 to 100; defaults to the catalogue VAT, else 0.
-    pub vat_percentage: Option<Money>,
-    /// A note on the line.
-    pub note: Option<String>,
-    /// Free key/value data (seed 001's `custom`): an object.
-    pub custom: Option<Json<serde_json::Value>>,
-    /// Where this line goes, when not to the order's shipping address (seed 003).
-    pub address: Option<AddressInput>,
-}
+use crate::scalars::Date;
 
 /// A new order. Totals are computed from the lines unless `total` is given.
 #[derive(InputObject, Clone, Debug, Default)]
@@ -251,36 +173,95 @@ pub struct TrackingInput {
     pub expected_version: Option<i32>,
 }
 
-/// An admin field to set; a null `value` removes the field.
-#[derive(InputObject, Clone, Debug)]
-pub struct AdminFieldInput {
-    /// The field name.
-    pub name: String,
-    /// The value; null removes the field.
-    pub value: Option<String>,
+/// Which orders to list. Every given field must match (AND); absent fields do
+/// not filter.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct OrderFilter {
+    /// Only these orders.
+    pub ids: Option<Vec<ID>>,
+    /// Only orders in one of these statuses.
+    pub statuses: Option<Vec<OrderStatus>>,
+    /// Only active orders (not COMPLETED, CANCELLED or REFUNDED).
+    pub active_only: Option<bool>,
+    /// Only this customer's orders.
+    pub customer_id: Option<ID>,
+    /// Only the orders of the customer with this external id.
+    pub customer_external_id: Option<String>,
+    /// Only orders from this source.
+    pub source: Option<String>,
+    /// Only orders in one of these payment statuses.
+    pub payment_statuses: Option<Vec<PaymentStatus>>,
+    /// true: only test orders; false: no test orders; absent: both.
+    pub test: Option<bool>,
+    /// Case-insensitive substring of the number, external id, reference,
+    /// customer e-mail or name, or a billing/shipping name.
+    pub search: Option<String>,
+    /// Submitted on or after this day (UTC).
+    pub date_from: Option<Date>,
+    /// Submitted on or before this day (UTC), the whole day included.
+    pub date_to: Option<Date>,
+    /// Submitted at or after this moment.
+    pub submitted_from: Option<DateTime<Utc>>,
+    /// Submitted on this day (UTC).
+    pub submitted_on: Option<Date>,
+    /// Gross total at least this.
+    pub total_min: Option<Money>,
+    /// Gross total at most this.
+    pub total_max: Option<Money>,
+    /// true: only orders with a tracking code; false: only orders without.
+    pub has_tracking: Option<bool>,
+    /// Only orders with this admin field; with a value, with that value.
+    pub admin_field: Option<AdminFieldInput>,
 }
 
-/// A line to add to an existing order.
-#[derive(InputObject, Clone, Debug)]
-pub struct AddOrderLineInput {
-    /// The line: a catalogue product or an inline one. A given price marks it
-    /// `hasCustomPrice`.
-    pub line: OrderLineInput,
-    /// Change only if the order is still at this version; else CONFLICT.
-    pub expected_version: Option<i32>,
+/// A sort key of orders.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum OrderSortField {
+    /// When the order was created here.
+    CreatedAt,
+    /// The order's business date.
+    SubmittedAt,
+    /// When the order last changed.
+    UpdatedAt,
+    /// The gross total (across currencies, by amount).
+    GrossTotal,
+    /// The order number, numerically.
+    Number,
+    /// The status name.
+    Status,
 }
 
-/// A change to one line (seed 003 change_product_quantity).
-#[derive(InputObject, Clone, Debug)]
-pub struct ChangeOrderLineInput {
-    /// The line to change.
-    pub line_id: ID,
-    /// The new quantity (more than 0).
-    pub quantity: Option<Money>,
-    /// A price overriding the catalogue's; marks the line `hasCustomPrice`.
-    pub price: Option<Money>,
-    /// The line's note.
-    pub note: Option<String>,
-    /// Change only if the order is still at this version; else CONFLICT.
-    pub expected_version: Option<i32>,
+/// Ascending or descending.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SortDirection {
+    /// Smallest first.
+    Asc,
+    /// Largest first.
+    Desc,
+}
+
+/// One sort key with its direction.
+#[derive(InputObject, Clone, Copy, Debug)]
+pub struct OrderOrderBy {
+    /// The key.
+    pub field: OrderSortField,
+    /// The direction.
+    pub direction: SortDirection,
+}
+
+/// Which orders the statistics cover.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct StatsFilter {
+    /// Only this customer's orders.
+    pub customer_id: Option<ID>,
+    /// Only the orders of the customer with this external id.
+    pub customer_external_id: Option<String>,
+    /// Only orders from this source.
+    pub source: Option<String>,
+    /// Submitted on or after this day (UTC).
+    pub date_from: Option<Date>,
+    /// Submitted on or before this day (UTC).
+    pub date_to: Option<Date>,
+    /// true: only test orders. Absent or false: test orders are left out.
+    pub test: Option<bool>,
 }

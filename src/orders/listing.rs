@@ -3,7 +3,6 @@
 //! holds the sort values of its row, so it stays valid while orders arrive) or
 //! page numbers (offset). Stats reuse the same filter.
 
-use async_graphql::{Enum, ID, InputObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Days, NaiveTime, Utc};
@@ -14,94 +13,17 @@ use sea_orm::{
 };
 use serde_json::{Value as Json, json};
 
-use super::inputs::{AdminFieldInput, PaymentStatus};
+use super::inputs::{OrderFilter, OrderOrderBy, OrderSortField, SortDirection};
 use super::workflow::OrderStatus;
-use crate::catalog::service::contains_pattern;
+use crate::db::contains_pattern;
 use crate::entities::{customer, order, order_admin_field};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::graphql::scalars::Date;
-use crate::money::Money;
+use crate::scalars::Date;
 
 /// Page size when none is asked for.
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 /// The largest page; bigger asks are capped to it.
 pub const MAX_PAGE_SIZE: u64 = 100;
-
-/// Which orders to list. Every given field must match (AND); absent fields do
-/// not filter.
-#[derive(InputObject, Clone, Debug, Default)]
-pub struct OrderFilter {
-    /// Only these orders.
-    pub ids: Option<Vec<ID>>,
-    /// Only orders in one of these statuses.
-    pub statuses: Option<Vec<OrderStatus>>,
-    /// Only active orders (not COMPLETED, CANCELLED or REFUNDED).
-    pub active_only: Option<bool>,
-    /// Only this customer's orders.
-    pub customer_id: Option<ID>,
-    /// Only the orders of the customer with this external id.
-    pub customer_external_id: Option<String>,
-    /// Only orders from this source.
-    pub source: Option<String>,
-    /// Only orders in one of these payment statuses.
-    pub payment_statuses: Option<Vec<PaymentStatus>>,
-    /// true: only test orders; false: no test orders; absent: both.
-    pub test: Option<bool>,
-    /// Case-insensitive substring of the number, external id, reference,
-    /// customer e-mail or name, or a billing/shipping name.
-    pub search: Option<String>,
-    /// Submitted on or after this day (UTC).
-    pub date_from: Option<Date>,
-    /// Submitted on or before this day (UTC), the whole day included.
-    pub date_to: Option<Date>,
-    /// Submitted at or after this moment.
-    pub submitted_from: Option<DateTime<Utc>>,
-    /// Submitted on this day (UTC).
-    pub submitted_on: Option<Date>,
-    /// Gross total at least this.
-    pub total_min: Option<Money>,
-    /// Gross total at most this.
-    pub total_max: Option<Money>,
-    /// true: only orders with a tracking code; false: only orders without.
-    pub has_tracking: Option<bool>,
-    /// Only orders with this admin field; with a value, with that value.
-    pub admin_field: Option<AdminFieldInput>,
-}
-
-/// A sort key of orders.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum OrderSortField {
-    /// When the order was created here.
-    CreatedAt,
-    /// The order's business date.
-    SubmittedAt,
-    /// When the order last changed.
-    UpdatedAt,
-    /// The gross total (across currencies, by amount).
-    GrossTotal,
-    /// The order number, numerically.
-    Number,
-    /// The status name.
-    Status,
-}
-
-/// Ascending or descending.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum SortDirection {
-    /// Smallest first.
-    Asc,
-    /// Largest first.
-    Desc,
-}
-
-/// One sort key with its direction.
-#[derive(InputObject, Clone, Copy, Debug)]
-pub struct OrderOrderBy {
-    /// The key.
-    pub field: OrderSortField,
-    /// The direction.
-    pub direction: SortDirection,
-}
 
 fn day_start(date: Date) -> DateTime<Utc> {
     date.0.and_time(NaiveTime::MIN).and_utc()

@@ -7,7 +7,7 @@ use super::inputs::{
     ImportOrdersInput, OrderActionInput, PlaceOrderInput, TrackingInput, UpsertOrderInput,
 };
 use super::types::{ImportOrdersPayload, ImportResult, Order, UpsertOrderPayload};
-use super::{actions, import, service};
+use super::{actions, create, import, service, upsert};
 use crate::auth::{ANY_ROLE, ORDER_WORKERS, Principal};
 use crate::error::{AppError, FieldError};
 use crate::graphql::context::{parse_id, require_principal, state};
@@ -98,7 +98,7 @@ impl OrderMutation {
             currency: &state.config.default_currency,
         };
         Ok(Order(
-            service::place(&state.db, defaults, &principal.subject, input).await?,
+            create::place(&state.db, defaults, &principal.subject, input).await?,
         ))
     }
 
@@ -118,7 +118,7 @@ impl OrderMutation {
             currency: &state.config.default_currency,
         };
         let (order, created) =
-            service::upsert(&state.db, defaults, &principal.subject, input).await?;
+            upsert::upsert(&state.db, defaults, &principal.subject, input).await?;
         Ok(UpsertOrderPayload {
             order: Order(order),
             created,

@@ -5,6 +5,8 @@
 
 use rust_decimal::Decimal;
 
+use super::payment::{PaymentStatus, paid_amount};
+use crate::entities::{order, order_line};
 use crate::money::{Money, MoneyError};
 
 const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
@@ -20,6 +22,31 @@ pub struct LinePricing {
     pub discount_percentage: Money,
     /// VAT in percent (0–100).
     pub vat_percentage: Money,
+}
+
+impl LinePricing {
+    /// What a stored line is priced from.
+    pub fn of(line: &order_line::Model) -> LinePricing {
+        LinePricing {
+            quantity: line.quantity,
+            price: line.price,
+            discount_percentage: line.discount_percentage,
+            vat_percentage: line.vat_percentage,
+        }
+    }
+
+    /// Stored lines with their amounts, ready for [`order_totals`].
+    pub fn of_rows(
+        lines: &[order_line::Model],
+    ) -> Result<Vec<(LinePricing, LineAmounts)>, MoneyError> {
+        lines
+            .iter()
+            .map(|line| {
+                let pricing = LinePricing::of(line);
+                pricing.amounts().map(|amounts| (pricing, amounts))
+            })
+            .collect()
+    }
 }
 
 /// A line's amounts: exact values for order sums, rounded ones for storage.
@@ -86,6 +113,40 @@ pub struct OrderTotals {
     pub shipping_costs: Money,
     /// `totalBeforeVat + totalVat + shippingCosts`.
     pub gross_total: Money,
+}
+
+impl OrderTotals {
+    /// The totals as `order` stores them.
+    pub fn of(order: &order::Model) -> OrderTotals {
+        OrderTotals {
+            total_quantity: order.total_quantity,
+            products_before_discount: order.products_before_discount,
+            discount_percentage: order.discount_percentage,
+            discount_total: order.discount_total,
+            total_before_vat: order.total_before_vat,
+            total_vat: order.total_vat,
+            shipping_costs: order.shipping_costs,
+            gross_total: order.gross_total,
+        }
+    }
+}
+
+/// Writes `totals` onto `order`, with the paid amount its payment status
+/// implies: the one place totals reach an order row.
+pub fn apply_totals(order: &mut order::Model, totals: &OrderTotals) {
+    order.total_quantity = totals.total_quantity;
+    order.products_before_discount = totals.products_before_discount;
+    order.discount_percentage = totals.discount_percentage;
+    order.discount_total = totals.discount_total;
+    order.total_before_vat = totals.total_before_vat;
+    order.total_vat = totals.total_vat;
+    order.shipping_costs = totals.shipping_costs;
+    order.gross_total = totals.gross_total;
+    let status = order
+        .payment_status
+        .as_deref()
+        .and_then(PaymentStatus::parse);
+    order.paid_amount = paid_amount(status, totals.gross_total);
 }
 
 /// The totals of an order with these lines.

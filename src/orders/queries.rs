@@ -3,10 +3,12 @@
 use async_graphql::{Context, ID, Object};
 use sea_orm::ColumnTrait;
 
-use super::listing::{self, OrderFilter, OrderOrderBy, PageArgs};
+use super::connection::OrderConnection;
+use super::inputs::{OrderFilter, OrderOrderBy, StatsFilter};
+use super::listing::{self, PageArgs};
 use super::service;
-use super::stats::{self, StatsFilter};
-use super::types::{Order, OrderConnection, OrderStats, OrderStatusInfo};
+use super::stats;
+use super::types::{Order, OrderStats, OrderStatusInfo};
 use super::workflow::OrderStatus;
 use crate::auth::Principal;
 use crate::entities::order;

@@ -2,26 +2,10 @@
 //! customer e-mail and name, and the billing and shipping names, lower-cased in
 //! one column so one LIKE (trigram-indexed on PostgreSQL) finds them all.
 
-use crate::customers::types::AddressInput;
 use crate::entities::{addressbook, order};
 
 /// The names an address contributes to search.
 pub fn address_names(address: &addressbook::Model) -> Vec<String> {
-    [
-        &address.name,
-        &address.first_name,
-        &address.last_name,
-        &address.company_name,
-    ]
-    .into_iter()
-    .flatten()
-    .cloned()
-    .collect()
-}
-
-/// The names an address input contributes (for an input naming a saved
-/// address by id, the caller passes the saved row instead).
-pub fn input_names(address: &AddressInput) -> Vec<String> {
     [
         &address.name,
         &address.first_name,

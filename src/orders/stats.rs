@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use async_graphql::{ID, InputObject};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -12,29 +11,12 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::listing::{OrderFilter, condition};
+use super::inputs::{OrderFilter, StatsFilter};
+use super::listing::condition;
 use super::workflow::OrderStatus;
 use crate::entities::order;
 use crate::error::{AppError, AppResult};
-use crate::graphql::scalars::Date;
 use crate::money::Money;
-
-/// Which orders the statistics cover.
-#[derive(InputObject, Clone, Debug, Default)]
-pub struct StatsFilter {
-    /// Only this customer's orders.
-    pub customer_id: Option<ID>,
-    /// Only the orders of the customer with this external id.
-    pub customer_external_id: Option<String>,
-    /// Only orders from this source.
-    pub source: Option<String>,
-    /// Submitted on or after this day (UTC).
-    pub date_from: Option<Date>,
-    /// Submitted on or before this day (UTC).
-    pub date_to: Option<Date>,
-    /// true: only test orders. Absent or false: test orders are left out.
-    pub test: Option<bool>,
-}
 
 /// The computed statistics.
 #[derive(Debug, Clone, PartialEq, Eq)]

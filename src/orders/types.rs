@@ -3,21 +3,38 @@
 
 use async_graphql::{Context, ID, Json, Object, SimpleObject};
 
-use super::inputs::PaymentStatus;
-use super::loaders::{AdminFieldsOfOrder, EventsOfOrder, LinesOfOrder, MessagesOfOrder};
+use super::import::{ImportOutcome, ImportResultStatus};
+use super::loaders::OrderId;
+use super::payment::PaymentStatus;
+use super::stats::Stats;
 use super::workflow::OrderStatus;
+use crate::admin::loaders::AdminFieldsOfOrder;
+use crate::admin::types::AdminField;
 use crate::customers::loaders::{AddressId, CustomerId};
 use crate::customers::types::{Address, Customer};
-use crate::entities::{order, order_admin_field, order_line, order_message};
+use crate::entities::order;
 use crate::error::AppError;
+use crate::events::loaders::EventsOfOrder;
 use crate::events::types::OrderEvent;
 use crate::graphql::context::require_principal;
 use crate::graphql::loader::loader;
+use crate::lines::loaders::LinesOfOrder;
+use crate::lines::types::OrderLine;
+use crate::messages::loaders::MessagesOfOrder;
+use crate::messages::types::OrderMessage;
 use crate::money::Money;
 
 /// An order.
 #[derive(Clone)]
 pub struct Order(pub order::Model);
+
+impl Order {
+    /// The order with this id, through the request's loader. Access checks
+    /// are the caller's.
+    pub async fn load(ctx: &Context<'_>, id: i64) -> Result<Option<Order>, AppError> {
+        Ok(loader(ctx)?.load_one(OrderId(id)).await?.map(Order))
+    }
+}
 
 fn stored_status(name: &str) -> Result<OrderStatus, AppError> {
     name.parse().map_err(|_| {
@@ -219,125 +236,6 @@ impl Order {
     }
 }
 
-/// An order line ("order product" in seed 003), with its address when it has
-/// its own.
-pub struct OrderLine(
-    pub order_line::Model,
-    pub Option<crate::entities::addressbook::Model>,
-);
-
-#[Object]
-impl OrderLine {
-    /// The database id.
-    async fn id(&self) -> ID {
-        ID::from(self.0.id)
-    }
-    /// Place in the order, from 0.
-    async fn position(&self) -> i32 {
-        self.0.position
-    }
-    /// The catalogue product, when the line came from one.
-    async fn product_id(&self) -> Option<ID> {
-        self.0.product_id.map(ID::from)
-    }
-    /// The catalogue product's code.
-    async fn product_code(&self) -> Option<&str> {
-        self.0.product_code.as_deref()
-    }
-    /// The product's id in the source system.
-    async fn external_id(&self) -> Option<&str> {
-        self.0.external_id.as_deref()
-    }
-    /// The product name.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Stock keeping unit.
-    async fn sku(&self) -> Option<&str> {
-        self.0.sku.as_deref()
-    }
-    /// EAN-13 barcode.
-    async fn ean13(&self) -> Option<&str> {
-        self.0.ean13.as_deref()
-    }
-    /// Manufacturer part number.
-    async fn mpn(&self) -> Option<&str> {
-        self.0.mpn.as_deref()
-    }
-    /// UPC barcode.
-    async fn upc(&self) -> Option<&str> {
-        self.0.upc.as_deref()
-    }
-    /// Brand.
-    async fn brand(&self) -> Option<&str> {
-        self.0.brand.as_deref()
-    }
-    /// Category.
-    async fn category(&self) -> Option<&str> {
-        self.0.category.as_deref()
-    }
-    /// Supplier.
-    async fn supplier(&self) -> Option<&str> {
-        self.0.supplier.as_deref()
-    }
-    /// Image URL.
-    async fn image_url(&self) -> Option<&str> {
-        self.0.image_url.as_deref()
-    }
-    /// Product page URL.
-    async fn url(&self) -> Option<&str> {
-        self.0.url.as_deref()
-    }
-    /// How many.
-    async fn quantity(&self) -> Money {
-        self.0.quantity
-    }
-    /// Unit price before discount and VAT.
-    async fn price(&self) -> Money {
-        self.0.price
-    }
-    /// Unit price after the line discount.
-    async fn final_price(&self) -> Money {
-        self.0.final_price
-    }
-    /// Line discount in percent.
-    async fn discount_percentage(&self) -> Money {
-        self.0.discount_percentage
-    }
-    /// VAT in percent.
-    async fn vat_percentage(&self) -> Money {
-        self.0.vat_percentage
-    }
-    /// Whether the price overrides the catalogue's.
-    async fn has_custom_price(&self) -> bool {
-        self.0.has_custom_price
-    }
-    /// `finalPrice × quantity`.
-    async fn total_before_vat(&self) -> Money {
-        self.0.total_before_vat
-    }
-    /// VAT of the line, rounded to 4 decimals.
-    async fn total_vat(&self) -> Money {
-        self.0.total_vat
-    }
-    /// `totalBeforeVat + totalVat`.
-    async fn total_after_vat(&self) -> Money {
-        self.0.total_after_vat
-    }
-    /// A note on the line.
-    async fn note(&self) -> Option<&str> {
-        self.0.note.as_deref()
-    }
-    /// Free key/value data.
-    async fn custom(&self) -> Option<Json<serde_json::Value>> {
-        self.0.custom.clone().map(Json)
-    }
-    /// Where this line goes, when not to the order's shipping address.
-    async fn address(&self) -> Option<Address> {
-        self.1.clone().map(Address)
-    }
-}
-
 /// An order's amounts, in its currency.
 #[derive(SimpleObject)]
 pub struct OrderTotals {
@@ -371,51 +269,6 @@ pub struct Tracking {
     pub url: Option<String>,
     /// Carrier or shipping option.
     pub shipping_option: Option<String>,
-}
-
-/// One of staff's extra fields on an order.
-#[derive(SimpleObject)]
-pub struct AdminField {
-    /// The field name.
-    pub name: String,
-    /// Its value.
-    pub value: String,
-}
-
-impl From<order_admin_field::Model> for AdminField {
-    fn from(row: order_admin_field::Model) -> Self {
-        AdminField {
-            name: row.name,
-            value: row.value,
-        }
-    }
-}
-
-/// A message on an order.
-pub struct OrderMessage(pub order_message::Model);
-
-#[Object]
-impl OrderMessage {
-    /// The database id.
-    async fn id(&self) -> ID {
-        ID::from(self.0.id)
-    }
-    /// Who wrote it (an e-mail address or a name).
-    async fn from_user(&self) -> &str {
-        &self.0.from_user
-    }
-    /// The message.
-    async fn text(&self) -> &str {
-        &self.0.text
-    }
-    /// Whether the customer was to be notified.
-    async fn notify(&self) -> bool {
-        self.0.notify
-    }
-    /// When it was written.
-    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.created_at
-    }
 }
 
 /// The result of `upsertOrder`.
@@ -460,7 +313,7 @@ impl OrderStatusInfo {
 }
 
 /// What became of one order of an import.
-pub struct ImportResult(pub super::import::ImportOutcome, pub Option<Order>);
+pub struct ImportResult(pub ImportOutcome, pub Option<Order>);
 
 #[Object]
 impl ImportResult {
@@ -469,7 +322,7 @@ impl ImportResult {
         self.0.external_id.as_deref()
     }
     /// IMPORTED, DUPLICATE or INVALID.
-    async fn status(&self) -> super::import::ImportResultStatus {
+    async fn status(&self) -> ImportResultStatus {
         self.0.status
     }
     /// The imported order, or for a duplicate the order already there; null
@@ -504,149 +357,6 @@ pub struct RemoveOrderLinePayload {
     pub removed_line_id: ID,
 }
 
-/// One order in a list, with its cursor.
-pub struct OrderEdge(pub super::listing::Listed);
-
-#[Object]
-impl OrderEdge {
-    /// Opaque; pass as `after` (or `before`) to continue from here. Stays valid
-    /// while orders are added.
-    async fn cursor(&self) -> &str {
-        &self.0.cursor
-    }
-    /// The order.
-    async fn node(&self) -> Order {
-        Order(self.0.order.clone())
-    }
-}
-
-/// Where a page sits in the whole list.
-#[derive(SimpleObject)]
-pub struct PageInfo {
-    /// Whether orders follow this page.
-    pub has_next_page: bool,
-    /// Whether orders precede this page.
-    pub has_previous_page: bool,
-    /// The first edge's cursor; null on an empty page.
-    pub start_cursor: Option<String>,
-    /// The last edge's cursor; null on an empty page.
-    pub end_cursor: Option<String>,
-}
-
-/// A page of orders.
-pub struct OrderConnection(pub super::listing::ListPage);
-
-#[Object]
-impl OrderConnection {
-    /// The orders with their cursors.
-    async fn edges(&self, ctx: &Context<'_>) -> Result<Vec<OrderEdge>, AppError> {
-        prefetch(ctx, &self.0.rows, ctx.look_ahead().field("node")).await?;
-        Ok(self
-            .0
-            .rows
-            .iter()
-            .map(|l| {
-                OrderEdge(super::listing::Listed {
-                    cursor: l.cursor.clone(),
-                    order: l.order.clone(),
-                })
-            })
-            .collect())
-    }
-    /// The orders (the edges' nodes).
-    async fn nodes(&self, ctx: &Context<'_>) -> Result<Vec<Order>, AppError> {
-        prefetch(ctx, &self.0.rows, ctx.look_ahead()).await?;
-        Ok(self.0.rows.iter().map(|l| Order(l.order.clone())).collect())
-    }
-    /// Where this page sits.
-    async fn page_info(&self) -> PageInfo {
-        PageInfo {
-            has_next_page: self.0.has_next_page,
-            has_previous_page: self.0.has_previous_page,
-            start_cursor: self.0.rows.first().map(|l| l.cursor.clone()),
-            end_cursor: self.0.rows.last().map(|l| l.cursor.clone()),
-        }
-    }
-    /// How many orders match the filter, on all pages.
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<i32, AppError> {
-        let state = crate::graphql::context::state(ctx)?;
-        let n = super::listing::count(&state.db, self.0.condition.clone()).await?;
-        Ok(i32::try_from(n).unwrap_or(i32::MAX))
-    }
-}
-
-/// Loads each relation `node` selects for every order of the page with one
-/// `load_many` (one statement), into the request's loader cache, so the
-/// per-order fields find them there: a page costs the same few statements
-/// whatever its size, and no timing decides how keys are batched.
-async fn prefetch(
-    ctx: &Context<'_>,
-    rows: &[super::listing::Listed],
-    node: async_graphql::Lookahead<'_>,
-) -> Result<(), AppError> {
-    use futures_util::future::{BoxFuture, FutureExt, try_join_all};
-
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let loader = loader(ctx)?;
-    let ids: Vec<i64> = rows.iter().map(|l| l.order.id).collect();
-    let mut jobs: Vec<BoxFuture<'_, Result<(), AppError>>> = Vec::new();
-    if node.field("lines").exists() {
-        let keys = ids.iter().map(|&id| LinesOfOrder(id));
-        jobs.push(loader.load_many(keys).map(|r| r.map(drop)).boxed());
-    }
-    if node.field("events").exists() {
-        jobs.push(
-            loader
-                .load_many(ids.iter().map(|&id| EventsOfOrder(id)))
-                .map(|r| r.map(drop))
-                .boxed(),
-        );
-    }
-    if node.field("messages").exists() {
-        jobs.push(
-            loader
-                .load_many(ids.iter().map(|&id| MessagesOfOrder(id)))
-                .map(|r| r.map(drop))
-                .boxed(),
-        );
-    }
-    if node.field("adminFields").exists() {
-        jobs.push(
-            loader
-                .load_many(ids.iter().map(|&id| AdminFieldsOfOrder(id)))
-                .map(|r| r.map(drop))
-                .boxed(),
-        );
-    }
-    if node.field("customer").exists() {
-        let keys: Vec<CustomerId> = rows
-            .iter()
-            .filter_map(|l| l.order.customer_id.map(CustomerId))
-            .collect();
-        jobs.push(loader.load_many(keys).map(|r| r.map(drop)).boxed());
-    }
-    let shipping = node.field("shippingAddress").exists();
-    let billing = node.field("billingAddress").exists();
-    if shipping || billing {
-        let keys: Vec<AddressId> = rows
-            .iter()
-            .flat_map(|l| {
-                [
-                    l.order.shipping_address_id.filter(|_| shipping),
-                    l.order.billing_address_id.filter(|_| billing),
-                ]
-            })
-            .flatten()
-            .map(AddressId)
-            .collect();
-        jobs.push(loader.load_many(keys).map(|r| r.map(drop)).boxed());
-    }
-    try_join_all(jobs).await?;
-    Ok(())
-}
-
 /// Orders in one status.
 #[derive(SimpleObject)]
 pub struct StatusCount {
@@ -666,7 +376,7 @@ pub struct CurrencyAmount {
 }
 
 /// Order statistics (seed 002's stats endpoint), per currency for money.
-pub struct OrderStats(pub super::stats::Stats);
+pub struct OrderStats(pub Stats);
 
 fn count32(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)

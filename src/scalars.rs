@@ -1,4 +1,4 @@
-//! Scalars of the contract that async-graphql does not name as we need:
+//! Plain-value scalars that inputs and outputs share and services may use:
 //! `Date` (YYYY-MM-DD; async-graphql calls chrono's date `NaiveDate`).
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};

@@ -1,0 +1,31 @@
+//! Batched loads of admin fields.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::entities::order_admin_field;
+use crate::error::AppError;
+use crate::graphql::loader::{DbLoader, group_by};
+
+/// The admin fields of an order, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AdminFieldsOfOrder(pub i64);
+
+impl Loader<AdminFieldsOfOrder> for DbLoader {
+    type Value = Vec<order_admin_field::Model>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[AdminFieldsOfOrder],
+    ) -> Result<HashMap<AdminFieldsOfOrder, Self::Value>, Self::Error> {
+        let rows = order_admin_field::Entity::find()
+            .filter(order_admin_field::Column::OrderId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(order_admin_field::Column::Name)
+            .all(&self.db)
+            .await?;
+        Ok(group_by(keys, rows, |f| AdminFieldsOfOrder(f.order_id)))
+    }
+}

@@ -1,0 +1,31 @@
+//! Batched loads of order histories.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::entities::order_event;
+use crate::error::AppError;
+use crate::graphql::loader::{DbLoader, group_by};
+
+/// The events of an order, oldest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EventsOfOrder(pub i64);
+
+impl Loader<EventsOfOrder> for DbLoader {
+    type Value = Vec<order_event::Model>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[EventsOfOrder],
+    ) -> Result<HashMap<EventsOfOrder, Self::Value>, Self::Error> {
+        let rows = order_event::Entity::find()
+            .filter(order_event::Column::OrderId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(order_event::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(group_by(keys, rows, |e| EventsOfOrder(e.order_id)))
+    }
+}

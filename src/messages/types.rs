@@ -1,0 +1,32 @@
+//! GraphQL type of order messages.
+
+use async_graphql::{ID, Object};
+
+use crate::entities::order_message;
+
+/// A message on an order.
+pub struct OrderMessage(pub order_message::Model);
+
+#[Object]
+impl OrderMessage {
+    /// The database id.
+    async fn id(&self) -> ID {
+        ID::from(self.0.id)
+    }
+    /// Who wrote it (an e-mail address or a name).
+    async fn from_user(&self) -> &str {
+        &self.0.from_user
+    }
+    /// The message.
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+    /// Whether the customer was to be notified.
+    async fn notify(&self) -> bool {
+        self.0.notify
+    }
+    /// When it was written.
+    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.created_at
+    }
+}

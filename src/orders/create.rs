@@ -1,0 +1,157 @@
+//! placeOrder: a new order with its customer, addresses, lines and CREATED
+//! event in one transaction. The unique indexes decide races between
+//! concurrent creators, never a read-then-write check.
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    Statement, TryInsertResult,
+};
+use serde_json::json;
+
+use super::draft::{Defaults, NewOrder};
+use super::inputs::PlaceOrderInput;
+use crate::customers::inputs::AddressInput;
+use crate::customers::service::{resolve as resolve_customer, save_address};
+use crate::db;
+use crate::entities::{addressbook, order};
+use crate::error::{AppError, AppResult};
+use crate::events::{self, NewEvent, OrderEventKind};
+use crate::lines::draft::catalog_for;
+use crate::lines::service::{insert_lines, save_line_addresses};
+
+#[derive(FromQueryResult)]
+struct Number {
+    n: i64,
+}
+
+/// Reserves `count` new order numbers in one statement.
+pub async fn reserve_numbers<C: ConnectionTrait>(conn: &C, count: usize) -> AppResult<Vec<String>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let count = i64::try_from(count).map_err(AppError::internal)?;
+    let numbers: Vec<i64> = match conn.get_database_backend() {
+        DatabaseBackend::Postgres => Number::find_by_statement(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT nextval('order_number_seq') AS n FROM generate_series(1, $1)",
+            [count.into()],
+        ))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| row.n)
+        .collect(),
+        backend => {
+            let next = Number::find_by_statement(Statement::from_sql_and_values(
+                backend,
+                "UPDATE settings SET value = CAST(CAST(value AS INTEGER) + ? AS TEXT) \
+                 WHERE key = 'order_number_next' RETURNING CAST(value AS INTEGER) AS n",
+                [count.into()],
+            ))
+            .one(conn)
+            .await?
+            .ok_or_else(|| {
+                AppError::internal(DbErr::RecordNotFound("order number counter".into()))
+            })?
+            .n;
+            (next - count..next).collect()
+        }
+    };
+    Ok(numbers.into_iter().map(|n| n.to_string()).collect())
+}
+
+/// Creates the order of `new` inside `conn`'s transaction, with its customer,
+/// addresses and lines. `Ok(None)` when a unique key is taken: (source,
+/// externalId) by a concurrent creator, or (source, reference).
+pub(super) async fn create<C: ConnectionTrait>(
+    conn: &C,
+    new: &NewOrder,
+) -> AppResult<Option<order::Model>> {
+    let customer = resolve_customer(conn, &new.customer, "customerId").await?;
+    let customer_id = customer.as_ref().map(|c| c.id);
+    let shipping = match &new.shipping_address {
+        Some(a) => Some(save_address(conn, customer_id, a, "shippingAddress").await?),
+        None => None,
+    };
+    let billing = match &new.billing_address {
+        Some(a) if Some(a) == new.shipping_address.as_ref() => shipping,
+        Some(a) => Some(save_address(conn, customer_id, a, "billingAddress").await?),
+        None => None,
+    };
+    let mut names = new.inline_address_names();
+    for (input, id) in [
+        (&new.shipping_address, shipping),
+        (&new.billing_address, billing),
+    ] {
+        if let (Some(AddressInput { id: Some(_), .. }), Some(id)) = (input, id)
+            && let Some(saved) = addressbook::Entity::find_by_id(id).one(conn).await?
+        {
+            names.extend(super::search::address_names(&saved));
+        }
+    }
+    let number = reserve_numbers(conn, 1).await?.pop().unwrap_or_default();
+    let row = new.to_row(number, customer.as_ref(), shipping, billing, &names);
+    // The many-row form reports "nothing inserted" as an empty list on both
+    // backends (the single-row form errors differently per backend).
+    let inserted = order::Entity::insert(row)
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .try_insert()
+        .exec_with_returning_many(conn)
+        .await?;
+    let order = match inserted {
+        TryInsertResult::Inserted(mut orders) if !orders.is_empty() => orders.swap_remove(0),
+        _ => return Ok(None),
+    };
+    let address_ids = save_line_addresses(conn, customer_id, &new.lines, "lines").await?;
+    insert_lines(conn, order.id, &new.lines, &address_ids).await?;
+    Ok(Some(order))
+}
+
+pub(super) fn created_event(order: &order::Model, kind: OrderEventKind, actor: &str) -> NewEvent {
+    let mut event = NewEvent::new(order.id, kind, actor);
+    event.to_status = order.status.parse().ok();
+    event.data = Some(json!({
+        "number": order.number,
+        "source": order.source,
+        "externalId": order.external_id,
+        "grossTotal": order.gross_total,
+        "currency": order.currency,
+    }));
+    event
+}
+
+pub(super) fn reference_taken(new: &NewOrder) -> AppError {
+    AppError::Conflict {
+        message: format!(
+            "reference: the source \"{}\" already has an order with reference \"{}\"",
+            new.source,
+            new.reference.as_deref().unwrap_or_default()
+        ),
+        current_version: None,
+    }
+}
+
+/// Places a new order.
+pub async fn place(
+    db: &DatabaseConnection,
+    defaults: Defaults<'_>,
+    actor: &str,
+    input: PlaceOrderInput,
+) -> AppResult<order::Model> {
+    // Validation and the catalogue read happen before the write transaction, so
+    // SQLite's write lock is held only for the writes.
+    let catalog = catalog_for(db, input.lines.iter()).await?;
+    let new = NewOrder::from_place(&input, &catalog, defaults).map_err(AppError::invalid)?;
+    let txn = db::begin_write(db).await?;
+    let order = create(&txn, &new)
+        .await?
+        .ok_or_else(|| reference_taken(&new))?;
+    events::append(
+        &txn,
+        vec![created_event(&order, OrderEventKind::Created, actor)],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(order)
+}
