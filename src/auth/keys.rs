@@ -95,7 +95,7 @@ pub async fn create_api_key(
     let secret = generate(API_KEY_PREFIX);
     let row = api_key::ActiveModel {
         name: Set(name.to_owned()),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         key_id: Set(secret.id.clone()),
         key_hash: Set(secret.hash.clone()),
         created_at: Set(db::now()),
@@ -137,9 +137,7 @@ pub async fn verify_api_key(db: &DatabaseConnection, key: &str) -> AppResult<Opt
     if row.revoked_at.is_some() || !same_hash(secret, &row.key_hash) {
         return Ok(None);
     }
-    let Ok(role) = row.role.parse::<Role>() else {
-        return Ok(None);
-    };
+    let role = row.role;
     let now = db::now();
     if row
         .last_used_at

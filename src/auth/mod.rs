@@ -6,59 +6,19 @@ pub mod jwt;
 pub mod keys;
 pub mod mutations;
 pub mod queries;
+pub mod role;
 pub mod types;
+
+pub use role::{ANY_ROLE, ORDER_WORKERS, Role, STAFF};
 
 use std::sync::Arc;
 
-use async_graphql::Enum;
 use axum::http::HeaderMap;
 use base64::Engine;
 use sea_orm::DatabaseConnection;
 
 use crate::error::{AppError, AppResult};
 use jwt::JwtKeys;
-
-/// What a caller may do (DESIGN.md "Access").
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Everything, including API key management.
-    Admin,
-    /// All order work, including admin fields and staff notes.
-    Staff,
-    /// Webshops and import jobs: place, upsert, import, read, status, tracking.
-    Integration,
-    /// A buyer: only their own orders.
-    Customer,
-}
-
-impl Role {
-    /// The lower-case name used in tokens and the CLI.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Staff => "staff",
-            Role::Integration => "integration",
-            Role::Customer => "customer",
-        }
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "admin" => Ok(Role::Admin),
-            "staff" => Ok(Role::Staff),
-            "integration" => Ok(Role::Integration),
-            "customer" => Ok(Role::Customer),
-            other => Err(format!(
-                "unknown role \"{other}\" (expected admin, staff, integration or customer)"
-            )),
-        }
-    }
-}
 
 /// An authenticated caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,13 +61,6 @@ impl Principal {
         matches!(self.role, Role::Admin | Role::Staff)
     }
 }
-
-/// Roles that do order work.
-pub const ORDER_WORKERS: &[Role] = &[Role::Admin, Role::Staff, Role::Integration];
-/// Admins and staff.
-pub const STAFF: &[Role] = &[Role::Admin, Role::Staff];
-/// Every role.
-pub const ANY_ROLE: &[Role] = &[Role::Admin, Role::Staff, Role::Integration, Role::Customer];
 
 /// The outcome of looking at a request's credentials.
 #[derive(Clone, Debug)]

@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::auth::role::Role;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "api_keys")]
@@ -10,8 +12,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub name: String,
-    /// A `Role` name.
-    pub role: String,
+    pub role: Role,
     pub key_id: String,
     pub key_hash: String,
     pub created_at: DateTimeUtc,

@@ -4,6 +4,8 @@
 use sea_orm::entity::prelude::*;
 
 use crate::money::Money;
+use crate::orders::payment::PaymentStatus;
+use crate::orders::workflow::OrderStatus;
 
 #[sea_orm::model]
 #[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
@@ -15,9 +17,8 @@ pub struct Model {
     pub source: String,
     pub external_id: Option<String>,
     pub reference: Option<String>,
-    /// An `OrderStatus` name (SCREAMING_CASE).
-    pub status: String,
-    pub payment_status: Option<String>,
+    pub status: OrderStatus,
+    pub payment_status: Option<PaymentStatus>,
     pub payment_method: Option<String>,
     pub currency: String,
     pub test: bool,

@@ -4,6 +4,9 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::events::kind::OrderEventKind;
+use crate::orders::workflow::OrderStatus;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "order_events")]
@@ -11,10 +14,9 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub order_id: i64,
-    /// An `OrderEventKind` name.
-    pub kind: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    pub kind: OrderEventKind,
+    pub from_status: Option<OrderStatus>,
+    pub to_status: Option<OrderStatus>,
     pub actor: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub note: Option<String>,

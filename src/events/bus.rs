@@ -21,7 +21,9 @@ use sea_orm::{DatabaseBackend, DatabaseConnection, FromQueryResult, Statement};
 use tokio::sync::{Notify, broadcast};
 use tokio::task::AbortHandle;
 
+use super::OrderEventKind;
 use crate::entities::order_event;
+use crate::orders::workflow::OrderStatus;
 
 /// The NOTIFY channel writers signal on.
 pub const CHANNEL: &str = "ordergraph_events";
@@ -40,9 +42,9 @@ pub struct Published {
 struct Row {
     id: i64,
     order_id: i64,
-    kind: String,
-    from_status: Option<String>,
-    to_status: Option<String>,
+    kind: OrderEventKind,
+    from_status: Option<OrderStatus>,
+    to_status: Option<OrderStatus>,
     actor: Option<String>,
     note: Option<String>,
     notify: bool,

@@ -3,6 +3,7 @@
 //! subscription source and the notification outbox (DESIGN.md "Events").
 
 pub mod bus;
+pub mod kind;
 pub mod loaders;
 pub mod subscriptions;
 pub mod types;
@@ -10,84 +11,10 @@ pub mod types;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, Statement};
 use serde_json::Value as Json;
 
+pub use kind::OrderEventKind;
+
 use crate::entities::order_event;
 use crate::orders::workflow::OrderStatus;
-
-/// What happened to an order.
-#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum OrderEventKind {
-    /// The order was placed or created by an upsert.
-    Created,
-    /// Fields or lines changed through an upsert.
-    Updated,
-    /// The order arrived through `importOrders`.
-    Imported,
-    /// The status changed.
-    StatusChanged,
-    /// Tracking code, URL or shipping option changed.
-    TrackingUpdated,
-    /// The integration reference changed.
-    IntegrationRefUpdated,
-    /// The metadata changed.
-    MetadataUpdated,
-    /// Admin fields were set or removed.
-    AdminFieldsUpdated,
-    /// A line was added.
-    LineAdded,
-    /// A line's quantity, price or note changed.
-    LineChanged,
-    /// A line was removed.
-    LineRemoved,
-    /// A message was added.
-    MessageAdded,
-}
-
-impl OrderEventKind {
-    /// The stored name (SCREAMING_CASE, as in GraphQL).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderEventKind::Created => "CREATED",
-            OrderEventKind::Updated => "UPDATED",
-            OrderEventKind::Imported => "IMPORTED",
-            OrderEventKind::StatusChanged => "STATUS_CHANGED",
-            OrderEventKind::TrackingUpdated => "TRACKING_UPDATED",
-            OrderEventKind::IntegrationRefUpdated => "INTEGRATION_REF_UPDATED",
-            OrderEventKind::MetadataUpdated => "METADATA_UPDATED",
-            OrderEventKind::AdminFieldsUpdated => "ADMIN_FIELDS_UPDATED",
-            OrderEventKind::LineAdded => "LINE_ADDED",
-            OrderEventKind::LineChanged => "LINE_CHANGED",
-            OrderEventKind::LineRemoved => "LINE_REMOVED",
-            OrderEventKind::MessageAdded => "MESSAGE_ADDED",
-        }
-    }
-
-    /// Every kind.
-    pub const ALL: [OrderEventKind; 12] = [
-        OrderEventKind::Created,
-        OrderEventKind::Updated,
-        OrderEventKind::Imported,
-        OrderEventKind::StatusChanged,
-        OrderEventKind::TrackingUpdated,
-        OrderEventKind::IntegrationRefUpdated,
-        OrderEventKind::MetadataUpdated,
-        OrderEventKind::AdminFieldsUpdated,
-        OrderEventKind::LineAdded,
-        OrderEventKind::LineChanged,
-        OrderEventKind::LineRemoved,
-        OrderEventKind::MessageAdded,
-    ];
-
-    /// The kind a stored name stands for.
-    pub fn parse(name: &str) -> Option<OrderEventKind> {
-        Self::ALL.into_iter().find(|k| k.as_str() == name)
-    }
-}
-
-/// Whether events of this stored kind are staff data (hidden from customers
-/// and integrations): changes to admin fields.
-pub fn is_staff_only(kind: &str) -> bool {
-    kind == OrderEventKind::AdminFieldsUpdated.as_str()
-}
 
 /// An event about to be written.
 #[derive(Clone, Debug)]
@@ -146,9 +73,9 @@ pub async fn append<C: ConnectionTrait>(db: &C, events: Vec<NewEvent>) -> Result
     let now = crate::db::now();
     let models = events.into_iter().map(|e| order_event::ActiveModel {
         order_id: sea_orm::ActiveValue::Set(e.order_id),
-        kind: sea_orm::ActiveValue::Set(e.kind.as_str().to_owned()),
-        from_status: sea_orm::ActiveValue::Set(e.from_status.map(|s| s.as_str().to_owned())),
-        to_status: sea_orm::ActiveValue::Set(e.to_status.map(|s| s.as_str().to_owned())),
+        kind: sea_orm::ActiveValue::Set(e.kind),
+        from_status: sea_orm::ActiveValue::Set(e.from_status),
+        to_status: sea_orm::ActiveValue::Set(e.to_status),
         actor: sea_orm::ActiveValue::Set(e.actor),
         note: sea_orm::ActiveValue::Set(e.note),
         notify: sea_orm::ActiveValue::Set(e.notify),

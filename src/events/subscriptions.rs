@@ -43,16 +43,15 @@ impl Filter {
         let e = &p.event;
         self.order_id.is_none_or(|id| e.order_id == id)
             && self.customer_id.is_none_or(|id| p.customer_id == Some(id))
-            && (self.staff || !super::is_staff_only(&e.kind))
-            && self.kinds.as_ref().is_none_or(|kinds| {
-                OrderEventKind::parse(&e.kind).is_some_and(|k| kinds.contains(&k))
-            })
-            && self.to_statuses.as_ref().is_none_or(|statuses| {
-                e.to_status
-                    .as_deref()
-                    .and_then(|s| s.parse::<OrderStatus>().ok())
-                    .is_some_and(|s| statuses.contains(&s))
-            })
+            && (self.staff || !e.kind.is_staff_only())
+            && self
+                .kinds
+                .as_ref()
+                .is_none_or(|kinds| kinds.contains(&e.kind))
+            && self
+                .to_statuses
+                .as_ref()
+                .is_none_or(|statuses| e.to_status.is_some_and(|s| statuses.contains(&s)))
     }
 }
 
@@ -178,22 +177,13 @@ impl OrderStatusChange {
     }
     /// The status before; null when the order was just created.
     async fn from_status(&self) -> Option<OrderStatus> {
-        self.0
-            .event
-            .from_status
-            .as_deref()
-            .and_then(|s| s.parse().ok())
+        self.0.event.from_status
     }
     /// The status after.
     async fn to_status(&self) -> Result<OrderStatus, AppError> {
-        self.0
-            .event
-            .to_status
-            .as_deref()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| {
-                AppError::internal(std::io::Error::other("status event without a status"))
-            })
+        self.0.event.to_status.ok_or_else(|| {
+            AppError::internal(std::io::Error::other("status event without a status"))
+        })
     }
     /// The note given with the change.
     async fn note(&self) -> Option<&str> {

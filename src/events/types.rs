@@ -29,23 +29,18 @@ impl OrderEvent {
     }
 
     /// What happened.
-    async fn kind(&self) -> Result<OrderEventKind, AppError> {
-        OrderEventKind::parse(&self.0.kind).ok_or_else(|| {
-            AppError::internal(std::io::Error::other(format!(
-                "unknown stored event kind {}",
-                self.0.kind
-            )))
-        })
+    async fn kind(&self) -> OrderEventKind {
+        self.0.kind
     }
 
     /// The status before, for status changes (and creation: null).
     async fn from_status(&self) -> Option<OrderStatus> {
-        self.0.from_status.as_deref().and_then(|s| s.parse().ok())
+        self.0.from_status
     }
 
     /// The status after, for status changes and creation.
     async fn to_status(&self) -> Option<OrderStatus> {
-        self.0.to_status.as_deref().and_then(|s| s.parse().ok())
+        self.0.to_status
     }
 
     /// Who made the change (the caller's subject).

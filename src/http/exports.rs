@@ -83,16 +83,15 @@ fn order_fields(o: &ExportOrder, see: Visibility) -> Vec<(&'static str, Field)> 
     let addr = |f: fn(&crate::entities::addressbook::Model) -> &Option<String>| {
         address.map_or(Field::Null, |a| Field::text(f(a)))
     };
-    let status: Option<crate::orders::workflow::OrderStatus> = m.status.parse().ok();
     let after_vat =
         Money::round(m.total_before_vat.decimal() + m.total_vat.decimal()).unwrap_or_default();
     let mut fields = vec![
         ("id", Field::Int(m.id)),
         ("number", Field::Text(m.number.clone())),
-        ("status", Field::Text(m.status.clone())),
+        ("status", Field::Text(m.status.as_str().to_owned())),
         (
             "status_order_name",
-            status.map_or(Field::Null, |s| Field::Text(s.label().to_owned())),
+            Field::Text(m.status.label().to_owned()),
         ),
         ("customer_id", m.customer_id.map_or(Field::Null, Field::Int)),
         ("submitted_at", Field::Time(m.submitted_at)),
@@ -132,7 +131,11 @@ fn order_fields(o: &ExportOrder, see: Visibility) -> Vec<(&'static str, Field)> 
         ("paid_amount", Field::Decimal(m.paid_amount)),
         ("total_quantity", Field::Decimal(m.total_quantity)),
         ("integration_ref", Field::text(&m.integration_ref)),
-        ("payment_status", Field::text(&m.payment_status)),
+        (
+            "payment_status",
+            m.payment_status
+                .map_or(Field::Null, |p| Field::Text(p.as_str().to_owned())),
+        ),
         ("payment_method", Field::text(&m.payment_method)),
         ("currency", Field::Text(m.currency.clone())),
         ("test", Field::Bool(m.test)),

@@ -110,7 +110,7 @@ pub(super) async fn create<C: ConnectionTrait>(
 
 pub(super) fn created_event(order: &order::Model, kind: OrderEventKind, actor: &str) -> NewEvent {
     let mut event = NewEvent::new(order.id, kind, actor);
-    event.to_status = order.status.parse().ok();
+    event.to_status = Some(order.status);
     event.data = Some(json!({
         "number": order.number,
         "source": order.source,

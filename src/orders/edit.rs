@@ -71,13 +71,8 @@ impl<'c, C: ConnectionTrait> OrderEdit<'c, C> {
     }
 
     /// The current status.
-    pub fn status(&self) -> AppResult<OrderStatus> {
-        self.after.status.parse().map_err(|_| {
-            AppError::internal(std::io::Error::other(format!(
-                "unknown stored status {}",
-                self.after.status
-            )))
-        })
+    pub fn status(&self) -> OrderStatus {
+        self.after.status
     }
 
     /// Moves to `to` if the workflow allows it, recording STATUS_CHANGED.
@@ -87,7 +82,7 @@ impl<'c, C: ConnectionTrait> OrderEdit<'c, C> {
         note: Option<String>,
         notify: bool,
     ) -> AppResult<()> {
-        let from = self.status()?;
+        let from = self.status();
         if !from.can_move_to(to) {
             return Err(AppError::InvalidTransition {
                 from,
@@ -95,7 +90,7 @@ impl<'c, C: ConnectionTrait> OrderEdit<'c, C> {
                 allowed: from.next().to_vec(),
             });
         }
-        self.after.status = to.as_str().to_owned();
+        self.after.status = to;
         let event = self.event(OrderEventKind::StatusChanged);
         event.from_status = Some(from);
         event.to_status = Some(to);
@@ -107,7 +102,7 @@ impl<'c, C: ConnectionTrait> OrderEdit<'c, C> {
     /// Refuses line edits once the order is past ON_HOLD (shipped, done,
     /// cancelled, refunded): BAD_USER_INPUT naming the status.
     pub fn require_editable_lines(&self) -> AppResult<()> {
-        let status = self.status()?;
+        let status = self.status();
         if status.lines_editable() {
             return Ok(());
         }

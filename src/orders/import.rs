@@ -236,7 +236,7 @@ pub async fn import(
             ));
         }
         let mut event = NewEvent::new(order.id, OrderEventKind::Imported, actor);
-        event.to_status = order.status.parse().ok();
+        event.to_status = Some(order.status);
         event.data =
             Some(serde_json::json!({"number": order.number, "externalId": order.external_id}));
         events.push(event);

@@ -53,11 +53,11 @@ pub fn condition(filter: &OrderFilter) -> AppResult<Condition> {
         cond = cond.add(order::Column::Id.is_in(parsed));
     }
     if let Some(statuses) = &filter.statuses {
-        cond = cond.add(order::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
+        cond = cond.add(order::Column::Status.is_in(statuses.iter().copied()));
     }
     if filter.active_only == Some(true) {
         let inactive = OrderStatus::ALL.into_iter().filter(|s| !s.is_active());
-        cond = cond.add(order::Column::Status.is_not_in(inactive.map(|s| s.as_str())));
+        cond = cond.add(order::Column::Status.is_not_in(inactive));
     }
     if let Some(id) = &filter.customer_id {
         match id.parse::<i64>() {
@@ -80,7 +80,7 @@ pub fn condition(filter: &OrderFilter) -> AppResult<Condition> {
         cond = cond.add(order::Column::Source.eq(source.trim()));
     }
     if let Some(statuses) = &filter.payment_statuses {
-        cond = cond.add(order::Column::PaymentStatus.is_in(statuses.iter().map(|s| s.as_str())));
+        cond = cond.add(order::Column::PaymentStatus.is_in(statuses.iter().copied()));
     }
     if let Some(test) = filter.test {
         cond = cond.add(order::Column::Test.eq(test));

@@ -1,24 +1,45 @@
 //! Payment status and what it means for the paid amount. Pure: no I/O.
 
 use async_graphql::Enum;
+use sea_orm::sea_query::StringLen;
+use sea_orm::{DeriveActiveEnum, EnumIter};
 
 use crate::money::Money;
 
+// Stored by its GraphQL name, like `OrderStatus`.
 /// Where the money stands.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Enum,
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PaymentStatus {
     /// Not paid yet.
+    #[sea_orm(string_value = "PENDING")]
     Pending,
     /// Paid in full.
+    #[sea_orm(string_value = "PAID")]
     Paid,
     /// Paid and returned.
+    #[sea_orm(string_value = "REFUNDED")]
     Refunded,
     /// The payment failed.
+    #[sea_orm(string_value = "FAILED")]
     Failed,
 }
 
 impl PaymentStatus {
-    /// The stored name.
+    /// The GraphQL (and stored) name.
     pub fn as_str(self) -> &'static str {
         match self {
             PaymentStatus::Pending => "PENDING",
@@ -28,7 +49,7 @@ impl PaymentStatus {
         }
     }
 
-    /// The status a stored name (or a platform's lower-case one) stands for.
+    /// The status a name stands for, in any case (the seeds send `paid`).
     pub fn parse(name: &str) -> Option<PaymentStatus> {
         match name.trim().to_ascii_uppercase().as_str() {
             "PENDING" => Some(PaymentStatus::Pending),
@@ -45,5 +66,33 @@ pub fn paid_amount(status: Option<PaymentStatus>, gross_total: Money) -> Money {
     match status {
         Some(PaymentStatus::Paid) => gross_total,
         _ => Money::ZERO,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ActiveEnum, Iterable};
+
+    #[test]
+    fn the_stored_value_is_the_graphql_name_and_parses_in_any_case() {
+        for status in PaymentStatus::iter() {
+            assert_eq!(status.to_value(), status.as_str());
+            assert_eq!(
+                PaymentStatus::parse(&status.as_str().to_lowercase()),
+                Some(status)
+            );
+        }
+    }
+
+    #[test]
+    fn only_paid_orders_have_a_paid_amount() {
+        let total = Money::from(10);
+        assert_eq!(paid_amount(Some(PaymentStatus::Paid), total), total);
+        assert_eq!(
+            paid_amount(Some(PaymentStatus::Pending), total),
+            Money::ZERO
+        );
+        assert_eq!(paid_amount(None, total), Money::ZERO);
     }
 }

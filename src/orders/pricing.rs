@@ -5,7 +5,7 @@
 
 use rust_decimal::Decimal;
 
-use super::payment::{PaymentStatus, paid_amount};
+use super::payment::paid_amount;
 use crate::entities::{order, order_line};
 use crate::money::{Money, MoneyError};
 
@@ -142,11 +142,7 @@ pub fn apply_totals(order: &mut order::Model, totals: &OrderTotals) {
     order.total_vat = totals.total_vat;
     order.shipping_costs = totals.shipping_costs;
     order.gross_total = totals.gross_total;
-    let status = order
-        .payment_status
-        .as_deref()
-        .and_then(PaymentStatus::parse);
-    order.paid_amount = paid_amount(status, totals.gross_total);
+    order.paid_amount = paid_amount(order.payment_status, totals.gross_total);
 }
 
 /// The totals of an order with these lines.

@@ -32,7 +32,7 @@ pub struct Stats {
 
 #[derive(FromQueryResult)]
 struct StatusRow {
-    status: String,
+    status: OrderStatus,
     n: i64,
 }
 
@@ -65,10 +65,10 @@ pub async fn stats(db: &DatabaseConnection, filter: Option<StatsFilter>) -> AppR
         .into_model::<StatusRow>()
         .all(db)
         .await?;
-    let counts: HashMap<String, i64> = rows.into_iter().map(|r| (r.status, r.n)).collect();
+    let counts: HashMap<OrderStatus, i64> = rows.into_iter().map(|r| (r.status, r.n)).collect();
     let by_status: Vec<(OrderStatus, i64)> = OrderStatus::ALL
         .into_iter()
-        .map(|s| (s, counts.get(s.as_str()).copied().unwrap_or(0)))
+        .map(|s| (s, counts.get(&s).copied().unwrap_or(0)))
         .collect();
 
     // SUM(bigint) is numeric on PostgreSQL; the cast keeps it an exact integer
@@ -79,10 +79,7 @@ pub async fn stats(db: &DatabaseConnection, filter: Option<StatsFilter>) -> AppR
         .column_as(Expr::cust("CAST(SUM(gross_total) AS BIGINT)"), "total")
         .column_as(Expr::col(order::Column::Id).count(), "n")
         .filter(cond)
-        .filter(order::Column::Status.is_not_in([
-            OrderStatus::Cancelled.as_str(),
-            OrderStatus::Refunded.as_str(),
-        ]))
+        .filter(order::Column::Status.is_not_in([OrderStatus::Cancelled, OrderStatus::Refunded]))
         .group_by(order::Column::Currency)
         .order_by_asc(order::Column::Currency)
         .into_model::<CurrencyRow>()

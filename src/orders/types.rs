@@ -36,14 +36,6 @@ impl Order {
     }
 }
 
-fn stored_status(name: &str) -> Result<OrderStatus, AppError> {
-    name.parse().map_err(|_| {
-        AppError::internal(std::io::Error::other(format!(
-            "unknown stored status {name}"
-        )))
-    })
-}
-
 async fn address(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Address>, AppError> {
     match id {
         Some(id) => Ok(loader(ctx)?.load_one(AddressId(id)).await?.map(Address)),
@@ -74,15 +66,12 @@ impl Order {
         self.0.reference.as_deref()
     }
     /// Where the order is in its life.
-    async fn status(&self) -> Result<OrderStatus, AppError> {
-        stored_status(&self.0.status)
+    async fn status(&self) -> OrderStatus {
+        self.0.status
     }
     /// Where the money stands; null when unknown.
     async fn payment_status(&self) -> Option<PaymentStatus> {
-        self.0
-            .payment_status
-            .as_deref()
-            .and_then(PaymentStatus::parse)
+        self.0.payment_status
     }
     /// How the buyer pays ("iDEAL").
     async fn payment_method(&self) -> Option<&str> {
@@ -208,13 +197,13 @@ impl Order {
         Ok(rows
             .unwrap_or_default()
             .into_iter()
-            .filter(|e| staff || !crate::events::is_staff_only(&e.kind))
+            .filter(|e| staff || !e.kind.is_staff_only())
             .map(OrderEvent)
             .collect())
     }
     /// The statuses this order may move to next; empty when none.
-    async fn allowed_next_statuses(&self) -> Result<Vec<OrderStatus>, AppError> {
-        Ok(stored_status(&self.0.status)?.next().to_vec())
+    async fn allowed_next_statuses(&self) -> Vec<OrderStatus> {
+        self.0.status.next().to_vec()
     }
     /// Grows on every change to the order or its lines; pass it as
     /// `expectedVersion` to change the order only if nobody else did meanwhile.

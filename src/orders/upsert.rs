@@ -158,7 +158,7 @@ async fn update<C: ConnectionTrait>(
 ) -> AppResult<order::Model> {
     let mut next = existing.clone();
     if input.status.is_some() {
-        next.status = new.status.as_str().to_owned();
+        next.status = new.status;
     }
     if input.reference.is_some() {
         next.reference = new.reference.clone();
@@ -178,7 +178,7 @@ async fn update<C: ConnectionTrait>(
         next.currency = new.currency.clone();
     }
     if input.payment_status.is_some() {
-        next.payment_status = new.payment_status.map(|p| p.as_str().to_owned());
+        next.payment_status = new.payment_status;
     }
     if input.payment_method.is_some() {
         next.payment_method = new.payment_method.clone();
@@ -283,8 +283,8 @@ async fn update<C: ConnectionTrait>(
     let status_change = changed.remove("status");
     if status_change.is_some() {
         let mut event = NewEvent::new(saved.id, OrderEventKind::StatusChanged, actor);
-        event.from_status = existing.status.parse().ok();
-        event.to_status = saved.status.parse().ok();
+        event.from_status = Some(existing.status);
+        event.to_status = Some(saved.status);
         events.push(event);
     }
     if !changed.is_empty() || replace_lines {

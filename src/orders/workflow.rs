@@ -4,29 +4,62 @@
 use std::fmt;
 use std::str::FromStr;
 
+use sea_orm::sea_query::StringLen;
+use sea_orm::{DeriveActiveEnum, EnumIter};
+
+// Stored by its GraphQL name (a string column), read back through sea-orm's
+// active enum: an unknown stored value is one typed error, when the row is read.
 /// Where an order is in its life. The union of the statuses of the five source
 /// platforms.
-#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    async_graphql::Enum,
+    Copy,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrderStatus {
     /// Received, not yet looked at.
+    #[default]
+    #[sea_orm(string_value = "PENDING")]
     Pending,
     /// Being processed (picked, packed or prepared).
+    #[sea_orm(string_value = "PROCESSING")]
     Processing,
     /// Accepted by the seller.
+    #[sea_orm(string_value = "CONFIRMED")]
     Confirmed,
     /// Work on it has started (services).
+    #[sea_orm(string_value = "IN_PROGRESS")]
     InProgress,
     /// Paused; it can go back into the flow or be cancelled.
+    #[sea_orm(string_value = "ON_HOLD")]
     OnHold,
     /// Handed to the carrier.
+    #[sea_orm(string_value = "SHIPPED")]
     Shipped,
     /// Received by the customer.
+    #[sea_orm(string_value = "DELIVERED")]
     Delivered,
     /// Done.
+    #[sea_orm(string_value = "COMPLETED")]
     Completed,
     /// Cancelled before completion.
+    #[sea_orm(string_value = "CANCELLED")]
     Cancelled,
     /// Money returned to the customer.
+    #[sea_orm(string_value = "REFUNDED")]
     Refunded,
 }
 
@@ -232,6 +265,18 @@ mod tests {
             editable,
             [Pending, Confirmed, Processing, InProgress, OnHold]
         );
+    }
+
+    #[test]
+    fn the_stored_value_is_the_graphql_name() {
+        use sea_orm::ActiveEnum;
+        for status in OrderStatus::ALL {
+            assert_eq!(status.to_value(), status.as_str());
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::json!(status.as_str())
+            );
+        }
     }
 
     #[test]

@@ -102,3 +102,29 @@ async fn order_statuses_carry_human_labels() {
     assert_eq!(labels[3], "In progress");
     assert!(labels.iter().all(|l| !l.is_empty()));
 }
+
+#[tokio::test]
+async fn an_unknown_stored_status_is_one_internal_error_without_internals() {
+    let app = TestApp::spawn().await;
+    let order = crate::place::place(
+        &app,
+        json!({"lines": [{"name": "Tea", "quantity": 1, "price": "2.50"}]}),
+    )
+    .await;
+    // Another program wrote a status this version does not know.
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared("UPDATE orders SET status = 'SENT'")
+        .await
+        .unwrap();
+    let body = app
+        .gql(
+            Some(&app.admin_token()),
+            "query($id: ID!) { order(id: $id) { number status } }",
+            json!({"id": order["id"]}),
+        )
+        .await;
+    assert_eq!(crate::helpers::error_code(&body), Some("INTERNAL"), "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert_eq!(message, "Internal error", "no driver text reaches the client");
+}

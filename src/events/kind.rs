@@ -1,0 +1,116 @@
+//! The kinds of order events. Pure: no I/O.
+
+use sea_orm::sea_query::StringLen;
+use sea_orm::{DeriveActiveEnum, EnumIter};
+
+// Stored by its GraphQL name (a string column), read back through sea-orm's
+// active enum: an unknown stored value is one typed error, when the row is read.
+/// What happened to an order.
+#[derive(
+    async_graphql::Enum,
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderEventKind {
+    /// The order was placed or created by an upsert.
+    #[sea_orm(string_value = "CREATED")]
+    Created,
+    /// Fields or lines changed through an upsert.
+    #[sea_orm(string_value = "UPDATED")]
+    Updated,
+    /// The order arrived through `importOrders`.
+    #[sea_orm(string_value = "IMPORTED")]
+    Imported,
+    /// The status changed.
+    #[sea_orm(string_value = "STATUS_CHANGED")]
+    StatusChanged,
+    /// Tracking code, URL or shipping option changed.
+    #[sea_orm(string_value = "TRACKING_UPDATED")]
+    TrackingUpdated,
+    /// The integration reference changed.
+    #[sea_orm(string_value = "INTEGRATION_REF_UPDATED")]
+    IntegrationRefUpdated,
+    /// The metadata changed.
+    #[sea_orm(string_value = "METADATA_UPDATED")]
+    MetadataUpdated,
+    /// Admin fields were set or removed.
+    #[sea_orm(string_value = "ADMIN_FIELDS_UPDATED")]
+    AdminFieldsUpdated,
+    /// A line was added.
+    #[sea_orm(string_value = "LINE_ADDED")]
+    LineAdded,
+    /// A line's quantity, price or note changed.
+    #[sea_orm(string_value = "LINE_CHANGED")]
+    LineChanged,
+    /// A line was removed.
+    #[sea_orm(string_value = "LINE_REMOVED")]
+    LineRemoved,
+    /// A message was added.
+    #[sea_orm(string_value = "MESSAGE_ADDED")]
+    MessageAdded,
+}
+
+impl OrderEventKind {
+    /// The stored name (SCREAMING_CASE, as in GraphQL).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderEventKind::Created => "CREATED",
+            OrderEventKind::Updated => "UPDATED",
+            OrderEventKind::Imported => "IMPORTED",
+            OrderEventKind::StatusChanged => "STATUS_CHANGED",
+            OrderEventKind::TrackingUpdated => "TRACKING_UPDATED",
+            OrderEventKind::IntegrationRefUpdated => "INTEGRATION_REF_UPDATED",
+            OrderEventKind::MetadataUpdated => "METADATA_UPDATED",
+            OrderEventKind::AdminFieldsUpdated => "ADMIN_FIELDS_UPDATED",
+            OrderEventKind::LineAdded => "LINE_ADDED",
+            OrderEventKind::LineChanged => "LINE_CHANGED",
+            OrderEventKind::LineRemoved => "LINE_REMOVED",
+            OrderEventKind::MessageAdded => "MESSAGE_ADDED",
+        }
+    }
+
+    /// Whether events of this kind are staff data (changes to admin fields).
+    pub fn is_staff_only(self) -> bool {
+        self == OrderEventKind::AdminFieldsUpdated
+    }
+
+    /// Every kind.
+    pub const ALL: [OrderEventKind; 12] = [
+        OrderEventKind::Created,
+        OrderEventKind::Updated,
+        OrderEventKind::Imported,
+        OrderEventKind::StatusChanged,
+        OrderEventKind::TrackingUpdated,
+        OrderEventKind::IntegrationRefUpdated,
+        OrderEventKind::MetadataUpdated,
+        OrderEventKind::AdminFieldsUpdated,
+        OrderEventKind::LineAdded,
+        OrderEventKind::LineChanged,
+        OrderEventKind::LineRemoved,
+        OrderEventKind::MessageAdded,
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ActiveEnum, Iterable};
+
+    #[test]
+    fn the_stored_value_is_the_graphql_name() {
+        assert_eq!(OrderEventKind::iter().count(), OrderEventKind::ALL.len());
+        for kind in OrderEventKind::ALL {
+            assert_eq!(kind.to_value(), kind.as_str());
+        }
+    }
+}
