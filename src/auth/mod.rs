@@ -5,6 +5,7 @@
 pub mod jwt;
 pub mod keys;
 pub mod mutations;
+pub mod policy;
 pub mod queries;
 pub mod role;
 pub mod types;
@@ -42,23 +43,6 @@ impl Principal {
                 self.role.as_str()
             )))
         }
-    }
-
-    /// For customers, the only customer whose data they may see; `None` for
-    /// every other role (no restriction).
-    pub fn customer_scope(&self) -> Option<i64> {
-        // A customer principal without an id sees nothing: -1 matches no row.
-        (self.role == Role::Customer).then(|| self.customer_id.unwrap_or(-1))
-    }
-
-    /// Whether the caller may see admin fields (staff and admins).
-    pub fn sees_admin_fields(&self) -> bool {
-        matches!(self.role, Role::Admin | Role::Staff)
-    }
-
-    /// Whether the caller may see staff notes and other staff-only data.
-    pub fn sees_staff_data(&self) -> bool {
-        matches!(self.role, Role::Admin | Role::Staff)
     }
 }
 

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object};
 use super::service;
 use super::types::Customer;
 use crate::error::AppError;
-use crate::graphql::context::{parse_id, require_principal, state};
+use crate::graphql::context::{parse_id, policy, state};
 
 /// Customer queries.
 #[derive(Default)]
@@ -16,9 +16,9 @@ impl CustomerQuery {
     /// A customer by id, with their addressbook; null when there is none.
     /// Customers may read only themselves.
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Customer>, AppError> {
-        let principal = require_principal(ctx)?;
+        let policy = policy(ctx)?;
         let id = parse_id(&id, "id")?;
-        if principal.customer_scope().is_some_and(|own| own != id) {
+        if !policy.sees_customer(id) {
             return Ok(None);
         }
         Ok(service::get(&state(ctx)?.db, id).await?.map(Customer))

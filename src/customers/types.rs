@@ -8,7 +8,7 @@ use sea_orm::sea_query::IntoCondition;
 use super::loaders::AddressesOfCustomer;
 use crate::entities::{addressbook, customer, order};
 use crate::error::AppError;
-use crate::graphql::context::state;
+use crate::graphql::context::{policy, state};
 use crate::graphql::loader::loader;
 use crate::orders::connection::OrderConnection;
 use crate::orders::listing::{self, PageArgs};
@@ -63,7 +63,10 @@ impl Customer {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<OrderConnection, AppError> {
-        let condition = order::Column::CustomerId.eq(self.0.id).into_condition();
+        let condition = order::Column::CustomerId
+            .eq(self.0.id)
+            .into_condition()
+            .add(policy(ctx)?.orders());
         let args = PageArgs {
             first,
             after,

@@ -79,11 +79,6 @@ impl OrderEventKind {
         }
     }
 
-    /// Whether events of this kind are staff data (changes to admin fields).
-    pub fn is_staff_only(self) -> bool {
-        self == OrderEventKind::AdminFieldsUpdated
-    }
-
     /// Every kind.
     pub const ALL: [OrderEventKind; 12] = [
         OrderEventKind::Created,

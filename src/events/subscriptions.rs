@@ -22,28 +22,49 @@ use tokio::sync::broadcast::error::RecvError;
 use super::OrderEventKind;
 use super::bus::{self, Published};
 use super::types::OrderEvent;
-use crate::auth::Principal;
+use crate::auth::policy::Policy;
 use crate::error::AppError;
-use crate::graphql::context::{parse_id, require_principal, state};
+use crate::graphql::context::{parse_id, policy, state};
 use crate::orders::types::Order;
 use crate::orders::workflow::OrderStatus;
 
-/// Which events a stream delivers.
-#[derive(Clone, Debug, Default)]
+/// Which events a stream delivers: what the caller may see ([`Policy`]) and
+/// what it asked for.
+#[derive(Clone, Debug)]
 struct Filter {
+    policy: Policy,
     order_id: Option<i64>,
     customer_id: Option<i64>,
     kinds: Option<Vec<OrderEventKind>>,
     to_statuses: Option<Vec<OrderStatus>>,
-    staff: bool,
 }
 
 impl Filter {
+    fn new(policy: Policy, order_id: Option<i64>) -> Self {
+        Filter {
+            policy,
+            order_id,
+            customer_id: None,
+            kinds: None,
+            to_statuses: None,
+        }
+    }
+
+    /// The customer whose orders the table read may be narrowed to: the one
+    /// asked for, else the caller's own. Only an optimisation: [`matches`]
+    /// decides.
+    ///
+    /// [`matches`]: Filter::matches
+    fn customer_hint(&self) -> Option<i64> {
+        self.customer_id.or(self.policy.customer_scope())
+    }
+
     fn matches(&self, p: &Published) -> bool {
         let e = &p.event;
-        self.order_id.is_none_or(|id| e.order_id == id)
+        self.policy.sees_order_of(p.customer_id)
+            && self.policy.sees_event(e.kind)
+            && self.order_id.is_none_or(|id| e.order_id == id)
             && self.customer_id.is_none_or(|id| p.customer_id == Some(id))
-            && (self.staff || !e.kind.is_staff_only())
             && self
                 .kinds
                 .as_ref()
@@ -102,8 +123,14 @@ async fn events(
             match c.phase {
                 Phase::Done => return None,
                 Phase::Replay(from) => {
-                    let page =
-                        bus::fetch(&c.db, from, 500, c.filter.order_id, c.filter.customer_id).await;
+                    let page = bus::fetch(
+                        &c.db,
+                        from,
+                        500,
+                        c.filter.order_id,
+                        c.filter.customer_hint(),
+                    )
+                    .await;
                     match page {
                         Ok(rows) if rows.is_empty() => c.phase = Phase::Live,
                         Ok(rows) => {
@@ -137,26 +164,22 @@ async fn events(
     }))
 }
 
-/// The customer scope and staff visibility of `principal`, and NOT_FOUND when a
-/// customer names another customer's order.
+/// The filter of a stream for the caller, and NOT_FOUND when it names an order
+/// the caller may not see (exactly as for a missing one).
 async fn scope(
     ctx: &Context<'_>,
-    principal: &Principal,
+    policy: Policy,
     order_id: Option<i64>,
 ) -> Result<Filter, AppError> {
-    let customer_id = principal.customer_scope();
-    if let (Some(own), Some(order_id)) = (customer_id, order_id) {
+    if let Some(order_id) = order_id
+        && policy.customer_scope().is_some()
+    {
         let order = crate::orders::service::get(&state(ctx)?.db, order_id).await?;
-        if order.is_none_or(|o| o.customer_id != Some(own)) {
+        if !order.is_some_and(|o| policy.sees_order(&o)) {
             return Err(AppError::NotFound(format!("No order with id {order_id}")));
         }
     }
-    Ok(Filter {
-        order_id,
-        customer_id,
-        staff: principal.sees_staff_data(),
-        ..Default::default()
-    })
+    Ok(Filter::new(policy, order_id))
 }
 
 /// A status change, as `orderStatusChanged` delivers it.
@@ -213,7 +236,7 @@ impl EventSubscription {
         kinds: Option<Vec<OrderEventKind>>,
         after: Option<ID>,
     ) -> Result<impl Stream<Item = Result<OrderEvent, AppError>> + use<>, AppError> {
-        let principal = require_principal(ctx)?;
+        let policy = policy(ctx)?;
         let order_id = order_id.map(|id| parse_id(&id, "orderId")).transpose()?;
         let after = match after {
             Some(id) => Some(
@@ -224,7 +247,7 @@ impl EventSubscription {
             ),
             None => None,
         };
-        let mut filter = scope(ctx, principal, order_id).await?;
+        let mut filter = scope(ctx, policy, order_id).await?;
         filter.kinds = kinds;
         let app = state(ctx)?;
         let live = app.events.subscribe();
@@ -245,18 +268,14 @@ impl EventSubscription {
         customer_id: Option<ID>,
         statuses: Option<Vec<OrderStatus>>,
     ) -> Result<impl Stream<Item = Result<OrderStatusChange, AppError>> + use<>, AppError> {
-        let principal = require_principal(ctx)?;
+        let policy = policy(ctx)?;
         let order_id = order_id.map(|id| parse_id(&id, "orderId")).transpose()?;
-        let asked_customer = customer_id
+        let mut filter = scope(ctx, policy, order_id).await?;
+        // A customer asking for someone else's orders gets nothing (the policy
+        // filters them out), not an error that would tell who exists.
+        filter.customer_id = customer_id
             .map(|id| parse_id(&id, "customerId"))
             .transpose()?;
-        let mut filter = scope(ctx, principal, order_id).await?;
-        filter.customer_id = match (filter.customer_id, asked_customer) {
-            // A customer asking for someone else gets nothing, not an oracle.
-            (Some(own), Some(asked)) if own != asked => Some(-1),
-            (Some(own), _) => Some(own),
-            (None, asked) => asked,
-        };
         filter.kinds = Some(vec![OrderEventKind::StatusChanged]);
         filter.to_statuses = statuses;
         let app = state(ctx)?;

@@ -3,6 +3,7 @@
 use async_graphql::Context;
 
 use crate::auth::Caller;
+use crate::auth::policy::Policy;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -23,6 +24,11 @@ pub fn state<'a>(ctx: &Context<'a>) -> Result<&'a AppState, AppError> {
 /// The authenticated caller, or UNAUTHENTICATED.
 pub fn require_principal<'a>(ctx: &Context<'a>) -> Result<&'a crate::auth::Principal, AppError> {
     caller(ctx).principal()
+}
+
+/// The visibility policy of the authenticated caller, or UNAUTHENTICATED.
+pub fn policy(ctx: &Context<'_>) -> Result<Policy, AppError> {
+    Ok(caller(ctx).principal()?.policy())
 }
 
 /// A database id from a GraphQL `ID`; BAD_USER_INPUT at `path` when it is not one.

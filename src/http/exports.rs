@@ -12,11 +12,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{StreamExt, stream};
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use sea_orm::{ColumnTrait, Condition};
 use serde_json::{Map, Value as Json, json};
 
 use super::HttpState;
-use crate::auth::{Caller, Principal, Role};
+use crate::auth::Caller;
 use crate::entities::{order, order_line};
 use crate::error::AppError;
 use crate::money::Money;
@@ -70,7 +69,7 @@ impl Field {
     }
 }
 
-/// What the caller may see of an order.
+/// The staff data the caller may see, as the policy decides.
 #[derive(Clone, Copy)]
 struct Visibility {
     admin_fields: bool,
@@ -181,18 +180,21 @@ fn line_fields(l: &order_line::Model) -> Vec<(&'static str, Field)> {
     ]
 }
 
+/// Seed 003's `extra_fields`: the admin fields as one object.
+fn extra_fields(o: &ExportOrder) -> Map<String, Json> {
+    o.admin_fields
+        .iter()
+        .map(|f| (f.name.clone(), json!(f.value)))
+        .collect()
+}
+
 fn json_order(o: &ExportOrder, see: Visibility) -> Vec<u8> {
     let mut map: Map<String, Json> = order_fields(o, see)
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.json()))
         .collect();
     if see.admin_fields {
-        let extra: Map<String, Json> = o
-            .admin_fields
-            .iter()
-            .map(|f| (f.name.clone(), json!(f.value)))
-            .collect();
-        map.insert("extra_fields".into(), Json::Object(extra));
+        map.insert("extra_fields".into(), Json::Object(extra_fields(o)));
     }
     let products: Vec<Json> = o
         .lines
@@ -261,17 +263,25 @@ fn xml_order(o: &ExportOrder, see: Visibility) -> std::io::Result<Vec<u8>> {
 }
 
 fn csv_header(see: Visibility) -> Vec<u8> {
-    let order = order_fields(&empty_order(), see)
+    let mut order: Vec<String> = order_fields(&empty_order(), see)
         .into_iter()
-        .map(|(k, _)| k.to_owned());
+        .map(|(k, _)| k.to_owned())
+        .collect();
+    if see.admin_fields {
+        order.push("extra_fields".to_owned());
+    }
     let line = line_fields(&empty_line())
         .into_iter()
         .map(|(k, _)| format!("line_{k}"));
-    csv_row(order.chain(line))
+    csv_row(order.into_iter().chain(line))
 }
 
 fn csv_rows(o: &ExportOrder, see: Visibility) -> Vec<u8> {
-    let order: Vec<String> = order_fields(o, see).iter().map(|(_, v)| v.csv()).collect();
+    let mut order: Vec<String> = order_fields(o, see).iter().map(|(_, v)| v.csv()).collect();
+    if see.admin_fields {
+        // One cell holding the JSON export's `extra_fields` object.
+        order.push(Json::Object(extra_fields(o)).to_string());
+    }
     if o.lines.is_empty() {
         let blanks = line_fields(&empty_line()).len();
         return csv_row(
@@ -340,20 +350,6 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({ "error": message }))).into_response()
 }
 
-fn scope(principal: &Principal) -> (Condition, Visibility) {
-    let see = Visibility {
-        admin_fields: matches!(principal.role, Role::Admin | Role::Staff),
-        staff_notes: principal.role != Role::Customer,
-    };
-    let own = match (principal.role, principal.customer_id) {
-        (Role::Customer, Some(id)) => Condition::all().add(order::Column::CustomerId.eq(id)),
-        // A customer principal always carries its id; without one it sees nothing.
-        (Role::Customer, None) => Condition::all().add(order::Column::Id.eq(-1)),
-        _ => Condition::all(),
-    };
-    (own, see)
-}
-
 async fn export(
     State(state): State<HttpState>,
     headers: HeaderMap,
@@ -377,8 +373,12 @@ async fn export(
         Ok(filter) => filter,
         Err(err) => return error(StatusCode::BAD_REQUEST, &err.message()),
     };
-    let (own, see) = scope(&principal);
-    let orders = match export::load(&state.app.db, &filter, own).await {
+    let policy = principal.policy();
+    let see = Visibility {
+        admin_fields: policy.sees_admin_fields(),
+        staff_notes: policy.sees_staff_notes(),
+    };
+    let orders = match export::load(&state.app.db, &filter, policy.orders()).await {
         Ok(orders) => orders,
         Err(err @ AppError::BadUserInput { .. }) => {
             return error(StatusCode::BAD_REQUEST, &err.message());

@@ -288,9 +288,10 @@ pub async fn list(
     headers: HeaderMap,
     Query(params): Query<ListParams>,
 ) -> Response {
-    if let Err(response) = authorize(&state, &headers).await {
-        return response;
-    }
+    let policy = match authorize(&state, &headers).await {
+        Ok(principal) => principal.policy(),
+        Err(response) => return response,
+    };
     let db = &state.app.db;
     let page = params.page.unwrap_or(1);
     let limit = params.limit.unwrap_or(20);
@@ -300,7 +301,7 @@ pub async fn list(
         ..Default::default()
     };
     let result = async {
-        let condition = listing::condition(&OrderFilter::default())?;
+        let condition = listing::condition(&OrderFilter::default())?.add(policy.orders());
         let listed = listing::list(db, condition.clone(), &[], args).await?;
         let total = listing::count(db, condition).await?;
         let ids: Vec<i64> = listed.rows.iter().map(|r| r.order.id).collect();

@@ -38,11 +38,7 @@ impl<'c, C: ConnectionTrait> OrderEdit<'c, C> {
             .lock_exclusive()
             .one(conn)
             .await?
-            .filter(|o| {
-                actor
-                    .customer_scope()
-                    .is_none_or(|own| o.customer_id == Some(own))
-            })
+            .filter(|o| actor.policy().sees_order(o))
             .ok_or_else(|| AppError::NotFound(format!("No order with id {id}")))?;
         if let Some(expected) = expected_version
             && expected != order.version

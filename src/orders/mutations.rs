@@ -15,7 +15,7 @@ use crate::graphql::context::{parse_id, require_principal, state};
 /// What a customer's placeOrder may not set (the shop sets these), and binds
 /// the order to the customer.
 fn bind_to_customer(principal: &Principal, input: &mut PlaceOrderInput) -> Result<(), AppError> {
-    let Some(own) = principal.customer_scope() else {
+    let Some(own) = principal.policy().customer_scope() else {
         return Ok(());
     };
     let mut refused = Vec::new();
@@ -192,7 +192,7 @@ impl OrderMutation {
     ) -> Result<Order, AppError> {
         let principal = require_principal(ctx)?;
         principal.require(ORDER_WORKERS)?;
-        if input.staff_notes.is_some() && !principal.sees_staff_data() {
+        if input.staff_notes.is_some() && !principal.policy().sees_staff_notes() {
             return Err(AppError::Forbidden("Only staff may set staff notes".into()));
         }
         let id = parse_id(&id, "id")?;

@@ -1,7 +1,6 @@
 //! Queries of the order domain.
 
 use async_graphql::{Context, ID, Object};
-use sea_orm::ColumnTrait;
 
 use super::connection::OrderConnection;
 use super::inputs::{OrderFilter, OrderOrderBy, StatsFilter};
@@ -10,17 +9,8 @@ use super::service;
 use super::stats;
 use super::types::{Order, OrderStats, OrderStatusInfo};
 use super::workflow::OrderStatus;
-use crate::auth::Principal;
-use crate::entities::order;
 use crate::error::AppError;
-use crate::graphql::context::{parse_id, require_principal, state};
-
-/// Whether `principal` may see `order`: customers only their own.
-fn visible(principal: &Principal, order: &order::Model) -> bool {
-    principal
-        .customer_scope()
-        .is_none_or(|own| order.customer_id == Some(own))
-}
+use crate::graphql::context::{parse_id, policy, state};
 
 /// Order queries.
 #[derive(Default)]
@@ -38,10 +28,10 @@ impl OrderQuery {
     /// An order by id; null when there is none. Customers see only their own
     /// orders (another customer's order is null, exactly like a missing one).
     async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>, AppError> {
-        let principal = require_principal(ctx)?;
+        let policy = policy(ctx)?;
         let id = parse_id(&id, "id")?;
         let found = service::get(&state(ctx)?.db, id).await?;
-        Ok(found.filter(|o| visible(principal, o)).map(Order))
+        Ok(found.filter(|o| policy.sees_order(o)).map(Order))
     }
 
     /// An order by its source platform's key; null when there is none.
@@ -51,9 +41,9 @@ impl OrderQuery {
         source: String,
         external_id: String,
     ) -> Result<Option<Order>, AppError> {
-        let principal = require_principal(ctx)?;
+        let policy = policy(ctx)?;
         let found = service::get_by_external_id(&state(ctx)?.db, &source, &external_id).await?;
-        Ok(found.filter(|o| visible(principal, o)).map(Order))
+        Ok(found.filter(|o| policy.sees_order(o)).map(Order))
     }
 
     /// Orders matching `filter`, sorted by `orderBy` (default: newest
@@ -74,17 +64,14 @@ impl OrderQuery {
         page: Option<i32>,
         per_page: Option<i32>,
     ) -> Result<OrderConnection, AppError> {
-        let principal = require_principal(ctx)?;
+        let policy = policy(ctx)?;
         let filter = filter.unwrap_or_default();
-        if filter.admin_field.is_some() && !principal.sees_admin_fields() {
+        if filter.admin_field.is_some() && !policy.sees_admin_fields() {
             return Err(AppError::Forbidden(
                 "Only staff may filter by admin fields".into(),
             ));
         }
-        let mut condition = listing::condition(&filter)?;
-        if let Some(own) = principal.customer_scope() {
-            condition = condition.add(order::Column::CustomerId.eq(own));
-        }
+        let condition = listing::condition(&filter)?.add(policy.orders());
         let args = PageArgs {
             first,
             after,
@@ -111,13 +98,10 @@ impl OrderQuery {
         ctx: &Context<'_>,
         filter: Option<StatsFilter>,
     ) -> Result<OrderStats, AppError> {
-        let principal = require_principal(ctx)?;
-        let mut filter = filter.unwrap_or_default();
-        if let Some(own) = principal.customer_scope() {
-            filter.customer_id = Some(ID::from(own));
-        }
+        let policy = policy(ctx)?;
+        let filter = filter.unwrap_or_default();
         Ok(OrderStats(
-            stats::stats(&state(ctx)?.db, Some(filter)).await?,
+            stats::stats(&state(ctx)?.db, filter, policy.orders()).await?,
         ))
     }
 }

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use super::inputs::{OrderFilter, StatsFilter};
@@ -43,9 +43,13 @@ struct CurrencyRow {
     n: i64,
 }
 
-/// Statistics over the orders `filter` selects.
-pub async fn stats(db: &DatabaseConnection, filter: Option<StatsFilter>) -> AppResult<Stats> {
-    let filter = filter.unwrap_or_default();
+/// Statistics over the orders `filter` selects within `scope` (the orders
+/// the caller may see).
+pub async fn stats(
+    db: &DatabaseConnection,
+    filter: StatsFilter,
+    scope: Condition,
+) -> AppResult<Stats> {
     let cond = condition(&OrderFilter {
         customer_id: filter.customer_id,
         customer_external_id: filter.customer_external_id,
@@ -54,7 +58,8 @@ pub async fn stats(db: &DatabaseConnection, filter: Option<StatsFilter>) -> AppR
         date_to: filter.date_to,
         test: Some(filter.test.unwrap_or(false)),
         ..Default::default()
-    })?;
+    })?
+    .add(scope);
 
     let rows = order::Entity::find()
         .select_only()

@@ -16,7 +16,7 @@ use crate::entities::order;
 use crate::error::AppError;
 use crate::events::loaders::EventsOfOrder;
 use crate::events::types::OrderEvent;
-use crate::graphql::context::require_principal;
+use crate::graphql::context::policy;
 use crate::graphql::loader::loader;
 use crate::lines::loaders::LinesOfOrder;
 use crate::lines::types::OrderLine;
@@ -154,7 +154,7 @@ impl Order {
     }
     /// Notes from staff. Staff and admins only (FORBIDDEN for others).
     async fn staff_notes(&self, ctx: &Context<'_>) -> Result<Option<&str>, AppError> {
-        if !require_principal(ctx)?.sees_staff_data() {
+        if !policy(ctx)?.sees_staff_notes() {
             return Err(AppError::Forbidden(
                 "Only staff may read staff notes".into(),
             ));
@@ -168,7 +168,7 @@ impl Order {
     /// Staff's extra fields, by name; empty when none. Staff and admins only
     /// (FORBIDDEN for others).
     async fn admin_fields(&self, ctx: &Context<'_>) -> Result<Vec<AdminField>, AppError> {
-        if !require_principal(ctx)?.sees_admin_fields() {
+        if !policy(ctx)?.sees_admin_fields() {
             return Err(AppError::Forbidden(
                 "Only staff may read admin fields".into(),
             ));
@@ -192,12 +192,12 @@ impl Order {
     /// The order's history, oldest first. Changes to admin fields are staff
     /// data: only staff and admins see those events.
     async fn events(&self, ctx: &Context<'_>) -> Result<Vec<OrderEvent>, AppError> {
-        let staff = require_principal(ctx)?.sees_staff_data();
+        let policy = policy(ctx)?;
         let rows = loader(ctx)?.load_one(EventsOfOrder(self.0.id)).await?;
         Ok(rows
             .unwrap_or_default()
             .into_iter()
-            .filter(|e| staff || !e.kind.is_staff_only())
+            .filter(|e| policy.sees_event(e.kind))
             .map(OrderEvent)
             .collect())
     }

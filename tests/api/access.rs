@@ -322,7 +322,12 @@ async fn customer_a_cannot_reach_customer_b_s_orders() {
     )
     .await;
     assert_eq!(
-        stats["data"]["orderStats"]["totalOrders"], 1,
+        stats["data"]["orderStats"]["totalOrders"], 0,
+        "stats, like the list, never reach B's orders"
+    );
+    let own_stats = with_auth(&app, a, "{ orderStats { totalOrders } }", json!({})).await;
+    assert_eq!(
+        own_stats["data"]["orderStats"]["totalOrders"], 1,
         "stats count only A's own orders"
     );
     let cancel = with_auth(

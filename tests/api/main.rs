@@ -20,4 +20,5 @@ mod schema;
 mod statuses;
 mod transport;
 mod upsert;
+mod visibility;
 mod websocket;

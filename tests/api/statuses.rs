@@ -124,7 +124,14 @@ async fn an_unknown_stored_status_is_one_internal_error_without_internals() {
             json!({"id": order["id"]}),
         )
         .await;
-    assert_eq!(crate::helpers::error_code(&body), Some("INTERNAL"), "{body}");
+    assert_eq!(
+        crate::helpers::error_code(&body),
+        Some("INTERNAL"),
+        "{body}"
+    );
     let message = body["errors"][0]["message"].as_str().unwrap();
-    assert_eq!(message, "Internal error", "no driver text reaches the client");
+    assert_eq!(
+        message, "Internal error",
+        "no driver text reaches the client"
+    );
 }
