@@ -78,7 +78,7 @@ fn main() {
         .expect("config");
         let app = App::build(config).await.expect("app starts");
         let addr = app.local_addr();
-        let db = app.state().db.clone();
+        let db = app.state().db.conn().clone();
         let statements = app.state().db_statements.clone();
         let token = app
             .state()

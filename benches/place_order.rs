@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use ordergraph::app::App;
 use ordergraph::config::Config;
-use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement, Value};
+use sea_orm::{ConnectionTrait, Database, DatabaseBackend, Statement, Value};
 use serde_json::json;
 
 const QUERY: &str = "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id number totals { grossTotal } } }";
@@ -191,7 +191,7 @@ async fn http_run(
 }
 
 /// The same transaction as placeOrder, as plain SQL statements.
-async fn raw_run(db: &DatabaseConnection, concurrency: usize, duration: Duration) -> (f64, f64) {
+async fn raw_run(db: &ordergraph::db::Db, concurrency: usize, duration: Duration) -> (f64, f64) {
     let db = db.clone();
     run(concurrency, duration, move |i| {
         let db = db.clone();
@@ -200,7 +200,7 @@ async fn raw_run(db: &DatabaseConnection, concurrency: usize, duration: Duration
     .await
 }
 
-async fn raw_place(db: &DatabaseConnection, i: u64) {
+async fn raw_place(db: &ordergraph::db::Db, i: u64) {
     let backend = db.get_database_backend();
     let sql = |text: &str| -> String {
         if backend == DatabaseBackend::Postgres {
@@ -222,7 +222,7 @@ async fn raw_place(db: &DatabaseConnection, i: u64) {
             out
         }
     };
-    let txn = ordergraph::db::begin_write(db).await.expect("begin");
+    let txn = db.begin_write().await.expect("begin");
     let number = ordergraph::orders::create::reserve_numbers(&txn, 1)
         .await
         .expect("number")

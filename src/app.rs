@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::{Authenticator, Principal, Role};
 use crate::config::{Config, Secret};
+use crate::db::Db;
 use crate::events::bus::EventBus;
 use crate::state::AppState;
 use crate::{db, graphql, http, settings};
@@ -88,10 +89,13 @@ impl App {
             None
         };
 
+        let db = Db::new(db);
         let events = EventBus::start(
             background_db,
+            db.commits(),
             &config.database_url,
             config.subscription_buffer,
+            config.event_poll_interval(),
         )
         .await?;
         let state = AppState {
@@ -148,7 +152,7 @@ impl App {
             .with_graceful_shutdown(shutdown)
             .await?;
         state.events.stop();
-        if let Err(err) = state.db.close().await {
+        if let Err(err) = state.db.conn().close_by_ref().await {
             tracing::warn!(error = %err, "closing the database pool failed");
         }
         Ok(())

@@ -104,6 +104,11 @@ pub struct Config {
     /// `WS_INIT_TIMEOUT_SECONDS`: how long a new WebSocket may take to send
     /// `connection_init` before it is closed with 4408. Default 10.
     pub ws_init_timeout_seconds: u64,
+    /// `EVENT_POLL_MS`: how often the live feed reads the event log when
+    /// nothing woke it. Only a safety net: commits of this process wake it at
+    /// once, and on PostgreSQL so do other instances' (NOTIFY). Default 250
+    /// on SQLite, 2000 on PostgreSQL.
+    pub event_poll_ms: Option<u64>,
 }
 
 /// The default database: an SQLite file in the working directory.
@@ -137,12 +142,28 @@ impl Config {
             subscription_buffer: parse(&get, "SUBSCRIPTION_BUFFER", "1024")?,
             ws_keepalive_seconds: parse(&get, "WS_KEEPALIVE_SECONDS", "15")?,
             ws_init_timeout_seconds: parse(&get, "WS_INIT_TIMEOUT_SECONDS", "10")?,
+            event_poll_ms: get("EVENT_POLL_MS")
+                .map(|raw| {
+                    raw.trim().parse::<u64>().map_err(|e| ConfigError {
+                        var: "EVENT_POLL_MS",
+                        message: format!("cannot parse {raw:?}: {e}"),
+                    })
+                })
+                .transpose()?,
         })
     }
 
     /// Whether the database is SQLite (single instance; in-process events).
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
+    }
+
+    /// The live feed's safety-net poll interval (`EVENT_POLL_MS`, else the
+    /// backend's default): short on SQLite, where no other process announces
+    /// its writes, longer on PostgreSQL, where NOTIFY does.
+    pub fn event_poll_interval(&self) -> std::time::Duration {
+        let default = if self.is_sqlite() { 250 } else { 2_000 };
+        std::time::Duration::from_millis(self.event_poll_ms.unwrap_or(default).max(10))
     }
 }
 

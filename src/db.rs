@@ -1,14 +1,24 @@
 //! Database connection and transactions: one place that knows the differences
-//! between SQLite and PostgreSQL that matter to callers.
+//! between SQLite and PostgreSQL that matter to callers, and the commit hook.
+//!
+//! Services get a [`Db`] and write through a [`WriteTxn`]. When a write
+//! transaction that appended order events commits, the hook fires: whatever
+//! follows the event log in this process (the live feed today, deliveries
+//! next) is woken at once, whichever transport the change came through (HTTP,
+//! WebSocket, a REST adapter, the CLI), instead of waiting for a poll.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sea_orm::sea_query::LikeExpr;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
+use tokio::sync::watch;
 
 /// How long an SQLite writer waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -32,16 +42,129 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     Database::connect(options).await
 }
 
-/// Starts a transaction that will write. On SQLite it takes the write lock at
-/// `BEGIN` (`BEGIN IMMEDIATE`): a deferred transaction that reads first and
-/// writes later can fail with SQLITE_BUSY when another writer got in between,
-/// where an immediate one simply waits its turn. PostgreSQL ignores the mode.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
+/// The pool services use, with the commit hook. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+    /// Counts commits that appended order events; watchers wake on change.
+    commits: Arc<watch::Sender<u64>>,
+}
+
+impl Db {
+    /// Wraps a pool.
+    pub fn new(conn: DatabaseConnection) -> Self {
+        Db {
+            conn,
+            commits: Arc::new(watch::Sender::new(0)),
+        }
+    }
+
+    /// The pool itself (for pings, closing, and code that only reads).
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock
+    /// at `BEGIN` (`BEGIN IMMEDIATE`): a deferred transaction that reads first
+    /// and writes later can fail with SQLITE_BUSY when another writer got in
+    /// between, where an immediate one simply waits its turn. PostgreSQL
+    /// ignores the mode.
+    pub async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
+        let txn = self
+            .conn
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?;
+        Ok(WriteTxn {
+            txn,
+            wrote_events: AtomicBool::new(false),
+            commits: self.commits.clone(),
+        })
+    }
+
+    /// A receiver that sees a change after every commit that appended order
+    /// events. Dropping it unsubscribes.
+    pub fn commits(&self) -> watch::Receiver<u64> {
+        self.commits.subscribe()
+    }
+}
+
+/// A write transaction. Dropped without [`commit`](WriteTxn::commit), it
+/// rolls back and the hook stays silent.
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    wrote_events: AtomicBool,
+    commits: Arc<watch::Sender<u64>>,
+}
+
+impl WriteTxn {
+    /// Records that this transaction appended order events (called by
+    /// `events::append`), so its commit fires the hook.
+    pub fn note_events(&self) {
+        self.wrote_events.store(true, Ordering::Relaxed);
+    }
+
+    /// Commits; then, if events were appended, fires the hook.
+    pub async fn commit(self) -> Result<(), DbErr> {
+        let wrote_events = self.wrote_events.load(Ordering::Relaxed);
+        let commits = self.commits.clone();
+        self.txn.commit().await?;
+        if wrote_events {
+            commits.send_modify(|n| *n = n.wrapping_add(1));
+        }
+        Ok(())
+    }
+}
+
+/// Delegates to the pool, so `&Db` goes wherever sea-orm takes a connection.
+#[async_trait::async_trait]
+impl ConnectionTrait for Db {
+    fn get_database_backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.conn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.conn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.conn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.conn.query_all_raw(stmt).await
+    }
+}
+
+/// Delegates to the transaction, so `&WriteTxn` goes wherever sea-orm takes a
+/// connection.
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTxn {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
 }
 
 /// The current time as stored: UTC, truncated to microseconds, which is what

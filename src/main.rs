@@ -171,6 +171,7 @@ async fn migrate(config: Config, action: MigrateAction) -> CliResult {
 async fn api_key_create(config: Config, name: &str, role: Role) -> CliResult {
     let db = db::connect(&config.database_url, 1).await?;
     Migrator::up(&db, None).await?;
+    let db = db::Db::new(db);
     let (row, key) = ordergraph::auth::keys::create_api_key(&db, name, role)
         .await
         .map_err(|err| err.message())?;

@@ -4,17 +4,16 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use sea_orm::DatabaseConnection;
-
 use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::db::Db;
 use crate::events::bus::EventBus;
 
 /// Shared server state.
 #[derive(Clone)]
 pub struct AppState {
-    /// The connection pool.
-    pub db: DatabaseConnection,
+    /// The connection pool, with the commit hook.
+    pub db: Db,
     /// The settings the server was started with.
     pub config: Arc<Config>,
     /// Turns request credentials into callers.

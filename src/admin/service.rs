@@ -4,12 +4,12 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Map, json};
 
 use super::inputs::AdminFieldInput;
 use crate::auth::Principal;
-use crate::db;
+use crate::db::{self, Db};
 use crate::entities::{order, order_admin_field};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::events::OrderEventKind;
@@ -18,7 +18,7 @@ use crate::validate::{MAX_LONG, MAX_SHORT, check_len};
 
 /// Sets (or, for null values, removes) admin fields by name.
 pub async fn set(
-    db: &DatabaseConnection,
+    db: &Db,
     actor: &Principal,
     order_id: i64,
     fields: Vec<AdminFieldInput>,
@@ -56,7 +56,7 @@ pub async fn set(
         return Err(AppError::invalid(errors));
     }
 
-    let txn = db::begin_write(db).await?;
+    let txn = db.begin_write().await?;
     let mut edit = OrderEdit::begin(&txn, order_id, expected_version, actor).await?;
     let current: HashMap<String, order_admin_field::Model> = order_admin_field::Entity::find()
         .filter(order_admin_field::Column::OrderId.eq(order_id))

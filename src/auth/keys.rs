@@ -6,12 +6,12 @@
 
 use rand::RngCore;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{Principal, Role};
-use crate::db;
+use crate::db::{self, Db};
 use crate::entities::{api_key, customer};
 use crate::error::{AppError, AppResult, FieldError};
 
@@ -71,7 +71,7 @@ pub fn is_api_key(credential: &str) -> bool {
 
 /// Creates an API key; returns the row and the key, which is never shown again.
 pub async fn create_api_key(
-    db: &DatabaseConnection,
+    db: &Db,
     name: &str,
     role: Role,
 ) -> AppResult<(api_key::Model, String)> {
@@ -109,7 +109,7 @@ pub async fn create_api_key(
 }
 
 /// Revokes an API key; false when there is no such active key.
-pub async fn revoke_api_key(db: &DatabaseConnection, id: i64) -> AppResult<bool> {
+pub async fn revoke_api_key(db: &Db, id: i64) -> AppResult<bool> {
     let Some(row) = api_key::Entity::find_by_id(id).one(db).await? else {
         return Ok(false);
     };
@@ -123,7 +123,7 @@ pub async fn revoke_api_key(db: &DatabaseConnection, id: i64) -> AppResult<bool>
 }
 
 /// The principal of a valid, unrevoked API key; `None` for anything else.
-pub async fn verify_api_key(db: &DatabaseConnection, key: &str) -> AppResult<Option<Principal>> {
+pub async fn verify_api_key(db: &Db, key: &str) -> AppResult<Option<Principal>> {
     let Some((id, secret)) = split(key, API_KEY_PREFIX) else {
         return Ok(None);
     };
@@ -161,7 +161,7 @@ pub async fn verify_api_key(db: &DatabaseConnection, key: &str) -> AppResult<Opt
 }
 
 /// Issues (or replaces) a customer's API token for HTTP Basic; shown once.
-pub async fn issue_customer_token(db: &DatabaseConnection, customer_id: i64) -> AppResult<String> {
+pub async fn issue_customer_token(db: &Db, customer_id: i64) -> AppResult<String> {
     let Some(row) = customer::Entity::find_by_id(customer_id).one(db).await? else {
         return Err(AppError::NotFound(format!(
             "No customer with id {customer_id}"
@@ -184,7 +184,7 @@ pub async fn issue_customer_token(db: &DatabaseConnection, customer_id: i64) -> 
 
 /// The customer principal of a valid e-mail + token pair; `None` otherwise.
 pub async fn verify_customer_token(
-    db: &DatabaseConnection,
+    db: &Db,
     email: &str,
     token: &str,
 ) -> AppResult<Option<Principal>> {

@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use base64::Engine;
-use sea_orm::DatabaseConnection;
 
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use jwt::JwtKeys;
 
@@ -72,13 +72,13 @@ impl Caller {
 #[derive(Clone)]
 pub struct Authenticator {
     jwt: Arc<JwtKeys>,
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl Authenticator {
     /// An authenticator for tokens signed with `jwt` and the keys and customer
     /// tokens stored in `db`.
-    pub fn new(jwt: Arc<JwtKeys>, db: DatabaseConnection) -> Self {
+    pub fn new(jwt: Arc<JwtKeys>, db: Db) -> Self {
         Authenticator { jwt, db }
     }
 

@@ -6,20 +6,19 @@ use std::collections::HashMap;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::inputs::ProductInput;
-use crate::db;
 use crate::db::contains_pattern;
+use crate::db::{self, Db};
 use crate::entities::product;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::money::Money;
 use crate::validate::{MAX_SHORT, check_len, check_percentage};
 
 /// Creates a product or replaces the one with the same code.
-pub async fn upsert(db: &DatabaseConnection, input: ProductInput) -> AppResult<product::Model> {
+pub async fn upsert(db: &Db, input: ProductInput) -> AppResult<product::Model> {
     let mut errors = Vec::new();
     let code = input.code.trim().to_owned();
     if code.is_empty() {
@@ -88,7 +87,7 @@ pub async fn upsert(db: &DatabaseConnection, input: ProductInput) -> AppResult<p
             C::UpdatedAt,
         ])
         .to_owned();
-    let txn = db::begin_write(db).await?;
+    let txn = db.begin_write().await?;
     product::Entity::insert(row)
         .on_conflict(on_conflict)
         .exec_without_returning(&txn)
@@ -109,7 +108,7 @@ pub async fn upsert(db: &DatabaseConnection, input: ProductInput) -> AppResult<p
 /// Products whose code or name contains `search` (any case), by code; at most
 /// `first` (1–100, default 20).
 pub async fn search(
-    db: &DatabaseConnection,
+    db: &Db,
     search: Option<String>,
     first: Option<i32>,
 ) -> AppResult<Vec<product::Model>> {

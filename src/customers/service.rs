@@ -4,13 +4,10 @@
 
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::inputs::{AddressInput, CustomerInput};
-use crate::db;
+use crate::db::{self, Db};
 use crate::entities::{addressbook, customer};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::ids::{self, NodeKind};
@@ -152,7 +149,7 @@ async fn find_or_create<C: ConnectionTrait>(
 }
 
 /// Creates or updates a customer, keyed by external id, else e-mail.
-pub async fn upsert(db: &DatabaseConnection, input: CustomerInput) -> AppResult<customer::Model> {
+pub async fn upsert(db: &Db, input: CustomerInput) -> AppResult<customer::Model> {
     let mut errors = Vec::new();
     let external_id = clean(&input.external_id);
     let email = match clean(&input.email) {
@@ -184,7 +181,7 @@ pub async fn upsert(db: &DatabaseConnection, input: CustomerInput) -> AppResult<
         return Err(AppError::invalid(errors));
     }
 
-    let txn = db::begin_write(db).await?;
+    let txn = db.begin_write().await?;
     let reference = CustomerRef {
         id: None,
         external_id: external_id.clone(),
@@ -228,13 +225,13 @@ pub async fn upsert(db: &DatabaseConnection, input: CustomerInput) -> AppResult<
 }
 
 /// A customer by id.
-pub async fn get(db: &DatabaseConnection, id: i64) -> AppResult<Option<customer::Model>> {
+pub async fn get(db: &Db, id: i64) -> AppResult<Option<customer::Model>> {
     Ok(customer::Entity::find_by_id(id).one(db).await?)
 }
 
 /// Saves a new address in a customer's addressbook.
 pub async fn add_address(
-    db: &DatabaseConnection,
+    db: &Db,
     customer_id: i64,
     input: AddressInput,
 ) -> AppResult<addressbook::Model> {
@@ -250,7 +247,7 @@ pub async fn add_address(
     if !errors.is_empty() {
         return Err(AppError::invalid(errors));
     }
-    let txn = db::begin_write(db).await?;
+    let txn = db.begin_write().await?;
     if customer::Entity::find_by_id(customer_id)
         .one(&txn)
         .await?

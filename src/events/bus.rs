@@ -7,18 +7,19 @@
 //! [`super::append`]) makes ids commit in order, so "ids after N" never skips
 //! a row that commits late.
 //!
-//! The fetcher wakes when told (`wake`, called by the transport after a
-//! mutation commits), on PostgreSQL when a NOTIFY arrives (sent inside the
-//! writing transaction, so only on commit; every instance LISTENs on one
-//! dedicated connection and catches up after reconnecting), and on a timer as
-//! a safety net.
+//! The fetcher wakes when a write transaction of this process that appended
+//! events commits (the commit hook of [`crate::db::Db`], whatever transport
+//! the change came through), on PostgreSQL when a NOTIFY arrives (sent inside
+//! the writing transaction, so only on commit, by any instance; every instance
+//! LISTENs on one dedicated connection and catches up after reconnecting), and
+//! on a timer (`EVENT_POLL_MS`) as a safety net.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{DatabaseBackend, DatabaseConnection, FromQueryResult, Statement};
-use tokio::sync::{Notify, broadcast};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, Statement};
+use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::AbortHandle;
 
 use super::OrderEventKind;
@@ -55,8 +56,8 @@ struct Row {
 
 /// Committed events with id > `after` (optionally of one order or one
 /// customer's orders), oldest first, at most `limit`.
-pub async fn fetch(
-    db: &DatabaseConnection,
+pub async fn fetch<C: ConnectionTrait>(
+    db: &C,
     after: i64,
     limit: i64,
     order_id: Option<i64>,
@@ -125,43 +126,36 @@ fn positional_to_question_marks(sql: &str) -> String {
 #[derive(Clone)]
 pub struct EventBus {
     sender: broadcast::Sender<Arc<Published>>,
-    wake: Arc<Notify>,
     tasks: Arc<Vec<AbortHandle>>,
 }
 
 impl EventBus {
     /// Starts the fetcher (and, on PostgreSQL, the listener on `database_url`).
-    /// `capacity` events are kept for subscribers that are behind; one further
-    /// behind is cut off (and told to resume with `after`), so memory never
-    /// grows without bound and a slow subscriber never slows the others.
+    /// `commits` is the commit hook of this process's writes; `poll` the
+    /// safety-net interval. `capacity` events are kept for subscribers that
+    /// are behind; one further behind is cut off (and told to resume with
+    /// `after`), so memory never grows without bound and a slow subscriber
+    /// never slows the others.
     pub async fn start(
         db: DatabaseConnection,
+        commits: watch::Receiver<u64>,
         database_url: &str,
         capacity: usize,
+        poll: Duration,
     ) -> Result<EventBus, sea_orm::DbErr> {
         // Smaller than a fetch page, one burst would cut off even fast readers.
         let (sender, _) = broadcast::channel(capacity.max(2 * PAGE as usize));
         let wake = Arc::new(Notify::new());
         let start_after = latest_id(&db).await?;
         let postgres = db.get_database_backend() == DatabaseBackend::Postgres;
-        // With NOTIFY the timer is only a safety net; without it (SQLite) it
-        // bounds the delay of changes the transport did not announce.
-        let tick = if postgres {
-            Duration::from_secs(2)
-        } else {
-            Duration::from_millis(250)
-        };
-        let mut tasks = vec![
-            tokio::spawn(fetcher(db, sender.clone(), wake.clone(), start_after, tick))
-                .abort_handle(),
-        ];
+        let fetch = fetcher(db, sender.clone(), wake.clone(), commits, start_after, poll);
+        let mut tasks = vec![tokio::spawn(fetch).abort_handle()];
         if postgres {
             tasks
                 .push(tokio::spawn(listener(database_url.to_owned(), wake.clone())).abort_handle());
         }
         Ok(EventBus {
             sender,
-            wake,
             tasks: Arc::new(tasks),
         })
     }
@@ -169,11 +163,6 @@ impl EventBus {
     /// A receiver of every event published from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.sender.subscribe()
-    }
-
-    /// Asks the fetcher to look for new events now (call after a commit).
-    pub fn wake(&self) {
-        self.wake.notify_one();
     }
 
     /// Stops the background tasks.
@@ -185,7 +174,7 @@ impl EventBus {
 }
 
 /// The id of the newest committed event (0 when there is none).
-pub async fn latest_id(db: &DatabaseConnection) -> Result<i64, sea_orm::DbErr> {
+pub async fn latest_id<C: ConnectionTrait>(db: &C) -> Result<i64, sea_orm::DbErr> {
     #[derive(FromQueryResult)]
     struct Max {
         id: Option<i64>,
@@ -202,14 +191,21 @@ pub async fn latest_id(db: &DatabaseConnection) -> Result<i64, sea_orm::DbErr> {
 async fn fetcher(
     db: DatabaseConnection,
     sender: broadcast::Sender<Arc<Published>>,
-    wake: Arc<Notify>,
+    notified: Arc<Notify>,
+    mut commits: watch::Receiver<u64>,
     mut last: i64,
-    tick: Duration,
+    poll: Duration,
 ) {
+    let mut hooked = true;
     loop {
         tokio::select! {
-            () = wake.notified() => {}
-            () = tokio::time::sleep(tick) => {}
+            () = notified.notified() => {}
+            changed = commits.changed(), if hooked => {
+                // The pool (and its hook) is gone only at shutdown; the timer
+                // carries on until the task is stopped.
+                hooked = changed.is_ok();
+            }
+            () = tokio::time::sleep(poll) => {}
         }
         loop {
             match fetch(&db, last, PAGE, None, None).await {

@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 
 pub use kind::OrderEventKind;
 
+use crate::db::WriteTxn;
 use crate::entities::order_event;
 use crate::orders::workflow::OrderStatus;
 
@@ -58,10 +59,12 @@ const EVENT_WRITE_LOCK: i64 = 0x6f72_6465_7267_7270; // "ordergrp"
 /// are allocated and committed in the same order by every writer: a subscriber
 /// reading "ids after N" then never misses a smaller id that commits later. The
 /// lock is held only from here to commit. SQLite writers are serialized already.
-pub async fn append<C: ConnectionTrait>(db: &C, events: Vec<NewEvent>) -> Result<(), DbErr> {
+pub async fn append(db: &WriteTxn, events: Vec<NewEvent>) -> Result<(), DbErr> {
     if events.is_empty() {
         return Ok(());
     }
+    // The commit will wake whatever follows the log in this process.
+    db.note_events();
     if db.get_database_backend() == DatabaseBackend::Postgres {
         db.execute_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,

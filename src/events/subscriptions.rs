@@ -15,7 +15,6 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object, Subscription};
 use futures_util::Stream;
 use futures_util::stream;
-use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -23,6 +22,7 @@ use super::OrderEventKind;
 use super::bus::{self, Published};
 use super::types::OrderEvent;
 use crate::auth::policy::Policy;
+use crate::db::Db;
 use crate::error::AppError;
 use crate::graphql::context::{parse_id, policy, state};
 use crate::orders::types::Order;
@@ -84,7 +84,7 @@ enum Phase {
 }
 
 struct Cursor {
-    db: DatabaseConnection,
+    db: Db,
     live: Receiver<Arc<Published>>,
     filter: Filter,
     phase: Phase,
@@ -97,7 +97,7 @@ struct Cursor {
 /// "now": at the newest committed id, read after subscribing, so an event
 /// committed earlier but published late is not mistaken for a new one.
 async fn events(
-    db: DatabaseConnection,
+    db: Db,
     live: Receiver<Arc<Published>>,
     filter: Filter,
     after: Option<i64>,

@@ -14,20 +14,20 @@ use std::hash::Hash;
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use sea_orm::DatabaseConnection;
 
+use crate::db::Db;
 use crate::error::AppError;
 
 /// Batches database reads for nested fields.
 pub struct DbLoader {
-    pub(crate) db: DatabaseConnection,
+    pub(crate) db: Db,
 }
 
 /// The request's loader type.
 pub type Loader = DataLoader<DbLoader, HashMapCache>;
 
 /// A fresh loader over `db`, caching within its request when `cache` is set.
-pub fn new_loader(db: DatabaseConnection, cache: bool) -> Loader {
+pub fn new_loader(db: Db, cache: bool) -> Loader {
     let loader = DataLoader::with_cache(DbLoader { db }, tokio::spawn, HashMapCache::default());
     loader.enable_all_cache(cache);
     loader

@@ -64,18 +64,7 @@ pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Byte
                 .collect(),
         ),
     };
-    let mutated = match &batch {
-        BatchRequest::Single(r) => operation_kind(r) == Some(OperationType::Mutation),
-        BatchRequest::Batch(rs) => rs
-            .iter()
-            .any(|r| operation_kind(r) == Some(OperationType::Mutation)),
-    };
-    let response = state.schema.execute_batch(batch).await;
-    if mutated {
-        // Committed by now: let subscribers see it without waiting for a poll.
-        state.app.events.wake();
-    }
-    json_response(&response)
+    json_response(&state.schema.execute_batch(batch).await)
 }
 
 /// `GET /graphql?query=...`: queries only. A mutation or subscription gets 405.

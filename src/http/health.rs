@@ -13,7 +13,7 @@ pub async fn healthz() -> &'static str {
 /// `GET /readyz`: the database answers. 503 while it does not, so a load
 /// balancer stops sending traffic here.
 pub async fn readyz(State(state): State<HttpState>) -> (StatusCode, &'static str) {
-    match state.app.db.ping().await {
+    match state.app.db.conn().ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed: database does not answer");

@@ -261,7 +261,6 @@ pub async fn upsert(State(state): State<HttpState>, headers: HeaderMap, body: By
         Ok(lines) => lines,
         Err(err) => return from_app_error(err),
     };
-    state.app.events.wake();
     let status = if created {
         StatusCode::CREATED
     } else {

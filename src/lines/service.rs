@@ -5,8 +5,8 @@
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
 use serde_json::{Map, Value as Json, json};
 
@@ -15,7 +15,7 @@ use super::inputs::{AddOrderLineInput, ChangeOrderLineInput};
 use crate::auth::Principal;
 use crate::customers::inputs::AddressInput;
 use crate::customers::service::save_address;
-use crate::db;
+use crate::db::{self, Db};
 use crate::entities::order_line;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::events::OrderEventKind;
@@ -26,7 +26,7 @@ use crate::orders::pricing::{self, LinePricing, OrderPricing};
 use crate::validate::{MAX_LONG, check_len};
 
 /// Recomputes the order's totals from its lines as they now are.
-async fn recompute_totals<C: ConnectionTrait>(edit: &mut OrderEdit<'_, C>) -> AppResult<()> {
+async fn recompute_totals(edit: &mut OrderEdit<'_>) -> AppResult<()> {
     let lines = order_line::Entity::find()
         .filter(order_line::Column::OrderId.eq(edit.before.id))
         .all(edit.conn())
@@ -118,7 +118,7 @@ async fn find_line<C: ConnectionTrait>(
 
 /// Adds a line.
 pub async fn add(
-    db: &DatabaseConnection,
+    db: &Db,
     actor: &Principal,
     order_id: i64,
     input: AddOrderLineInput,
@@ -132,7 +132,7 @@ pub async fn add(
     // Seed 003: a price given with an added line overrides the pricing rules.
     draft.has_custom_price = input.line.price.is_some();
 
-    let txn = db::begin_write(db).await?;
+    let txn = db.begin_write().await?;
     let mut edit = OrderEdit::begin(&txn, order_id, input.expected_version, actor).await?;
     edit.require_editable_lines()?;
     let last = order_line::Entity::find()
@@ -160,7 +160,7 @@ pub async fn add(
 
 /// Changes a line's quantity, price or note.
 pub async fn change(
-    db: &DatabaseConnection,
+    db: &Db,
     actor: &Principal,
     order_id: i64,
     input: ChangeOrderLineInput,
@@ -190,7 +190,7 @@ pub async fn change(
     }
     let line_id = line_id.unwrap_or_default();
 
-    let txn = db::begin_write(db).await?;
+    let txn = db.begin_write().await?;
     let mut edit = OrderEdit::begin(&txn, order_id, input.expected_version, actor).await?;
     edit.require_editable_lines()?;
     let line = find_line(&txn, order_id, line_id).await?;
@@ -253,13 +253,13 @@ pub async fn change(
 
 /// Removes a line; the last line cannot be removed (cancel the order instead).
 pub async fn remove(
-    db: &DatabaseConnection,
+    db: &Db,
     actor: &Principal,
     order_id: i64,
     line_id: i64,
     expected_version: Option<i32>,
 ) -> AppResult<()> {
-    let txn = db::begin_write(db).await?;
+    let txn = db.begin_write().await?;
     let mut edit = OrderEdit::begin(&txn, order_id, expected_version, actor).await?;
     edit.require_editable_lines()?;
     let line = find_line(&txn, order_id, line_id).await?;

@@ -3,11 +3,10 @@
 
 use sea_orm::ActiveModelTrait;
 use sea_orm::ActiveValue::Set;
-use sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use crate::auth::Principal;
-use crate::db;
+use crate::db::{self, Db};
 use crate::entities::order_message;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::events::OrderEventKind;
@@ -16,7 +15,7 @@ use crate::validate::{MAX_LONG, MAX_SHORT, check_len};
 
 /// Adds a message to order `order_id`.
 pub async fn add(
-    db: &DatabaseConnection,
+    db: &Db,
     actor: &Principal,
     order_id: i64,
     from_user: String,
@@ -36,7 +35,7 @@ pub async fn add(
     if !errors.is_empty() {
         return Err(AppError::invalid(errors));
     }
-    let txn = db::begin_write(db).await?;
+    let txn = db.begin_write().await?;
     let mut edit = OrderEdit::begin(&txn, order_id, None, actor).await?;
     let message = order_message::ActiveModel {
         order_id: Set(order_id),

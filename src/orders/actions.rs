@@ -2,14 +2,13 @@
 //! 002), tracking, integration reference (seed 003). Each is one transaction
 //! through [`OrderEdit`], so the workflow, versions and events hold alike.
 
-use sea_orm::DatabaseConnection;
 use serde_json::{Map, Value as Json, json};
 
 use super::edit::OrderEdit;
 use super::inputs::{OrderActionInput, OrderActionKind, TrackingInput};
 use super::workflow::OrderStatus;
 use crate::auth::{Principal, Role};
-use crate::db;
+use crate::db::Db;
 use crate::entities::order;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::events::OrderEventKind;
@@ -21,7 +20,7 @@ fn before_after<T: serde::Serialize>(before: &T, after: &T) -> Json {
 
 /// Runs an `orderAction`.
 pub async fn order_action(
-    db: &DatabaseConnection,
+    db: &Db,
     actor: &Principal,
     id: i64,
     input: OrderActionInput,
@@ -49,7 +48,7 @@ pub async fn order_action(
         return Err(AppError::invalid(errors));
     }
     let notify = input.notify.unwrap_or(false);
-    let txn = db::begin_write(db).await?;
+    let txn = db.begin_write().await?;
     let mut edit = OrderEdit::begin(&txn, id, input.expected_version, actor).await?;
     if actor.role == Role::Customer {
         // Customers may only cancel their own order, and only before work on
@@ -105,7 +104,7 @@ pub async fn order_action(
 
 /// Sets tracking (and optionally moves the status and sets staff notes).
 pub async fn set_tracking(
-    db: &DatabaseConnection,
+    db: &Db,
     actor: &Principal,
     id: i64,
     input: TrackingInput,
@@ -133,7 +132,7 @@ pub async fn set_tracking(
         return Err(AppError::invalid(errors));
     }
     let notify = input.notify.unwrap_or(false);
-    let txn = db::begin_write(db).await?;
+    let txn = db.begin_write().await?;
     let mut edit = OrderEdit::begin(&txn, id, input.expected_version, actor).await?;
     if let Some(status) = input.status
         && status != edit.status()
@@ -180,7 +179,7 @@ pub async fn set_tracking(
 
 /// Sets the order's id in an external system (seed 003 set_integration_ref).
 pub async fn set_integration_ref(
-    db: &DatabaseConnection,
+    db: &Db,
     actor: &Principal,
     id: i64,
     integration_ref: String,
@@ -192,7 +191,7 @@ pub async fn set_integration_ref(
     if !errors.is_empty() {
         return Err(AppError::invalid(errors));
     }
-    let txn = db::begin_write(db).await?;
+    let txn = db.begin_write().await?;
     let mut edit = OrderEdit::begin(&txn, id, expected_version, actor).await?;
     let after = Some(value).filter(|v| !v.is_empty());
     if after != edit.after.integration_ref {

@@ -4,8 +4,8 @@
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    Statement, TryInsertResult,
+    ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, FromQueryResult, Statement,
+    TryInsertResult,
 };
 use serde_json::json;
 
@@ -13,7 +13,7 @@ use super::draft::{Defaults, NewOrder};
 use super::inputs::PlaceOrderInput;
 use crate::customers::inputs::AddressInput;
 use crate::customers::service::{resolve as resolve_customer, save_address};
-use crate::db;
+use crate::db::Db;
 use crate::entities::{addressbook, order};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, NewEvent, OrderEventKind};
@@ -134,7 +134,7 @@ pub(super) fn reference_taken(new: &NewOrder) -> AppError {
 
 /// Places a new order.
 pub async fn place(
-    db: &DatabaseConnection,
+    db: &Db,
     defaults: Defaults<'_>,
     actor: &str,
     input: PlaceOrderInput,
@@ -143,7 +143,7 @@ pub async fn place(
     // SQLite's write lock is held only for the writes.
     let catalog = catalog_for(db, input.lines.iter()).await?;
     let new = NewOrder::from_place(&input, &catalog, defaults).map_err(AppError::invalid)?;
-    let txn = db::begin_write(db).await?;
+    let txn = db.begin_write().await?;
     let order = create(&txn, &new)
         .await?
         .ok_or_else(|| reference_taken(&new))?;

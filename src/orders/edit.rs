@@ -3,17 +3,18 @@
 //! updates), checks `expectedVersion`, and on `finish` saves the order with a
 //! version bump and appends the events, last, in the same transaction.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QuerySelect};
+use sea_orm::{ActiveModelTrait, EntityTrait, QuerySelect};
 
 use super::workflow::OrderStatus;
 use crate::auth::Principal;
+use crate::db::WriteTxn;
 use crate::entities::order;
 use crate::error::{AppError, AppResult};
 use crate::events::{self, NewEvent, OrderEventKind};
 
 /// An order being changed inside a write transaction.
-pub struct OrderEdit<'c, C> {
-    conn: &'c C,
+pub struct OrderEdit<'c> {
+    conn: &'c WriteTxn,
     actor: String,
     /// The order as it was when locked.
     pub before: order::Model,
@@ -23,11 +24,11 @@ pub struct OrderEdit<'c, C> {
     lines_changed: bool,
 }
 
-impl<'c, C: ConnectionTrait> OrderEdit<'c, C> {
+impl<'c> OrderEdit<'c> {
     /// Locks order `id`; NOT_FOUND when there is none, CONFLICT when
     /// `expected_version` is given and differs.
     pub async fn begin(
-        conn: &'c C,
+        conn: &'c WriteTxn,
         id: i64,
         expected_version: Option<i32>,
         actor: &Principal,
@@ -62,7 +63,7 @@ impl<'c, C: ConnectionTrait> OrderEdit<'c, C> {
     }
 
     /// The connection (transaction) the edit runs in.
-    pub fn conn(&self) -> &'c C {
+    pub fn conn(&self) -> &'c WriteTxn {
         self.conn
     }
 

@@ -5,13 +5,12 @@
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate, Utc};
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::inputs::OrderFilter;
 use super::listing;
 use super::workflow::OrderStatus;
+use crate::db::Db;
 use crate::entities::{addressbook, customer, order, order_admin_field, order_line};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::scalars::Date;
@@ -88,11 +87,7 @@ pub fn parse_filter(pairs: &[(String, String)]) -> AppResult<OrderFilter> {
 /// The newest orders matching `filter` (at most [`EXPORT_LIMIT`]), with their
 /// relations. `extra` further restricts them (the caller's own orders, for
 /// customers).
-pub async fn load(
-    db: &DatabaseConnection,
-    filter: &OrderFilter,
-    extra: Condition,
-) -> AppResult<Vec<ExportOrder>> {
+pub async fn load(db: &Db, filter: &OrderFilter, extra: Condition) -> AppResult<Vec<ExportOrder>> {
     let condition = listing::condition(filter)?.add(extra);
     let orders = order::Entity::find()
         .filter(condition)

@@ -6,16 +6,13 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TryInsertResult,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult};
 
 use super::create::reserve_numbers;
 use super::draft::{Defaults, NewOrder};
 use super::inputs::ImportOrdersInput;
 use crate::customers::service::{CustomerRef, save_address};
-use crate::db;
+use crate::db::{self, Db};
 use crate::entities::{customer, order};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::events::{self, NewEvent, OrderEventKind};
@@ -71,7 +68,7 @@ fn duplicate(external_id: &str, order_id: Option<i64>) -> ImportOutcome {
 
 /// Imports `input`; one outcome per input order, in input order.
 pub async fn import(
-    db: &DatabaseConnection,
+    db: &Db,
     defaults: Defaults<'_>,
     actor: &str,
     input: ImportOrdersInput,
@@ -133,7 +130,7 @@ pub async fn import(
         }
     }
 
-    let txn = db::begin_write(db).await?;
+    let txn = db.begin_write().await?;
     let known = existing_keys(&txn, &source, &candidates).await?;
     candidates.retain(|(i, new)| {
         let hit = new

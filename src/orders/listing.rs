@@ -8,14 +8,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Days, NaiveTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder,
-    QuerySelect, Value,
+    ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Value,
 };
 use serde_json::{Value as Json, json};
 
 use super::inputs::{OrderFilter, OrderOrderBy, OrderSortField, SortDirection};
 use super::workflow::OrderStatus;
-use crate::db::contains_pattern;
+use crate::db::{Db, contains_pattern};
 use crate::entities::{customer, order, order_admin_field};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::scalars::Date;
@@ -341,7 +340,7 @@ pub const DEFAULT_ORDER: [OrderOrderBy; 1] = [OrderOrderBy {
 
 /// One page of the orders matching `condition`.
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     condition: Condition,
     order_by: &[OrderOrderBy],
     args: PageArgs,
@@ -449,7 +448,7 @@ pub async fn list(
 }
 
 /// How many orders match `condition`.
-pub async fn count(db: &DatabaseConnection, condition: Condition) -> AppResult<i64> {
+pub async fn count(db: &Db, condition: Condition) -> AppResult<i64> {
     use sea_orm::PaginatorTrait;
     let n = order::Entity::find().filter(condition).count(db).await?;
     Ok(i64::try_from(n).unwrap_or(i64::MAX))

@@ -2,10 +2,9 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::db::Db;
 use crate::entities::{order, order_line};
 use crate::error::AppResult;
 
@@ -23,13 +22,13 @@ pub async fn lines_of<C: ConnectionTrait>(
 }
 
 /// The lines of an order, by position.
-pub async fn lines(db: &DatabaseConnection, order_id: i64) -> AppResult<Vec<order_line::Model>> {
+pub async fn lines(db: &Db, order_id: i64) -> AppResult<Vec<order_line::Model>> {
     Ok(lines_of(db, order_id).await?)
 }
 
 /// The lines of several orders in one statement, by order then position.
 pub async fn lines_of_orders(
-    db: &DatabaseConnection,
+    db: &Db,
     ids: &[i64],
 ) -> AppResult<HashMap<i64, Vec<order_line::Model>>> {
     let mut grouped: HashMap<i64, Vec<order_line::Model>> = HashMap::new();
@@ -46,13 +45,13 @@ pub async fn lines_of_orders(
 }
 
 /// An order by id.
-pub async fn get(db: &DatabaseConnection, id: i64) -> AppResult<Option<order::Model>> {
+pub async fn get(db: &Db, id: i64) -> AppResult<Option<order::Model>> {
     Ok(order::Entity::find_by_id(id).one(db).await?)
 }
 
 /// An order by its (source, externalId) key.
 pub async fn get_by_external_id(
-    db: &DatabaseConnection,
+    db: &Db,
     source: &str,
     external_id: &str,
 ) -> AppResult<Option<order::Model>> {
@@ -64,10 +63,7 @@ pub async fn get_by_external_id(
 }
 
 /// Orders by id, for results that name several.
-pub async fn get_many(
-    db: &DatabaseConnection,
-    ids: &[i64],
-) -> AppResult<HashMap<i64, order::Model>> {
+pub async fn get_many(db: &Db, ids: &[i64]) -> AppResult<HashMap<i64, order::Model>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }

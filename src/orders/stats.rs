@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::inputs::{OrderFilter, StatsFilter};
 use super::listing::condition;
 use super::workflow::OrderStatus;
+use crate::db::Db;
 use crate::entities::order;
 use crate::error::{AppError, AppResult};
 use crate::money::Money;
@@ -45,11 +45,7 @@ struct CurrencyRow {
 
 /// Statistics over the orders `filter` selects within `scope` (the orders
 /// the caller may see).
-pub async fn stats(
-    db: &DatabaseConnection,
-    filter: StatsFilter,
-    scope: Condition,
-) -> AppResult<Stats> {
+pub async fn stats(db: &Db, filter: StatsFilter, scope: Condition) -> AppResult<Stats> {
     let cond = condition(&OrderFilter {
         customer_id: filter.customer_id,
         customer_external_id: filter.customer_external_id,

@@ -4,8 +4,7 @@
 //! nothing.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 use serde_json::{Map, Value as Json, json};
 
@@ -16,7 +15,7 @@ use super::pricing::{self, LinePricing, OrderPricing, OrderTotals};
 use super::service::lines_of;
 use crate::customers::inputs::AddressInput;
 use crate::customers::service::{resolve as resolve_customer, save_address};
-use crate::db;
+use crate::db::{self, Db, WriteTxn};
 use crate::entities::{addressbook, order, order_line};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, NewEvent, OrderEventKind};
@@ -41,7 +40,7 @@ async fn find_for_update<C: ConnectionTrait>(
 /// Creates or updates the order keyed by (source, externalId). Returns the
 /// order and whether it was created.
 pub async fn upsert(
-    db: &DatabaseConnection,
+    db: &Db,
     defaults: Defaults<'_>,
     actor: &str,
     input: UpsertOrderInput,
@@ -49,7 +48,7 @@ pub async fn upsert(
     let catalog = catalog_for(db, input.lines.iter().flatten()).await?;
     let new = NewOrder::from_upsert(&input, &catalog, defaults, "").map_err(AppError::invalid)?;
     let external_id = new.external_id.clone().unwrap_or_default();
-    let txn = db::begin_write(db).await?;
+    let txn = db.begin_write().await?;
     let existing = match find_for_update(&txn, &new.source, &external_id).await? {
         Some(existing) => existing,
         None => match create(&txn, &new).await? {
@@ -149,8 +148,8 @@ fn camel(snake: &str) -> String {
 
 /// Applies an upsert to an existing order (sync semantics: given fields win,
 /// the status is mirrored as given). Writes nothing when nothing changes.
-async fn update<C: ConnectionTrait>(
-    conn: &C,
+async fn update(
+    conn: &WriteTxn,
     existing: order::Model,
     input: &UpsertOrderInput,
     new: &NewOrder,

@@ -659,7 +659,7 @@ fn the_cli_prints_an_api_key_as_its_last_word() {
     assert!(key.starts_with("ogk_"), "{stdout}");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let db = sea_orm::Database::connect(&url).await.unwrap();
+        let db = ordergraph::db::Db::new(sea_orm::Database::connect(&url).await.unwrap());
         let principal = ordergraph::auth::keys::verify_api_key(&db, key)
             .await
             .unwrap();

@@ -63,7 +63,7 @@ impl TestApp {
         configure(&mut config);
         let app = App::build(config).await.expect("app starts");
         let addr = app.local_addr();
-        let db = app.state().db.clone();
+        let db = app.state().db.conn().clone();
         let statements = app.state().db_statements.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until(async {

@@ -515,3 +515,42 @@ async fn a_lost_listen_connection_reconnects_and_nothing_is_missed() {
         "a new LISTEN connection replaced the lost one: {before:?} -> {after:?}"
     );
 }
+
+#[tokio::test]
+async fn a_write_wakes_subscribers_at_commit_whatever_the_transport() {
+    // A poll a minute apart: only the commit hook can deliver within seconds.
+    let app = TestApp::spawn_with(|c| c.event_poll_ms = Some(60_000)).await;
+    let order = new_order(&app).await;
+    let auth = format!("Bearer {}", app.admin_token());
+    let mut watcher = app.ws_as("graphql-transport-ws", &auth).await;
+    subscribe(&mut watcher, "w", EVENTS, json!({"order": order})).await;
+    settle().await;
+
+    // A mutation sent over WebSocket (it never passes the HTTP handler).
+    let mut writer = app.ws_as("graphql-transport-ws", &auth).await;
+    let started = std::time::Instant::now();
+    writer
+        .send(json!({"id": "m", "type": "subscribe", "payload": {
+            "query": "mutation($id: ID!) { addOrderMessage(id: $id, fromUser: \"ws\", text: \"hi\") { id } }",
+            "variables": {"id": order},
+        }}))
+        .await;
+    let result = writer.next_json().await;
+    assert_eq!(result["type"], "next", "{result}");
+    assert!(result["payload"].get("errors").is_none(), "{result}");
+    let delivered = take(&mut watcher, 1).await;
+    assert_eq!(delivered[0]["data"]["orderEvents"]["kind"], "MESSAGE_ADDED");
+
+    // And one over HTTP.
+    action(&app, &order, "CONFIRMED").await;
+    let delivered = take(&mut watcher, 1).await;
+    assert_eq!(
+        delivered[0]["data"]["orderEvents"]["kind"],
+        "STATUS_CHANGED"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "both arrived at commit, not at a poll: {:?}",
+        started.elapsed()
+    );
+}
