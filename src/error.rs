@@ -60,7 +60,7 @@ pub enum AppError {
     },
     /// A subscriber fell too far behind the live feed and was cut off; it
     /// resumes with `after: resume_after`.
-    SubscriberLagged { resume_after: i64 },
+    SubscriberLagged { resume_after: String },
     /// Anything else. The cause is logged, never shown.
     Internal(Arc<dyn std::error::Error + Send + Sync>),
 }
@@ -182,7 +182,7 @@ impl From<AppError> for async_graphql::Error {
                     ..
                 } => ext.set("currentVersion", *v),
                 AppError::SubscriberLagged { resume_after } => {
-                    ext.set("resumeAfter", resume_after.to_string());
+                    ext.set("resumeAfter", resume_after.as_str());
                 }
                 AppError::InvalidTransition { from, to, allowed } => {
                     ext.set("from", from.as_str());

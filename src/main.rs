@@ -46,8 +46,9 @@ enum Command {
         /// admin, staff, integration or customer.
         #[arg(long)]
         role: Role,
-        /// The customer id a customer token acts as (required for customers).
-        #[arg(long)]
+        /// The customer a customer token acts as (required for customers): its
+        /// id as GraphQL shows it, or its database id.
+        #[arg(long, value_parser = customer_id)]
         customer: Option<i64>,
         /// How long the token is valid, e.g. 1h, 30m, 7d.
         #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
@@ -127,6 +128,11 @@ async fn main() -> ExitCode {
 }
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+/// `--customer`: a customer's global id or database id.
+fn customer_id(raw: &str) -> Result<i64, String> {
+    ordergraph::ids::database_id(raw, ordergraph::ids::NodeKind::Customer)
+}
 
 async fn serve(config: Config) -> CliResult {
     let app = App::build(config).await?;

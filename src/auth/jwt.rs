@@ -8,6 +8,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::{Principal, Role};
+use crate::ids::{self, NodeKind};
 
 /// Allowed clock skew between the token's issuer and this server.
 const LEEWAY_SECONDS: u64 = 30;
@@ -39,7 +40,8 @@ struct Claims {
     aud: Option<String>,
 }
 
-/// Customer ids are strings in GraphQL; tokens may carry either form.
+/// A customer id claim: a number, or a string holding the database id or the
+/// customer's global id.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(untagged)]
 enum IdClaim {
@@ -110,9 +112,11 @@ impl JwtKeys {
             jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)?.claims;
         let customer_id = match claims.customer_id {
             Some(IdClaim::Number(id)) => Some(id),
-            Some(IdClaim::Text(text)) => {
-                Some(text.parse().map_err(|_| TokenError::MissingCustomer)?)
-            }
+            // A customer's global id (what GraphQL shows) or its database id.
+            Some(IdClaim::Text(text)) => Some(
+                ids::database_id(&text, NodeKind::Customer)
+                    .map_err(|_| TokenError::MissingCustomer)?,
+            ),
             None => None,
         };
         if claims.role == Role::Customer && customer_id.is_none() {
@@ -208,6 +212,16 @@ mod tests {
             customer_id: Some(42),
         };
         let token = keys().sign(&customer, Duration::from_secs(60)).unwrap();
+        assert_eq!(keys().verify(&token).unwrap().customer_id, Some(42));
+        let global = crate::ids::global_id(NodeKind::Customer, 42).0;
+        let claims = serde_json::json!({"sub": "b", "role": "customer", "customer_id": global,
+            "exp": jsonwebtoken::get_current_timestamp() + 60});
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(b"test-secret-test-secret"),
+        )
+        .unwrap();
         assert_eq!(keys().verify(&token).unwrap().customer_id, Some(42));
 
         let orphan = Principal {

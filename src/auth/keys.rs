@@ -108,6 +108,11 @@ pub async fn create_api_key(
     Ok((row, secret.full))
 }
 
+/// An API key by id.
+pub async fn get(db: &Db, id: i64) -> AppResult<Option<api_key::Model>> {
+    Ok(api_key::Entity::find_by_id(id).one(db).await?)
+}
+
 /// Revokes an API key; false when there is no such active key.
 pub async fn revoke_api_key(db: &Db, id: i64) -> AppResult<bool> {
     let Some(row) = api_key::Entity::find_by_id(id).one(db).await? else {

@@ -1,23 +1,12 @@
 //! Credential management: API keys (admin only) and customer API tokens.
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object};
 
+use super::types::{ApiKey, ApiKeyCreated};
 use super::{Role, STAFF, keys};
 use crate::error::AppError;
-use crate::graphql::context::{parse_id, require_principal, state};
-
-/// A new API key. `key` is shown only here, once: store it now.
-#[derive(SimpleObject)]
-pub struct ApiKeyCreated {
-    /// The key's id (for `revokeApiKey`).
-    pub id: ID,
-    /// The name given.
-    pub name: String,
-    /// What the key may do.
-    pub role: Role,
-    /// The key, for `X-API-Key` or `Authorization: Bearer`.
-    pub key: String,
-}
+use crate::graphql::context::{require_principal, state};
+use crate::ids::{self, NodeKind, global_id};
 
 /// Credential management.
 #[derive(Default)]
@@ -34,7 +23,7 @@ impl AuthMutation {
         customer_id: ID,
     ) -> Result<String, AppError> {
         require_principal(ctx)?.require(STAFF)?;
-        let customer_id = parse_id(&customer_id, "customerId")?;
+        let customer_id = ids::parse(&customer_id, NodeKind::Customer, "customerId")?;
         keys::issue_customer_token(&state(ctx)?.db, customer_id).await
     }
 
@@ -48,10 +37,11 @@ impl AuthMutation {
         require_principal(ctx)?.require(&[Role::Admin])?;
         let (row, key) = keys::create_api_key(&state(ctx)?.db, &name, role).await?;
         Ok(ApiKeyCreated {
-            id: ID::from(row.id),
-            name: row.name,
+            id: global_id(NodeKind::ApiKey, row.id),
+            name: row.name.clone(),
             role,
             key,
+            api_key: ApiKey(row),
         })
     }
 
@@ -59,7 +49,7 @@ impl AuthMutation {
     /// Admins only.
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<bool, AppError> {
         require_principal(ctx)?.require(&[Role::Admin])?;
-        let id = parse_id(&id, "id")?;
+        let id = ids::parse(&id, NodeKind::ApiKey, "id")?;
         keys::revoke_api_key(&state(ctx)?.db, id).await
     }
 }

@@ -1,16 +1,21 @@
-//! GraphQL types of the access domain.
+//! GraphQL types of the access domain: the caller, and API keys.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::{Principal, Role};
 use crate::customers::loaders::CustomerId;
 use crate::customers::types::Customer;
+use crate::entities::api_key;
 use crate::error::AppError;
 use crate::graphql::loader::loader;
+use crate::ids::{NodeKind, global_id};
+use crate::scalars::BigInt;
 
 /// The caller as the server sees it.
 pub struct Viewer(pub Principal);
 
+/// The caller as the server sees it: role, subject and, for customers, the
+/// customer they act as.
 #[Object]
 impl Viewer {
     /// What the caller may do.
@@ -23,9 +28,12 @@ impl Viewer {
         &self.0.subject
     }
 
-    /// For customers, the id of the customer they act as; null for other roles.
+    /// For customers, the global id of the customer they act as; null for
+    /// other roles.
     async fn customer_id(&self) -> Option<ID> {
-        self.0.customer_id.map(ID::from)
+        self.0
+            .customer_id
+            .map(|id| global_id(NodeKind::Customer, id))
     }
 
     /// For customers, the customer they act as; null for other roles (and for a
@@ -36,4 +44,57 @@ impl Viewer {
             None => Ok(None),
         }
     }
+}
+
+/// An API key, without its secret (only a hash is stored).
+pub struct ApiKey(pub api_key::Model);
+
+/// An API key of an integration (or of staff or admin tooling), without its
+/// secret: only a hash of it is stored. Admins only.
+#[Object]
+impl ApiKey {
+    /// The global id: opaque, unique across all types (Relay `Node`). Pass it
+    /// to `revokeApiKey`.
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::ApiKey, self.0.id)
+    }
+    /// The database id.
+    async fn database_id(&self) -> BigInt {
+        BigInt(self.0.id)
+    }
+    /// The name given at creation (shown as the actor of the key's changes).
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// What the key may do.
+    async fn role(&self) -> Role {
+        self.0.role
+    }
+    /// When it was created.
+    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.created_at
+    }
+    /// When it was last used, to the minute; null if never.
+    async fn last_used_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.0.last_used_at
+    }
+    /// When it was revoked; null while it works.
+    async fn revoked_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.0.revoked_at
+    }
+}
+
+/// A new API key. `key` is shown only here, once: store it now.
+#[derive(SimpleObject)]
+pub struct ApiKeyCreated {
+    /// The key's global id (for `revokeApiKey`).
+    pub id: ID,
+    /// The name given.
+    pub name: String,
+    /// What the key may do.
+    pub role: Role,
+    /// The key, for `X-API-Key` or `Authorization: Bearer`.
+    pub key: String,
+    /// The key as it is stored, without its secret.
+    pub api_key: ApiKey,
 }

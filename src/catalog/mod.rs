@@ -2,6 +2,7 @@
 //! name, price and VAT.
 
 pub mod inputs;
+pub mod loaders;
 pub mod mutations;
 pub mod queries;
 pub mod service;

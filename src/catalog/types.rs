@@ -3,16 +3,23 @@
 use async_graphql::{ID, Json, Object};
 
 use crate::entities::product;
+use crate::ids::{NodeKind, global_id};
 use crate::money::Money;
+use crate::scalars::BigInt;
 
 /// A catalogue product.
 pub struct Product(pub product::Model);
 
 #[Object]
 impl Product {
-    /// The database id.
-    async fn id(&self) -> ID {
-        ID::from(self.0.id)
+    /// The global id: opaque, unique across all types (Relay `Node`). Pass it
+    /// wherever a product id is asked for.
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Product, self.0.id)
+    }
+    /// The database id, as the REST dialects and exports show it.
+    async fn database_id(&self) -> BigInt {
+        BigInt(self.0.id)
     }
     /// The unique product code (seed 003's `product_code`).
     async fn code(&self) -> &str {

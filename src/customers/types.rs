@@ -10,17 +10,24 @@ use crate::entities::{addressbook, customer, order};
 use crate::error::AppError;
 use crate::graphql::context::{policy, state};
 use crate::graphql::loader::loader;
+use crate::ids::{NodeKind, global_id};
 use crate::orders::connection::OrderConnection;
 use crate::orders::listing::{self, PageArgs};
+use crate::scalars::BigInt;
 
 /// A buyer. Orders may belong to one.
 pub struct Customer(pub customer::Model);
 
 #[Object]
 impl Customer {
-    /// The database id.
-    async fn id(&self) -> ID {
-        ID::from(self.0.id)
+    /// The global id: opaque, unique across all types (Relay `Node`). Pass it
+    /// wherever a customer id is asked for.
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Customer, self.0.id)
+    }
+    /// The database id, as the REST dialects and exports show it.
+    async fn database_id(&self) -> BigInt {
+        BigInt(self.0.id)
     }
 
     /// The id in the system the customer comes from (unique when set).
@@ -89,9 +96,14 @@ pub struct Address(pub addressbook::Model);
 
 #[Object]
 impl Address {
-    /// The addressbook id; pass it as `AddressInput.id` to reuse the address.
-    async fn id(&self) -> Option<ID> {
-        Some(ID::from(self.0.id))
+    /// The global id: opaque, unique across all types (Relay `Node`). Pass it
+    /// as `AddressInput.id` to reuse the address.
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Address, self.0.id)
+    }
+    /// The database id, as the REST dialects and exports show it.
+    async fn database_id(&self) -> BigInt {
+        BigInt(self.0.id)
     }
     /// Name of the addressee (or a label for the address).
     async fn name(&self) -> Option<&str> {

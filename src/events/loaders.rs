@@ -29,3 +29,20 @@ impl Loader<EventsOfOrder> for DbLoader {
         Ok(group_by(keys, rows, |e| EventsOfOrder(e.order_id)))
     }
 }
+
+/// An event by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EventId(pub i64);
+
+impl Loader<EventId> for DbLoader {
+    type Value = order_event::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[EventId]) -> Result<HashMap<EventId, Self::Value>, Self::Error> {
+        let rows = order_event::Entity::find()
+            .filter(order_event::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|e| (EventId(e.id), e)).collect())
+    }
+}

@@ -24,7 +24,8 @@ use super::types::OrderEvent;
 use crate::auth::policy::Policy;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::graphql::context::{parse_id, policy, state};
+use crate::graphql::context::{policy, state};
+use crate::ids::{self, NodeKind, global_id};
 use crate::orders::types::Order;
 use crate::orders::workflow::OrderStatus;
 
@@ -154,7 +155,7 @@ async fn events(
                     Ok(p) => c.buffer.push_back(p),
                     Err(RecvError::Lagged(_)) => {
                         c.phase = Phase::Done;
-                        let resume_after = c.last_delivered;
+                        let resume_after = global_id(NodeKind::OrderEvent, c.last_delivered).0;
                         return Some((Err(AppError::SubscriberLagged { resume_after }), c));
                     }
                     Err(RecvError::Closed) => return None,
@@ -187,9 +188,10 @@ pub struct OrderStatusChange(Arc<Published>);
 
 #[Object]
 impl OrderStatusChange {
-    /// The event's id; pass it as `orderEvents(after:)` to resume.
+    /// The global id of the status change's `OrderEvent`; pass it as
+    /// `orderEvents(after:)` to resume after it.
     async fn event_id(&self) -> ID {
-        ID::from(self.0.event.id)
+        global_id(NodeKind::OrderEvent, self.0.event.id)
     }
     /// The order as it is now.
     async fn order(&self, ctx: &Context<'_>) -> Result<Order, AppError> {
@@ -232,19 +234,26 @@ impl EventSubscription {
     async fn order_events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only this order's events (its plain database id is accepted too, deprecated). Absent: every order the caller may see."
+        )]
         order_id: Option<ID>,
-        kinds: Option<Vec<OrderEventKind>>,
+        #[graphql(desc = "Only events of these kinds. Absent: every kind.")] kinds: Option<
+            Vec<OrderEventKind>,
+        >,
+        #[graphql(
+            desc = "Replay the events after this one first: an `OrderEvent.id` (or `OrderStatusChange.eventId`, or `resumeAfter` of SUBSCRIBER_LAGGED); \"0\" replays from the start. Absent: live events only."
+        )]
         after: Option<ID>,
     ) -> Result<impl Stream<Item = Result<OrderEvent, AppError>> + use<>, AppError> {
         let policy = policy(ctx)?;
-        let order_id = order_id.map(|id| parse_id(&id, "orderId")).transpose()?;
+        let order_id = order_id
+            .map(|id| ids::parse(&id, NodeKind::Order, "orderId"))
+            .transpose()?;
         let after = match after {
-            Some(id) => Some(
-                id.parse::<i64>()
-                    .ok()
-                    .filter(|v| *v >= 0)
-                    .ok_or_else(|| AppError::invalid_field("after", "is not an event id"))?,
-            ),
+            // "0" is before every event: the whole history.
+            Some(id) if id.trim() == "0" => Some(0),
+            Some(id) => Some(ids::parse(&id, NodeKind::OrderEvent, "after")?),
             None => None,
         };
         let mut filter = scope(ctx, policy, order_id).await?;
@@ -264,17 +273,27 @@ impl EventSubscription {
     async fn order_status_changed(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only this order's changes (its plain database id is accepted too, deprecated)."
+        )]
         order_id: Option<ID>,
+        #[graphql(
+            desc = "Only changes of this customer's orders (its plain database id is accepted too, deprecated)."
+        )]
         customer_id: Option<ID>,
-        statuses: Option<Vec<OrderStatus>>,
+        #[graphql(desc = "Only changes to these statuses. Absent: every status.")] statuses: Option<
+            Vec<OrderStatus>,
+        >,
     ) -> Result<impl Stream<Item = Result<OrderStatusChange, AppError>> + use<>, AppError> {
         let policy = policy(ctx)?;
-        let order_id = order_id.map(|id| parse_id(&id, "orderId")).transpose()?;
+        let order_id = order_id
+            .map(|id| ids::parse(&id, NodeKind::Order, "orderId"))
+            .transpose()?;
         let mut filter = scope(ctx, policy, order_id).await?;
         // A customer asking for someone else's orders gets nothing (the policy
         // filters them out), not an error that would tell who exists.
         filter.customer_id = customer_id
-            .map(|id| parse_id(&id, "customerId"))
+            .map(|id| ids::parse(&id, NodeKind::Customer, "customerId"))
             .transpose()?;
         filter.kinds = Some(vec![OrderEventKind::StatusChanged]);
         filter.to_statuses = statuses;

@@ -5,22 +5,30 @@ use async_graphql::{Context, ID, Json, Object};
 use super::OrderEventKind;
 use crate::entities::order_event;
 use crate::error::AppError;
+use crate::ids::{NodeKind, global_id};
 use crate::orders::types::Order;
 use crate::orders::workflow::OrderStatus;
+use crate::scalars::BigInt;
 
 /// One entry of an order's history.
 pub struct OrderEvent(pub order_event::Model);
 
 #[Object]
 impl OrderEvent {
-    /// The event id: increasing, and the cursor for `orderEvents(after:)`.
-    async fn id(&self) -> ID {
-        ID::from(self.0.id)
+    /// The global id: opaque, unique across all types (Relay `Node`), and the
+    /// cursor to pass as `orderEvents(after:)` to resume after this event.
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::OrderEvent, self.0.id)
     }
 
-    /// The order it is about.
+    /// The database id. Events are numbered in the order they are delivered.
+    async fn database_id(&self) -> BigInt {
+        BigInt(self.0.id)
+    }
+
+    /// The global id of the order it is about.
     async fn order_id(&self) -> ID {
-        ID::from(self.0.order_id)
+        global_id(NodeKind::Order, self.0.order_id)
     }
 
     /// The order as it is now (not as it was at the event).

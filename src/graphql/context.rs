@@ -30,11 +30,3 @@ pub fn require_principal<'a>(ctx: &Context<'a>) -> Result<&'a crate::auth::Princ
 pub fn policy(ctx: &Context<'_>) -> Result<Policy, AppError> {
     Ok(caller(ctx).principal()?.policy())
 }
-
-/// A database id from a GraphQL `ID`; BAD_USER_INPUT at `path` when it is not one.
-pub fn parse_id(id: &async_graphql::ID, path: &str) -> Result<i64, AppError> {
-    id.parse::<i64>()
-        .ok()
-        .filter(|v| *v > 0)
-        .ok_or_else(|| AppError::invalid_field(path, format!("\"{}\" is not an id", id.as_str())))
-}

@@ -5,6 +5,7 @@
 pub mod context;
 mod error_codes;
 pub mod loader;
+pub mod node;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -21,11 +22,18 @@ use crate::messages::mutations::MessageMutation;
 use crate::orders::mutations::OrderMutation;
 use crate::orders::queries::OrderQuery;
 use crate::state::AppState;
+use node::NodeQuery;
 
 /// `Query`: one object per domain, merged.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(AuthQuery, OrderQuery, CustomerQuery, CatalogQuery);
+pub struct QueryRoot(
+    NodeQuery,
+    AuthQuery,
+    OrderQuery,
+    CustomerQuery,
+    CatalogQuery,
+);
 
 /// `Mutation`: one object per domain, merged.
 #[derive(MergedObject, Default)]

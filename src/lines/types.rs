@@ -4,7 +4,9 @@ use async_graphql::{ID, Json, Object};
 
 use crate::customers::types::Address;
 use crate::entities::{addressbook, order_line};
+use crate::ids::{NodeKind, global_id};
 use crate::money::Money;
+use crate::scalars::BigInt;
 
 /// An order line ("order product" in seed 003), with its address when it has
 /// its own.
@@ -12,17 +14,22 @@ pub struct OrderLine(pub order_line::Model, pub Option<addressbook::Model>);
 
 #[Object]
 impl OrderLine {
-    /// The database id.
-    async fn id(&self) -> ID {
-        ID::from(self.0.id)
+    /// The global id: opaque, unique across all types (Relay `Node`). Pass it
+    /// wherever an order line id is asked for.
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::OrderLine, self.0.id)
+    }
+    /// The database id, as the REST dialects and exports show it.
+    async fn database_id(&self) -> BigInt {
+        BigInt(self.0.id)
     }
     /// Place in the order, from 0.
     async fn position(&self) -> i32 {
         self.0.position
     }
-    /// The catalogue product, when the line came from one.
+    /// The global id of the catalogue product, when the line came from one.
     async fn product_id(&self) -> Option<ID> {
-        self.0.product_id.map(ID::from)
+        self.0.product_id.map(|id| global_id(NodeKind::Product, id))
     }
     /// The catalogue product's code.
     async fn product_code(&self) -> Option<&str> {

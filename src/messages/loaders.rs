@@ -29,3 +29,23 @@ impl Loader<MessagesOfOrder> for DbLoader {
         Ok(group_by(keys, rows, |m| MessagesOfOrder(m.order_id)))
     }
 }
+
+/// A message by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MessageId(pub i64);
+
+impl Loader<MessageId> for DbLoader {
+    type Value = order_message::Model;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[MessageId],
+    ) -> Result<HashMap<MessageId, Self::Value>, Self::Error> {
+        let rows = order_message::Entity::find()
+            .filter(order_message::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|m| (MessageId(m.id), m)).collect())
+    }
+}

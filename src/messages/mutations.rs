@@ -5,7 +5,8 @@ use async_graphql::{Context, ID, Object};
 use super::service;
 use super::types::OrderMessage;
 use crate::error::AppError;
-use crate::graphql::context::{parse_id, require_principal, state};
+use crate::graphql::context::{require_principal, state};
+use crate::ids::{self, NodeKind};
 
 /// Messages.
 #[derive(Default)]
@@ -13,18 +14,22 @@ pub struct MessageMutation;
 
 #[Object]
 impl MessageMutation {
-    /// Adds a message to an order. `notify` asks for the customer to be told
-    /// (recorded now; delivery comes later).
+    /// Adds a message to an order. Every role may, on the orders it sees
+    /// (customers on their own). `notify` asks for the customer to be told.
     async fn add_order_message(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The order's id (its plain database id is accepted too, deprecated).")]
         id: ID,
+        #[graphql(desc = "Who writes it: an e-mail address or a name (1 to 255 characters).")]
         from_user: String,
-        text: String,
-        notify: Option<bool>,
+        #[graphql(desc = "The message (1 to 10,000 characters).")] text: String,
+        #[graphql(desc = "Whether the customer is to be told; default false.")] notify: Option<
+            bool,
+        >,
     ) -> Result<OrderMessage, AppError> {
         let principal = require_principal(ctx)?;
-        let id = parse_id(&id, "id")?;
+        let id = ids::parse(&id, NodeKind::Order, "id")?;
         let message = service::add(
             &state(ctx)?.db,
             principal,

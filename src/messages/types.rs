@@ -3,15 +3,22 @@
 use async_graphql::{ID, Object};
 
 use crate::entities::order_message;
+use crate::ids::{NodeKind, global_id};
+use crate::scalars::BigInt;
 
 /// A message on an order.
 pub struct OrderMessage(pub order_message::Model);
 
 #[Object]
 impl OrderMessage {
-    /// The database id.
-    async fn id(&self) -> ID {
-        ID::from(self.0.id)
+    /// The global id: opaque, unique across all types (Relay `Node`). Pass it
+    /// wherever a message id is asked for.
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::OrderMessage, self.0.id)
+    }
+    /// The database id, as the REST dialects and exports show it.
+    async fn database_id(&self) -> BigInt {
+        BigInt(self.0.id)
     }
     /// Who wrote it (an e-mail address or a name).
     async fn from_user(&self) -> &str {

@@ -17,6 +17,7 @@ use super::workflow::OrderStatus;
 use crate::db::{Db, contains_pattern};
 use crate::entities::{customer, order, order_admin_field};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::ids::{self, NodeKind};
 use crate::scalars::Date;
 
 /// Page size when none is asked for.
@@ -39,16 +40,13 @@ pub fn condition(filter: &OrderFilter) -> AppResult<Condition> {
     let mut errors = Vec::new();
     let mut cond = Condition::all();
     if let Some(ids) = &filter.ids {
-        let mut parsed = Vec::with_capacity(ids.len());
-        for (i, id) in ids.iter().enumerate() {
-            match id.parse::<i64>() {
-                Ok(id) => parsed.push(id),
-                Err(_) => errors.push(FieldError::new(
-                    format!("filter.ids.{i}"),
-                    "is not an order id",
-                )),
-            }
-        }
+        let parsed: Vec<i64> = ids
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| {
+                ids::parse_into(id, NodeKind::Order, &format!("filter.ids.{i}"), &mut errors)
+            })
+            .collect();
         cond = cond.add(order::Column::Id.is_in(parsed));
     }
     if let Some(statuses) = &filter.statuses {
@@ -58,11 +56,10 @@ pub fn condition(filter: &OrderFilter) -> AppResult<Condition> {
         let inactive = OrderStatus::ALL.into_iter().filter(|s| !s.is_active());
         cond = cond.add(order::Column::Status.is_not_in(inactive));
     }
-    if let Some(id) = &filter.customer_id {
-        match id.parse::<i64>() {
-            Ok(id) => cond = cond.add(order::Column::CustomerId.eq(id)),
-            Err(_) => errors.push(FieldError::new("filter.customerId", "is not a customer id")),
-        }
+    if let Some(id) = &filter.customer_id
+        && let Some(id) = ids::parse_into(id, NodeKind::Customer, "filter.customerId", &mut errors)
+    {
+        cond = cond.add(order::Column::CustomerId.eq(id));
     }
     if let Some(external) = &filter.customer_external_id {
         cond = cond.add(

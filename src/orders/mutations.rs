@@ -10,7 +10,8 @@ use super::types::{ImportOrdersPayload, ImportResult, Order, UpsertOrderPayload}
 use super::{actions, create, import, service, upsert};
 use crate::auth::{ANY_ROLE, ORDER_WORKERS, Principal};
 use crate::error::{AppError, FieldError};
-use crate::graphql::context::{parse_id, require_principal, state};
+use crate::graphql::context::{require_principal, state};
+use crate::ids::{self, NodeKind, global_id};
 
 /// What a customer's placeOrder may not set (the shop sets these), and binds
 /// the order to the customer.
@@ -69,7 +70,7 @@ fn bind_to_customer(principal: &Principal, input: &mut PlaceOrderInput) -> Resul
             "Customers cannot set: {fields}"
         )));
     }
-    input.customer_id = Some(ID::from(own));
+    input.customer_id = Some(global_id(NodeKind::Customer, own));
     input.customer_external_id = None;
     input.customer_email = None;
     Ok(())
@@ -81,14 +82,16 @@ pub struct OrderMutation;
 
 #[Object]
 impl OrderMutation {
-    /// Places a new order. Totals are computed from the lines (DESIGN.md
-    /// "Pricing") unless `total` is given. Every problem of the input is reported
-    /// at once as BAD_USER_INPUT with `extensions.fields`; nothing is written
-    /// then. A reference the source already used is CONFLICT.
+    /// Places a new order. Totals are computed from the lines (VAT per line,
+    /// rounded half away from zero to 4 decimals) unless `total` is given.
+    /// Every problem of the input is reported at once as BAD_USER_INPUT with
+    /// `extensions.fields`; nothing is written then. A reference the source
+    /// already used is CONFLICT. Every role; customers order for themselves,
+    /// from the catalogue, at catalogue prices.
     async fn place_order(
         &self,
         ctx: &Context<'_>,
-        mut input: PlaceOrderInput,
+        #[graphql(desc = "The order.")] mut input: PlaceOrderInput,
     ) -> Result<Order, AppError> {
         let principal = require_principal(ctx)?;
         principal.require(ANY_ROLE)?;
@@ -105,11 +108,12 @@ impl OrderMutation {
     /// Creates the order with this (source, externalId), or updates it: given
     /// fields replace stored ones, given lines replace all lines, the status is
     /// mirrored as given. Safe to repeat and to race: one order results, and a
-    /// repeat that changes nothing writes nothing.
+    /// repeat that changes nothing writes nothing. Admins, staff and
+    /// integrations.
     async fn upsert_order(
         &self,
         ctx: &Context<'_>,
-        input: UpsertOrderInput,
+        #[graphql(desc = "The order as the source platform has it.")] input: UpsertOrderInput,
     ) -> Result<UpsertOrderPayload, AppError> {
         let principal = require_principal(ctx)?;
         principal.require(ORDER_WORKERS)?;
@@ -128,10 +132,11 @@ impl OrderMutation {
     /// Imports up to 1,000 orders of one source (seed 004). Each order is
     /// validated on its own: invalid ones are reported with their errors while
     /// the rest are imported; known ones are DUPLICATE and left unchanged.
+    /// Admins, staff and integrations.
     async fn import_orders(
         &self,
         ctx: &Context<'_>,
-        input: ImportOrdersInput,
+        #[graphql(desc = "The source and its orders.")] input: ImportOrdersInput,
     ) -> Result<ImportOrdersPayload, AppError> {
         let principal = require_principal(ctx)?;
         principal.require(ORDER_WORKERS)?;
@@ -166,16 +171,19 @@ impl OrderMutation {
     /// Seed 002's action endpoint: UPDATE_STATUS (to `status`), CANCEL,
     /// COMPLETE, or UPDATE_METADATA (merges `metadata`; a null value removes a
     /// key). Status changes follow the workflow: a refused one is
-    /// INVALID_TRANSITION naming the allowed next statuses.
+    /// INVALID_TRANSITION naming the allowed next statuses. Admins, staff and
+    /// integrations; customers may only CANCEL their own order while it is
+    /// PENDING, CONFIRMED or ON_HOLD.
     async fn order_action(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The order's id (its plain database id is accepted too, deprecated).")]
         id: ID,
-        input: OrderActionInput,
+        #[graphql(desc = "What to do.")] input: OrderActionInput,
     ) -> Result<Order, AppError> {
         let principal = require_principal(ctx)?;
         principal.require(ANY_ROLE)?;
-        let id = parse_id(&id, "id")?;
+        let id = ids::parse(&id, NodeKind::Order, "id")?;
         Ok(Order(
             actions::order_action(&state(ctx)?.db, principal, id, input).await?,
         ))
@@ -183,36 +191,43 @@ impl OrderMutation {
 
     /// Sets shipment tracking (seed 003): the code, and the URL, shipping option
     /// and staff notes when given; optionally moves the status under the
-    /// workflow rules.
+    /// workflow rules. Admins, staff and integrations; only staff and admins
+    /// may set staff notes.
     async fn set_order_tracking(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The order's id (its plain database id is accepted too, deprecated).")]
         id: ID,
-        input: TrackingInput,
+        #[graphql(desc = "The tracking to set.")] input: TrackingInput,
     ) -> Result<Order, AppError> {
         let principal = require_principal(ctx)?;
         principal.require(ORDER_WORKERS)?;
         if input.staff_notes.is_some() && !principal.policy().sees_staff_notes() {
             return Err(AppError::Forbidden("Only staff may set staff notes".into()));
         }
-        let id = parse_id(&id, "id")?;
+        let id = ids::parse(&id, NodeKind::Order, "id")?;
         Ok(Order(
             actions::set_tracking(&state(ctx)?.db, principal, id, input).await?,
         ))
     }
 
     /// Sets the order's id in an external system (ERP, accounting); an empty
-    /// string clears it.
+    /// string clears it. Admins, staff and integrations.
     async fn set_order_integration_ref(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The order's id (its plain database id is accepted too, deprecated).")]
         id: ID,
+        #[graphql(desc = "The reference (at most 255 characters); \"\" clears it.")]
         integration_ref: String,
+        #[graphql(
+            desc = "Change only if the order is still at this version; else CONFLICT with `extensions.currentVersion`."
+        )]
         expected_version: Option<i32>,
     ) -> Result<Order, AppError> {
         let principal = require_principal(ctx)?;
         principal.require(ORDER_WORKERS)?;
-        let id = parse_id(&id, "id")?;
+        let id = ids::parse(&id, NodeKind::Order, "id")?;
         let order = actions::set_integration_ref(
             &state(ctx)?.db,
             principal,

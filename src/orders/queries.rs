@@ -10,7 +10,8 @@ use super::stats;
 use super::types::{Order, OrderStats, OrderStatusInfo};
 use super::workflow::OrderStatus;
 use crate::error::AppError;
-use crate::graphql::context::{parse_id, policy, state};
+use crate::graphql::context::{policy, state};
+use crate::ids::{self, NodeKind};
 
 /// Order queries.
 #[derive(Default)]
@@ -27,19 +28,25 @@ impl OrderQuery {
 
     /// An order by id; null when there is none. Customers see only their own
     /// orders (another customer's order is null, exactly like a missing one).
-    async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>, AppError> {
+    async fn order(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order's id (its plain database id is accepted too, deprecated).")]
+        id: ID,
+    ) -> Result<Option<Order>, AppError> {
         let policy = policy(ctx)?;
-        let id = parse_id(&id, "id")?;
+        let id = ids::parse(&id, NodeKind::Order, "id")?;
         let found = service::get(&state(ctx)?.db, id).await?;
         Ok(found.filter(|o| policy.sees_order(o)).map(Order))
     }
 
-    /// An order by its source platform's key; null when there is none.
+    /// An order by its source platform's key; null when there is none (or
+    /// when it is another customer's).
     async fn order_by_external_id(
         &self,
         ctx: &Context<'_>,
-        source: String,
-        external_id: String,
+        #[graphql(desc = "The platform the order came from (\"shopify\").")] source: String,
+        #[graphql(desc = "The platform's id of the order.")] external_id: String,
     ) -> Result<Option<Order>, AppError> {
         let policy = policy(ctx)?;
         let found = service::get_by_external_id(&state(ctx)?.db, &source, &external_id).await?;
@@ -55,13 +62,30 @@ impl OrderQuery {
     async fn orders(
         &self,
         ctx: &Context<'_>,
-        filter: Option<OrderFilter>,
+        #[graphql(desc = "Which orders; absent: all the caller may see.")] filter: Option<
+            OrderFilter,
+        >,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id always breaks ties. Absent: newest `submittedAt` first."
+        )]
         order_by: Option<Vec<OrderOrderBy>>,
+        #[graphql(
+            desc = "Forward paging: how many orders after `after` (1 or more; at most 100 are returned)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "Forward paging: the `cursor` (or `endCursor`) to continue after.")]
         after: Option<String>,
+        #[graphql(
+            desc = "Backward paging: how many orders before `before` (1 or more; at most 100 are returned)."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "Backward paging: the `cursor` (or `startCursor`) to continue before.")]
         before: Option<String>,
+        #[graphql(desc = "Page numbers (seeds 000 and 002): the page, from 1. Not with cursors.")]
         page: Option<i32>,
+        #[graphql(
+            desc = "Page numbers: orders per page, default 20, at most 100. Not with cursors."
+        )]
         per_page: Option<i32>,
     ) -> Result<OrderConnection, AppError> {
         let policy = policy(ctx)?;
@@ -96,6 +120,7 @@ impl OrderQuery {
     async fn order_stats(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which orders; absent: all the caller may see, test orders left out.")]
         filter: Option<StatsFilter>,
     ) -> Result<OrderStats, AppError> {
         let policy = policy(ctx)?;

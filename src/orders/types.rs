@@ -18,11 +18,13 @@ use crate::events::loaders::EventsOfOrder;
 use crate::events::types::OrderEvent;
 use crate::graphql::context::policy;
 use crate::graphql::loader::loader;
+use crate::ids::{NodeKind, global_id};
 use crate::lines::loaders::LinesOfOrder;
 use crate::lines::types::OrderLine;
 use crate::messages::loaders::MessagesOfOrder;
 use crate::messages::types::OrderMessage;
 use crate::money::Money;
+use crate::scalars::BigInt;
 
 /// An order.
 #[derive(Clone)]
@@ -45,9 +47,14 @@ async fn address(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Address>, 
 
 #[Object]
 impl Order {
-    /// The database id.
-    async fn id(&self) -> ID {
-        ID::from(self.0.id)
+    /// The global id: opaque, unique across all types (Relay `Node`). Pass it
+    /// wherever an order id is asked for.
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Order, self.0.id)
+    }
+    /// The database id, as the REST dialects and exports show it.
+    async fn database_id(&self) -> BigInt {
+        BigInt(self.0.id)
     }
     /// The human order number, unique, assigned at creation.
     async fn number(&self) -> &str {

@@ -7,7 +7,7 @@ use ordergraph::auth::Role;
 use sea_orm::FromQueryResult;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, WsEvent, error_code};
+use crate::helpers::{TestApp, WsEvent, db_id, error_code};
 use crate::place::add_product;
 
 /// A customer with an order, a second order line, and an API key.
@@ -80,7 +80,7 @@ const ROLES: [&str; 5] = ["anonymous", "customer", "integration", "staff", "admi
 async fn the_role_matrix_gives_exactly_the_allowed_results() {
     let app = TestApp::spawn().await;
     let w = world(&app).await;
-    let own: i64 = w.customer_id.parse().unwrap();
+    let own = db_id(&w.customer_id);
     let auth: Vec<Option<String>> = vec![
         None,
         Some(format!("Bearer {}", app.token(Role::Customer, Some(own)))),
@@ -280,7 +280,7 @@ async fn customer_a_cannot_reach_customer_b_s_orders() {
         .clone();
     let a = format!(
         "Bearer {}",
-        app.token(Role::Customer, Some(w.customer_id.parse().unwrap()))
+        app.token(Role::Customer, Some(db_id(&w.customer_id)))
     );
     let a = Some(a.as_str());
 
@@ -373,7 +373,7 @@ async fn customers_place_for_themselves_at_catalogue_prices_and_cancel_only_earl
     let w = world(&app).await;
     let token = format!(
         "Bearer {}",
-        app.token(Role::Customer, Some(w.customer_id.parse().unwrap()))
+        app.token(Role::Customer, Some(db_id(&w.customer_id)))
     );
     let token = Some(token.as_str());
     let placed = with_auth(

@@ -34,7 +34,8 @@ async fn viewer_reports_the_role_and_subject_of_a_valid_token() {
         .await;
     assert_eq!(
         body["data"]["viewer"],
-        json!({"role": "CUSTOMER", "subject": "test-customer", "customerId": "7"})
+        json!({"role": "CUSTOMER", "subject": "test-customer",
+               "customerId": ordergraph::ids::global_id(ordergraph::ids::NodeKind::Customer, 7).0})
     );
 }
 

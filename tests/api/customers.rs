@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_code};
+use crate::helpers::{TestApp, database_id, error_code};
 
 const UPSERT: &str = "mutation($input: CustomerInput!) { upsertCustomer(input: $input) { id externalId email name companyName phone } }";
 
@@ -109,7 +109,7 @@ async fn addresses_are_saved_in_the_addressbook_and_reusable_by_id() {
 async fn viewer_shows_the_customer_a_customer_token_acts_as() {
     let app = TestApp::spawn().await;
     let customer = upsert(&app, json!({"email": "me@example.com", "name": "Me"})).await;
-    let id: i64 = customer["id"].as_str().unwrap().parse().unwrap();
+    let id = database_id(&customer["id"]);
     let token = app.token(ordergraph::auth::Role::Customer, Some(id));
     let body = app
         .gql(

@@ -278,11 +278,7 @@ async fn a_customer_exports_only_their_own_orders_without_staff_data() {
             json!({"id": ids[0]}),
         )
         .await;
-    let customer_id: i64 = customer["order"]["customer"]["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let customer_id: i64 = crate::helpers::database_id(&customer["order"]["customer"]["id"]);
     let token = app.token(ordergraph::auth::Role::Customer, Some(customer_id));
     let body: Value = get(&app, "/api/orders.json", Some(&token))
         .await

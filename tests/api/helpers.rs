@@ -415,11 +415,14 @@ fn replace_database(url: &str, name: &str) -> String {
 /// The database id inside an `id` value of a response (a global id, or a plain
 /// database id), for what speaks database ids: tokens, REST dialects, SQL.
 pub fn database_id(id: &Value) -> i64 {
-    let raw = id.as_str().unwrap_or_else(|| panic!("an id string: {id}"));
-    match ordergraph::ids::decode(raw) {
-        Some(ordergraph::ids::Decoded::Global(_, id) | ordergraph::ids::Decoded::Database(id)) => {
-            id
-        }
+    db_id(id.as_str().unwrap_or_else(|| panic!("an id string: {id}")))
+}
+
+/// [`database_id`] of an id already taken out of a response.
+pub fn db_id(raw: &str) -> i64 {
+    use ordergraph::ids::{Decoded, decode};
+    match decode(raw) {
+        Some(Decoded::Global(_, id) | Decoded::Database(id)) => id,
         None => panic!("not an id: {raw}"),
     }
 }

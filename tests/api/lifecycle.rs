@@ -649,7 +649,7 @@ async fn a_scenario_history_lists_every_event_kind_in_order() {
     );
     let ids: Vec<i64> = events
         .iter()
-        .map(|e| e["id"].as_str().unwrap().parse().unwrap())
+        .map(|e| crate::helpers::database_id(&e["id"]))
         .collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "oldest first by id");
 }

@@ -241,7 +241,7 @@ async fn every_sort_key_orders_both_ways_with_the_id_breaking_ties() {
                     ),
                     _ => n["status"].as_str().unwrap().to_owned(),
                 };
-                (k, n["id"].as_str().unwrap().parse().unwrap())
+                (k, crate::helpers::database_id(&n["id"]))
             };
             let mut expected = nodes.clone();
             expected.sort_by_key(key);

@@ -9,7 +9,7 @@ use ordergraph::auth::Role;
 use ordergraph::config::Config;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, JWT_SECRET, TestApp, WsClient, WsEvent};
+use crate::helpers::{Backend, JWT_SECRET, TestApp, WsClient, WsEvent, database_id};
 use crate::place::place;
 
 const EVENTS: &str = "subscription($order: ID, $after: ID) { orderEvents(orderId: $order, after: $after) { id orderId kind fromStatus toStatus } }";
@@ -67,13 +67,7 @@ async fn burst(app: &TestApp, order: &str, n: usize) {
 fn event_ids(payloads: &[Value]) -> Vec<i64> {
     payloads
         .iter()
-        .map(|p| {
-            p["data"]["orderEvents"]["id"]
-                .as_str()
-                .unwrap()
-                .parse()
-                .unwrap()
-        })
+        .map(|p| database_id(&p["data"]["orderEvents"]["id"]))
         .collect()
 }
 
@@ -223,7 +217,7 @@ async fn replay_then_live_delivers_every_event_exactly_once() {
         .unwrap()
         .iter()
         .skip(1)
-        .map(|e| e["id"].as_str().unwrap().parse().unwrap())
+        .map(|e| database_id(&e["id"]))
         .collect();
     assert_eq!(
         ids, expected,
@@ -318,7 +312,7 @@ async fn customers_only_hear_about_their_own_orders() {
     )
     .await["id"]
         .clone();
-    let token = app.token(Role::Customer, Some(a.as_str().unwrap().parse().unwrap()));
+    let token = app.token(Role::Customer, Some(database_id(&a)));
     let mut ws = app
         .ws_as("graphql-transport-ws", &format!("Bearer {token}"))
         .await;
@@ -388,13 +382,7 @@ async fn a_subscriber_that_stops_reading_is_cut_off_while_another_gets_everythin
     let reader = tokio::spawn(async move {
         let got = take(&mut fast, total).await;
         got.iter()
-            .map(|p| {
-                p["data"]["orderEvents"]["id"]
-                    .as_str()
-                    .unwrap()
-                    .parse::<i64>()
-                    .unwrap()
-            })
+            .map(|p| database_id(&p["data"]["orderEvents"]["id"]))
             .collect::<Vec<_>>()
     });
     for batch in 0..12 {

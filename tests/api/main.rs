@@ -15,6 +15,7 @@ mod lifecycle;
 mod listing;
 mod live;
 mod money;
+mod nodes;
 mod place;
 mod schema;
 mod statuses;
