@@ -5,21 +5,44 @@
 //! # Layout
 //! - [`app`]: build the server (connect, migrate, bind) and run it until stopped.
 //! - [`config`]: settings from the environment.
-//! - [`db`]: connection and write transactions, the SQLite/PostgreSQL differences.
+//! - [`db`]: connection, write transactions and their commit hook, the
+//!   SQLite/PostgreSQL differences.
 //! - [`error`]: [`error::AppError`], the error codes clients see.
-//! - [`money`]: exact amounts, stored as scaled integers.
+//! - [`money`], [`scalars`]: exact amounts; dates and 64-bit integers.
+//! - [`ids`]: global object ids (Relay) and their parsing.
+//! - [`validate`]: the checks every input shares.
 //! - [`entities`]: sea-orm entities, one per table.
-//! - [`graphql`]: the schema, merged from the domains.
-//! - [`http`]: the router: `/graphql` (HTTP and WebSocket), playground, probes.
-//! - [`auth`]: credentials, roles, `viewer`.
-//! - [`orders`]: workflow, pricing, the write path (place, upsert, import), reads.
+//! - [`graphql`]: the schema, merged from the domains; `Node`; the loader.
+//! - [`http`]: the router: `/graphql` (HTTP and WebSocket), playground, probes,
+//!   the REST dialects.
+//! - [`auth`]: credentials, roles, and the one visibility policy.
+//! - [`orders`]: workflow, payment and pricing rules, the write path (place,
+//!   upsert, import, actions), reads, statistics and exports.
+//! - [`lines`]: order lines: drafts of new lines, edits of existing ones.
+//! - [`messages`], [`admin`]: order messages and staff's extra fields.
 //! - [`customers`]: customers and addressbooks, found or created by key.
 //! - [`catalog`]: products that order lines resolve against.
-//! - [`events`]: the order event log written with every change.
-//! - [`lines`], [`messages`], [`admin`]: line edits, order messages and staff
-//!   fields on existing orders.
+//! - [`events`]: the order event log written with every change, and its live
+//!   feed.
 //! - [`settings`]: server state kept in the database (the dev JWT secret).
 //! - [`telemetry`]: tracing setup.
+//!
+//! Each domain folder has the same roles, one file each when it needs them:
+//! `inputs.rs` (GraphQL input objects), `types.rs` (GraphQL object types),
+//! `queries.rs` / `mutations.rs` (resolvers), `loaders.rs` (batched reads for
+//! nested fields), `service.rs` and files named for their job (`create.rs`,
+//! `upsert.rs`, `draft.rs`, ...), which hold the transactions and rules.
+//!
+//! ## The import rule
+//! Services (everything outside `types`, `queries`, `mutations`, `loaders`,
+//! `subscriptions`, `orders::connection`, `graphql` and `http`) may use
+//! inputs, entities, the pure rules (`workflow`, `payment`, `pricing`,
+//! `events::kind`, `auth::role`, `auth::policy`), `error`, `db`, `ids`,
+//! `validate`, `money` and `scalars`, and other services; never a GraphQL
+//! object type, resolver, loader or the GraphQL context. `inputs.rs` files
+//! follow the same rule. The only modules that refer to each other in a
+//! circle are GraphQL object types (`Order` ↔ `Customer` ↔ `OrderEvent`).
+//! CI checks both on the module graph: `.ci/layers.py`.
 
 pub mod admin;
 pub mod app;

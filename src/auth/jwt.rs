@@ -7,7 +7,8 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use super::{Principal, Role};
+use super::principal::Principal;
+use super::role::Role;
 use crate::ids::{self, NodeKind};
 
 /// Allowed clock skew between the token's issuer and this server.

@@ -10,7 +10,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{Principal, Role};
+use super::principal::Principal;
+use super::role::Role;
 use crate::db::{self, Db};
 use crate::entities::{api_key, customer};
 use crate::error::{AppError, AppResult, FieldError};

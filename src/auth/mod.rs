@@ -6,10 +6,12 @@ pub mod jwt;
 pub mod keys;
 pub mod mutations;
 pub mod policy;
+pub mod principal;
 pub mod queries;
 pub mod role;
 pub mod types;
 
+pub use principal::{Caller, Principal};
 pub use role::{ANY_ROLE, ORDER_WORKERS, Role, STAFF};
 
 use std::sync::Arc;
@@ -20,53 +22,6 @@ use base64::Engine;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use jwt::JwtKeys;
-
-/// An authenticated caller.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Principal {
-    /// What the caller may do.
-    pub role: Role,
-    /// Who it is: the token's `sub`.
-    pub subject: String,
-    /// For customers: the customer they act as.
-    pub customer_id: Option<i64>,
-}
-
-impl Principal {
-    /// FORBIDDEN unless the caller has one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> AppResult<()> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(format!(
-                "The {} role may not do this",
-                self.role.as_str()
-            )))
-        }
-    }
-}
-
-/// The outcome of looking at a request's credentials.
-#[derive(Clone, Debug)]
-pub enum Caller {
-    /// No credentials at all.
-    Anonymous,
-    /// Valid credentials.
-    Authenticated(Principal),
-    /// Credentials were given but are not valid. Kept apart from `Anonymous` only
-    /// for logging: both get the same UNAUTHENTICATED answer.
-    Rejected,
-}
-
-impl Caller {
-    /// The principal, or UNAUTHENTICATED.
-    pub fn principal(&self) -> AppResult<&Principal> {
-        match self {
-            Caller::Authenticated(p) => Ok(p),
-            Caller::Anonymous | Caller::Rejected => Err(AppError::Unauthenticated),
-        }
-    }
-}
 
 /// Turns credentials into a [`Caller`]. Cheap to clone.
 #[derive(Clone)]

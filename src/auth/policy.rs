@@ -7,7 +7,8 @@
 use sea_orm::sea_query::IntoCondition;
 use sea_orm::{ColumnTrait, Condition};
 
-use super::{Principal, Role};
+use super::principal::Principal;
+use super::role::Role;
 use crate::entities::{addressbook, order};
 use crate::events::OrderEventKind;
 

@@ -12,6 +12,9 @@ use serde_json::{Value, json};
 use crate::helpers::{Backend, JWT_SECRET, TestApp, WsClient, WsEvent, database_id};
 use crate::place::place;
 
+/// Why an ignored PostgreSQL-only test refuses to run on SQLite.
+const POSTGRES_ONLY: &str = "this test needs PostgreSQL: set TEST_DATABASE_URL";
+
 const EVENTS: &str = "subscription($order: ID, $after: ID) { orderEvents(orderId: $order, after: $after) { id orderId kind fromStatus toStatus } }";
 
 async fn new_order(app: &TestApp) -> String {
@@ -235,11 +238,10 @@ async fn replay_then_live_delivers_every_event_exactly_once() {
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL only (several instances share PostgreSQL): TEST_DATABASE_URL=postgres://... cargo test -- --include-ignored"]
 async fn a_change_through_one_instance_reaches_a_subscriber_on_another() {
     let app = TestApp::spawn().await;
-    if app.backend != Backend::Postgres {
-        return; // Several instances share PostgreSQL only; SQLite is single-instance.
-    }
+    assert_eq!(app.backend, Backend::Postgres, "{POSTGRES_ONLY}");
     let config = Config::from_lookup(|var| match var {
         "DATABASE_URL" => Some(app.database_url().to_owned()),
         "BIND_ADDR" => Some("127.0.0.1:0".into()),
@@ -421,11 +423,10 @@ async fn a_subscriber_that_stops_reading_is_cut_off_while_another_gets_everythin
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL only (LISTEN/NOTIFY): TEST_DATABASE_URL=postgres://... cargo test -- --include-ignored"]
 async fn a_lost_listen_connection_reconnects_and_nothing_is_missed() {
     let app = TestApp::spawn().await;
-    if app.backend != Backend::Postgres {
-        return; // LISTEN/NOTIFY is PostgreSQL's.
-    }
+    assert_eq!(app.backend, Backend::Postgres, "{POSTGRES_ONLY}");
     #[derive(sea_orm::FromQueryResult)]
     struct Pid {
         pid: i32,

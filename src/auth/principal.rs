@@ -1,0 +1,53 @@
+//! Who is calling, once credentials are read: [`Principal`] (authenticated)
+//! inside a [`Caller`] (or not). Pure: what they may see is the policy's
+//! business (`auth::policy`).
+
+use super::role::Role;
+use crate::error::{AppError, AppResult};
+
+/// An authenticated caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// What the caller may do.
+    pub role: Role,
+    /// Who it is: the token's `sub`.
+    pub subject: String,
+    /// For customers: the customer they act as.
+    pub customer_id: Option<i64>,
+}
+
+impl Principal {
+    /// FORBIDDEN unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> AppResult<()> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "The {} role may not do this",
+                self.role.as_str()
+            )))
+        }
+    }
+}
+
+/// The outcome of looking at a request's credentials.
+#[derive(Clone, Debug)]
+pub enum Caller {
+    /// No credentials at all.
+    Anonymous,
+    /// Valid credentials.
+    Authenticated(Principal),
+    /// Credentials were given but are not valid. Kept apart from `Anonymous` only
+    /// for logging: both get the same UNAUTHENTICATED answer.
+    Rejected,
+}
+
+impl Caller {
+    /// The principal, or UNAUTHENTICATED.
+    pub fn principal(&self) -> AppResult<&Principal> {
+        match self {
+            Caller::Authenticated(p) => Ok(p),
+            Caller::Anonymous | Caller::Rejected => Err(AppError::Unauthenticated),
+        }
+    }
+}
