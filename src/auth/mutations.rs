@@ -20,6 +20,7 @@ impl AuthMutation {
     async fn issue_customer_api_token(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The customer's id (its plain database id is accepted too, deprecated).")]
         customer_id: ID,
     ) -> Result<String, AppError> {
         require_principal(ctx)?.require(STAFF)?;
@@ -31,8 +32,8 @@ impl AuthMutation {
     async fn create_api_key(
         &self,
         ctx: &Context<'_>,
-        name: String,
-        role: Role,
+        #[graphql(desc = "A name to recognise the key by (1 to 255 characters).")] name: String,
+        #[graphql(desc = "What the key may do: ADMIN, STAFF or INTEGRATION.")] role: Role,
     ) -> Result<ApiKeyCreated, AppError> {
         require_principal(ctx)?.require(&[Role::Admin])?;
         let (row, key) = keys::create_api_key(&state(ctx)?.db, &name, role).await?;
@@ -47,7 +48,12 @@ impl AuthMutation {
 
     /// Revokes an API key at once; false when there is no such active key.
     /// Admins only.
-    async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<bool, AppError> {
+    async fn revoke_api_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The key's id (its plain database id is accepted too, deprecated).")]
+        id: ID,
+    ) -> Result<bool, AppError> {
         require_principal(ctx)?.require(&[Role::Admin])?;
         let id = ids::parse(&id, NodeKind::ApiKey, "id")?;
         keys::revoke_api_key(&state(ctx)?.db, id).await

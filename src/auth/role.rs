@@ -4,7 +4,7 @@ use async_graphql::Enum;
 use sea_orm::sea_query::StringLen;
 use sea_orm::{DeriveActiveEnum, EnumIter};
 
-/// What a caller may do (DESIGN.md "Access").
+/// What a caller may do.
 // Stored (API keys) and written in tokens in lower case.
 #[derive(
     Enum,

@@ -19,7 +19,7 @@ impl CatalogMutation {
     async fn upsert_product(
         &self,
         ctx: &Context<'_>,
-        input: ProductInput,
+        #[graphql(desc = "The product; `code` identifies it.")] input: ProductInput,
     ) -> Result<Product, AppError> {
         require_principal(ctx)?.require(ORDER_WORKERS)?;
         Ok(Product(service::upsert(&state(ctx)?.db, input).await?))

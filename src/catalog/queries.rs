@@ -18,8 +18,9 @@ impl CatalogQuery {
     async fn products(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "A piece of the code or name, any case. Absent: every product.")]
         search: Option<String>,
-        first: Option<i32>,
+        #[graphql(desc = "How many, 1 to 100; default 20.")] first: Option<i32>,
     ) -> Result<Vec<Product>, AppError> {
         require_principal(ctx)?;
         let rows = service::search(&state(ctx)?.db, search, first).await?;

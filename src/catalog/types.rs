@@ -10,6 +10,8 @@ use crate::scalars::BigInt;
 /// A catalogue product.
 pub struct Product(pub product::Model);
 
+/// A catalogue product: what order lines naming a `productCode` or `productId`
+/// take their name, price and VAT from.
 #[Object]
 impl Product {
     /// The global id: opaque, unique across all types (Relay `Node`). Pass it

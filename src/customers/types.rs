@@ -18,6 +18,8 @@ use crate::scalars::BigInt;
 /// A buyer. Orders may belong to one.
 pub struct Customer(pub customer::Model);
 
+/// A buyer, known by external id or e-mail. Orders may belong to one; customers
+/// who sign in see only their own data.
 #[Object]
 impl Customer {
     /// The global id: opaque, unique across all types (Relay `Node`). Pass it
@@ -67,8 +69,9 @@ impl Customer {
     async fn orders(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "How many orders (1 or more; at most 100 are returned); default 20.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "The `cursor` (or `endCursor`) to continue after.")] after: Option<String>,
     ) -> Result<OrderConnection, AppError> {
         let condition = order::Column::CustomerId
             .eq(self.0.id)
@@ -94,6 +97,8 @@ impl Customer {
 /// address (seed 003), or one of a customer's saved addresses.
 pub struct Address(pub addressbook::Model);
 
+/// A postal address: an order's shipping or billing address, a line's own
+/// delivery address (seed 003), or one of a customer's saved addresses.
 #[Object]
 impl Address {
     /// The global id: opaque, unique across all types (Relay `Node`). Pass it

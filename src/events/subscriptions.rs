@@ -186,6 +186,8 @@ async fn scope(
 /// A status change, as `orderStatusChanged` delivers it.
 pub struct OrderStatusChange(Arc<Published>);
 
+/// A status change as `orderStatusChanged` delivers it: the order as it is now,
+/// and the statuses before and after.
 #[Object]
 impl OrderStatusChange {
     /// The global id of the status change's `OrderEvent`; pass it as

@@ -13,6 +13,8 @@ use crate::scalars::BigInt;
 /// One entry of an order's history.
 pub struct OrderEvent(pub order_event::Model);
 
+/// One entry of an order's history: what changed, from which status to which,
+/// who did it and when. The same events stream live through `orderEvents`.
 #[Object]
 impl OrderEvent {
     /// The global id: opaque, unique across all types (Relay `Node`), and the

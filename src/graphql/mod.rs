@@ -24,7 +24,9 @@ use crate::orders::queries::OrderQuery;
 use crate::state::AppState;
 use node::NodeQuery;
 
-/// `Query`: one object per domain, merged.
+// One object per domain, merged.
+/// Everything there is to read: orders, their statistics and workflow,
+/// customers, the catalogue, the caller, and any object by its global id.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
 pub struct QueryRoot(
@@ -35,7 +37,10 @@ pub struct QueryRoot(
     CatalogQuery,
 );
 
-/// `Mutation`: one object per domain, merged.
+// One object per domain, merged.
+/// Every change: placing, syncing and importing orders, moving them through
+/// their workflow, editing lines, messages, admin fields, customers, the
+/// catalogue, and credentials.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
@@ -48,7 +53,9 @@ pub struct MutationRoot(
     CatalogMutation,
 );
 
-/// `Subscription`: one object per domain, merged.
+// One object per domain, merged.
+/// Live updates over WebSocket (graphql-transport-ws or the legacy
+/// graphql-ws): committed order events, resumable with `after`.
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
 pub struct SubscriptionRoot(EventSubscription);

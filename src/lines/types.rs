@@ -12,6 +12,8 @@ use crate::scalars::BigInt;
 /// its own.
 pub struct OrderLine(pub order_line::Model, pub Option<addressbook::Model>);
 
+/// An order line ("order product" in seed 003): a product, its quantity and
+/// prices, its computed amounts, and its own delivery address when it has one.
 #[Object]
 impl OrderLine {
     /// The global id: opaque, unique across all types (Relay `Node`). Pass it

@@ -9,6 +9,7 @@ use crate::scalars::BigInt;
 /// A message on an order.
 pub struct OrderMessage(pub order_message::Model);
 
+/// A message on an order, from the buyer or from staff (seed 003 add_message).
 #[Object]
 impl OrderMessage {
     /// The global id: opaque, unique across all types (Relay `Node`). Pass it

@@ -18,6 +18,7 @@ use crate::messages::loaders::MessagesOfOrder;
 /// One order in a list, with its cursor.
 pub struct OrderEdge(pub Listed);
 
+/// One order of a page, with the cursor to continue from it.
 #[Object]
 impl OrderEdge {
     /// Opaque; pass as `after` (or `before`) to continue from here. Stays valid
@@ -47,6 +48,8 @@ pub struct PageInfo {
 /// A page of orders.
 pub struct OrderConnection(pub ListPage);
 
+/// A page of orders (a Relay connection): the orders as `edges` (with cursors)
+/// or `nodes`, where the page sits (`pageInfo`), and how many match in all.
 #[Object]
 impl OrderConnection {
     /// The orders with their cursors.

@@ -45,6 +45,9 @@ async fn address(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Address>, 
     }
 }
 
+/// An order: who bought what, at which prices and totals, where it is in its
+/// workflow, and its history. Customers see only their own; staff notes and
+/// admin fields only staff and admins.
 #[Object]
 impl Order {
     /// The global id: opaque, unique across all types (Relay `Node`). Pass it
@@ -279,6 +282,8 @@ pub struct UpsertOrderPayload {
 /// One row of the status table (seed 002's statuses endpoint).
 pub struct OrderStatusInfo(pub OrderStatus);
 
+/// One row of the status workflow table (seed 002's statuses endpoint): a
+/// status, its label, and the statuses that may follow it.
 #[Object]
 impl OrderStatusInfo {
     /// The status.
@@ -311,6 +316,8 @@ impl OrderStatusInfo {
 /// What became of one order of an import.
 pub struct ImportResult(pub ImportOutcome, pub Option<Order>);
 
+/// What became of one order of an `importOrders` call: IMPORTED, DUPLICATE
+/// (already known, left unchanged) or INVALID (with its errors).
 #[Object]
 impl ImportResult {
     /// The order's external id as sent.
@@ -378,6 +385,8 @@ fn count32(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
+/// Order statistics over the orders a filter selects (seed 002's stats):
+/// counts per status, and revenue per currency.
 #[Object]
 impl OrderStats {
     /// Orders selected.

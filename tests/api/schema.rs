@@ -34,3 +34,47 @@ fn the_schema_command_prints_schema_graphql() {
     let printed = String::from_utf8(output.stdout).expect("UTF-8 SDL");
     assert_eq!(printed, ordergraph::graphql::sdl());
 }
+
+#[tokio::test]
+async fn every_type_field_argument_and_enum_value_has_a_description() {
+    let schema = ordergraph::graphql::schema_builder().finish();
+    let response = schema
+        .execute(
+            "{ __schema { types { name description
+                fields(includeDeprecated: true) { name description args { name description } }
+                inputFields { name description }
+                enumValues(includeDeprecated: true) { name description } } } }",
+        )
+        .await;
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    let data = response.data.into_json().expect("JSON");
+    let blank = |v: &serde_json::Value| {
+        v["description"]
+            .as_str()
+            .is_none_or(|d| d.trim().is_empty())
+    };
+    let mut missing = Vec::new();
+    for t in data["__schema"]["types"].as_array().expect("types") {
+        let name = t["name"].as_str().expect("a name");
+        if name.starts_with("__") || ["String", "Boolean", "Int", "Float", "ID"].contains(&name) {
+            continue;
+        }
+        if blank(t) {
+            missing.push(name.to_owned());
+        }
+        for list in ["fields", "inputFields", "enumValues"] {
+            for f in t[list].as_array().into_iter().flatten() {
+                let field = format!("{name}.{}", f["name"].as_str().unwrap_or("?"));
+                if blank(f) {
+                    missing.push(field.clone());
+                }
+                for a in f["args"].as_array().into_iter().flatten() {
+                    if blank(a) {
+                        missing.push(format!("{field}({})", a["name"].as_str().unwrap_or("?")));
+                    }
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "undocumented: {missing:#?}");
+}
