@@ -40,7 +40,10 @@ impl Viewer {
     /// token naming a customer that does not exist).
     async fn customer(&self, ctx: &Context<'_>) -> Result<Option<Customer>, AppError> {
         match self.0.customer_id {
-            Some(id) => Ok(loader(ctx)?.load_one(CustomerId(id)).await?.map(Customer)),
+            Some(id) => Ok(loader(ctx)?
+                .load_one(CustomerId::new(id))
+                .await?
+                .map(Customer)),
             None => Ok(None),
         }
     }

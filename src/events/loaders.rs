@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::entities::order_event;
 use crate::error::AppError;
-use crate::graphql::loader::{DbLoader, group_by};
+use crate::graphql::loader::{ById, DbLoader, group_by};
 
 /// The events of an order, oldest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -30,19 +30,5 @@ impl Loader<EventsOfOrder> for DbLoader {
     }
 }
 
-/// An event by id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct EventId(pub i64);
-
-impl Loader<EventId> for DbLoader {
-    type Value = order_event::Model;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[EventId]) -> Result<HashMap<EventId, Self::Value>, Self::Error> {
-        let rows = order_event::Entity::find()
-            .filter(order_event::Column::Id.is_in(keys.iter().map(|k| k.0)))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|e| (EventId(e.id), e)).collect())
-    }
-}
+/// A event by id.
+pub type EventId = ById<order_event::Entity>;

@@ -1,7 +1,9 @@
 //! [`DbLoader`]: the one DataLoader behind every nested field, created per
-//! request (per connection for WebSocket). The domains' `loaders.rs` implement
-//! `Loader<Key>` for it, one key newtype per relation. Access checks happen
-//! before a loader is asked.
+//! request (per connection for WebSocket). Rows by id go through the one
+//! generic [`ById`] key (the domains name it: `OrderId`, `CustomerId`, ...);
+//! the domains' `loaders.rs` implement `Loader<Key>` for the relations, one key
+//! newtype each (`LinesOfOrder`, ...). Access checks happen before a loader is
+//! asked.
 //!
 //! Batching by itself is time-windowed (keys asked within a millisecond share a
 //! query), so lists also prefetch each selected relation for the whole page in
@@ -10,10 +12,14 @@
 //! a mutation run one after another and must see each other's writes.
 
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
 
 use async_graphql::Context;
-use async_graphql::dataloader::{DataLoader, HashMapCache};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader as BatchLoad};
+use sea_orm::{
+    ColumnTrait, EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter, Value,
+};
 
 use crate::db::Db;
 use crate::error::AppError;
@@ -50,4 +56,61 @@ where
         grouped.entry(key(&row)).or_default().push(row);
     }
     grouped
+}
+
+/// A row of entity `E` by its `i64` primary key: one loader for every
+/// "X by id" (orders, customers, addresses, products, messages, events).
+pub struct ById<E>(pub i64, PhantomData<fn() -> E>);
+
+impl<E> ById<E> {
+    /// The key of the row with this id.
+    pub fn new(id: i64) -> Self {
+        ById(id, PhantomData)
+    }
+}
+
+// Written out: derives would ask the same of `E`, which is never a value.
+impl<E> Clone for ById<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<E> Copy for ById<E> {}
+impl<E> PartialEq for ById<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<E> Eq for ById<E> {}
+impl<E> Hash for ById<E> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl<E> BatchLoad<ById<E>> for DbLoader
+where
+    E: EntityTrait,
+    E::Model: Send + Sync + Clone + 'static,
+{
+    type Value = E::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Model>, AppError> {
+        let Some(key) = E::PrimaryKey::iter().next() else {
+            return Ok(HashMap::new());
+        };
+        let column = key.into_column();
+        let rows = E::find()
+            .filter(column.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| match row.get(column) {
+                Value::BigInt(Some(id)) => Some((ById::new(id), row)),
+                _ => None,
+            })
+            .collect())
+    }
 }

@@ -61,7 +61,7 @@ pub enum Node {
 
 /// Whether the caller may see the order with this id.
 async fn order_visible(ctx: &Context<'_>, policy: Policy, order_id: i64) -> Result<bool, AppError> {
-    let order = loader(ctx)?.load_one(OrderId(order_id)).await?;
+    let order = loader(ctx)?.load_one(OrderId::new(order_id)).await?;
     Ok(order.is_some_and(|o| policy.sees_order(&o)))
 }
 
@@ -74,7 +74,7 @@ async fn resolve(ctx: &Context<'_>, policy: Policy, id: &ID) -> Result<Option<No
     let loader = loader(ctx)?;
     Ok(match kind {
         NodeKind::Order => loader
-            .load_one(OrderId(id))
+            .load_one(OrderId::new(id))
             .await?
             .filter(|o| policy.sees_order(o))
             .map(|o| Node::Order(Order(o))),
@@ -84,13 +84,13 @@ async fn resolve(ctx: &Context<'_>, policy: Policy, id: &ID) -> Result<Option<No
             }
             _ => None,
         },
-        NodeKind::OrderMessage => match loader.load_one(MessageId(id)).await? {
+        NodeKind::OrderMessage => match loader.load_one(MessageId::new(id)).await? {
             Some(message) if order_visible(ctx, policy, message.order_id).await? => {
                 Some(Node::OrderMessage(OrderMessage(message)))
             }
             _ => None,
         },
-        NodeKind::OrderEvent => match loader.load_one(EventId(id)).await? {
+        NodeKind::OrderEvent => match loader.load_one(EventId::new(id)).await? {
             Some(event)
                 if policy.sees_event(event.kind)
                     && order_visible(ctx, policy, event.order_id).await? =>
@@ -100,17 +100,17 @@ async fn resolve(ctx: &Context<'_>, policy: Policy, id: &ID) -> Result<Option<No
             _ => None,
         },
         NodeKind::Customer => loader
-            .load_one(CustomerId(id))
+            .load_one(CustomerId::new(id))
             .await?
             .filter(|c| policy.sees_customer(c.id))
             .map(|c| Node::Customer(Customer(c))),
         NodeKind::Address => loader
-            .load_one(AddressId(id))
+            .load_one(AddressId::new(id))
             .await?
             .filter(|a| policy.sees_address(a))
             .map(|a| Node::Address(Address(a))),
         NodeKind::Product => loader
-            .load_one(ProductId(id))
+            .load_one(ProductId::new(id))
             .await?
             .map(|p| Node::Product(Product(p))),
         NodeKind::ApiKey if policy.sees_api_keys() => crate::auth::keys::get(&state(ctx)?.db, id)

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::entities::order_message;
 use crate::error::AppError;
-use crate::graphql::loader::{DbLoader, group_by};
+use crate::graphql::loader::{ById, DbLoader, group_by};
 
 /// The messages of an order, oldest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -31,21 +31,4 @@ impl Loader<MessagesOfOrder> for DbLoader {
 }
 
 /// A message by id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct MessageId(pub i64);
-
-impl Loader<MessageId> for DbLoader {
-    type Value = order_message::Model;
-    type Error = AppError;
-
-    async fn load(
-        &self,
-        keys: &[MessageId],
-    ) -> Result<HashMap<MessageId, Self::Value>, Self::Error> {
-        let rows = order_message::Entity::find()
-            .filter(order_message::Column::Id.is_in(keys.iter().map(|k| k.0)))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|m| (MessageId(m.id), m)).collect())
-    }
-}
+pub type MessageId = ById<order_message::Entity>;

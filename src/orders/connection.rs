@@ -137,7 +137,7 @@ async fn prefetch(
     if node.field("customer").exists() {
         let keys: Vec<CustomerId> = rows
             .iter()
-            .filter_map(|l| l.order.customer_id.map(CustomerId))
+            .filter_map(|l| l.order.customer_id.map(CustomerId::new))
             .collect();
         jobs.push(loader.load_many(keys).map(|r| r.map(drop)).boxed());
     }
@@ -153,7 +153,7 @@ async fn prefetch(
                 ]
             })
             .flatten()
-            .map(AddressId)
+            .map(AddressId::new)
             .collect();
         jobs.push(loader.load_many(keys).map(|r| r.map(drop)).boxed());
     }

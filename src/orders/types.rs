@@ -34,13 +34,16 @@ impl Order {
     /// The order with this id, through the request's loader. Access checks
     /// are the caller's.
     pub async fn load(ctx: &Context<'_>, id: i64) -> Result<Option<Order>, AppError> {
-        Ok(loader(ctx)?.load_one(OrderId(id)).await?.map(Order))
+        Ok(loader(ctx)?.load_one(OrderId::new(id)).await?.map(Order))
     }
 }
 
 async fn address(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Address>, AppError> {
     match id {
-        Some(id) => Ok(loader(ctx)?.load_one(AddressId(id)).await?.map(Address)),
+        Some(id) => Ok(loader(ctx)?
+            .load_one(AddressId::new(id))
+            .await?
+            .map(Address)),
         None => Ok(None),
     }
 }
@@ -98,7 +101,10 @@ impl Order {
     /// The customer; null for orders without one.
     async fn customer(&self, ctx: &Context<'_>) -> Result<Option<Customer>, AppError> {
         match self.0.customer_id {
-            Some(id) => Ok(loader(ctx)?.load_one(CustomerId(id)).await?.map(Customer)),
+            Some(id) => Ok(loader(ctx)?
+                .load_one(CustomerId::new(id))
+                .await?
+                .map(Customer)),
             None => Ok(None),
         }
     }
