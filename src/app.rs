@@ -17,6 +17,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::{Authenticator, Principal, Role};
 use crate::config::{Config, Secret};
 use crate::db::Db;
+use crate::deliveries::worker::Worker;
 use crate::events::bus::EventBus;
 use crate::state::AppState;
 use crate::{db, graphql, http, settings};
@@ -36,6 +37,9 @@ pub enum StartError {
     /// The dev admin token could not be signed.
     #[error("cannot sign the dev admin token: {0}")]
     Token(#[from] crate::auth::jwt::TokenError),
+    /// A delivery setting (SMTP_URL, MAIL_FROM, ...) is unusable.
+    #[error("deliveries: {0}")]
+    Deliveries(String),
 }
 
 /// Statements slower than this are logged.
@@ -50,6 +54,7 @@ pub struct App {
     router: Router,
     state: AppState,
     dev_admin_token: Option<String>,
+    worker: Worker,
 }
 
 impl App {
@@ -91,7 +96,7 @@ impl App {
 
         let db = Db::new(db);
         let events = EventBus::start(
-            background_db,
+            background_db.clone(),
             db.commits(),
             &config.database_url,
             config.subscription_buffer,
@@ -105,6 +110,11 @@ impl App {
             config: Arc::new(config),
             db_statements,
         };
+        // Like the event feed, the worker's polls stay out of the statement
+        // counter, which measures what requests run.
+        let worker_db = state.db.sharing_hook(background_db.clone());
+        let worker = Worker::start(worker_db, &state.config, instance_name())
+            .map_err(StartError::Deliveries)?;
         let schema = graphql::build_schema(state.clone());
         let router = http::router(state.clone(), schema);
         let addr = state.config.bind_addr;
@@ -116,6 +126,7 @@ impl App {
             router,
             state,
             dev_admin_token,
+            worker,
         })
     }
 
@@ -136,6 +147,11 @@ impl App {
         &self.state
     }
 
+    /// This instance's name, as delivery leases and attempts record it.
+    pub fn instance(&self) -> &str {
+        self.worker.instance()
+    }
+
     /// Serves until `shutdown` completes, then stops accepting, lets in-flight
     /// requests finish and closes the pool.
     pub async fn run_until(
@@ -146,11 +162,13 @@ impl App {
             listener,
             router,
             state,
+            worker,
             ..
         } = self;
         axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
             .await?;
+        worker.stop();
         state.events.stop();
         if let Err(err) = state.db.conn().close_by_ref().await {
             tracing::warn!(error = %err, "closing the database pool failed");
@@ -168,6 +186,12 @@ pub async fn resolve_jwt_secret(
         Some(secret) => Ok((secret.clone(), false)),
         None => Ok((settings::dev_jwt_secret(db).await?, true)),
     }
+}
+
+/// A name for this instance in delivery leases and attempts: the process id
+/// and a random part, so two instances on one host differ.
+fn instance_name() -> String {
+    format!("og-{}-{:04x}", std::process::id(), rand::random::<u16>())
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM (what orchestrators send).

@@ -109,6 +109,40 @@ pub struct Config {
     /// once, and on PostgreSQL so do other instances' (NOTIFY). Default 250
     /// on SQLite, 2000 on PostgreSQL.
     pub event_poll_ms: Option<u64>,
+    /// `SMTP_URL`: the SMTP server e-mails go through: `smtp://host:25`,
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:pass@host:465`. Unset: e-mails are rendered and kept
+    /// (state KEPT, readable in GraphQL), never sent and never dropped.
+    pub smtp_url: Option<Secret>,
+    /// `MAIL_FROM`: the sender of e-mails. Default `ordergraph <noreply@localhost>`.
+    pub mail_from: String,
+    /// `SMTP_TIMEOUT_SECONDS`: how long one SMTP conversation may take. Default 10.
+    pub smtp_timeout_seconds: u64,
+    /// `WEBHOOK_ALLOW_PRIVATE`: `true` lets webhook endpoints be loopback,
+    /// private, link-local or metadata addresses (tests, on-premises use).
+    /// Default false: such endpoints are refused, when registered and on the
+    /// address actually connected to.
+    pub webhook_allow_private: bool,
+    /// `WEBHOOK_TIMEOUT_SECONDS`: how long an endpoint may take to answer
+    /// (anything but 2xx in time is a failed attempt). Default 10.
+    pub webhook_timeout_seconds: u64,
+    /// `WEBHOOK_DISABLE_AFTER`: consecutive failed attempts after which an
+    /// endpoint is disabled (an admin re-enables it). Default 20.
+    pub webhook_disable_after: u32,
+    /// `DELIVERY_RETRY_SECONDS`: the waits before each retry of a failed
+    /// delivery, comma-separated; after the last one it is FAILED. Default
+    /// `30,120,600,3600,21600,43200,86400,86400` (about three days), each
+    /// with ±20 % jitter.
+    pub delivery_retry_seconds: Vec<u64>,
+    /// `DELIVERY_CONCURRENCY`: deliveries one instance sends at once. Default 16.
+    pub delivery_concurrency: usize,
+    /// `DELIVERY_LEASE_SECONDS`: how long a claimed delivery stays with its
+    /// worker; a worker that dies lets it go when the lease ends. Longer than
+    /// any timeout. Default 60.
+    pub delivery_lease_seconds: u64,
+    /// `DELIVERY_POLL_MS`: how often workers look for due deliveries (retries,
+    /// follow-ups, other instances' work) when nothing woke them. Default 1000.
+    pub delivery_poll_ms: u64,
 }
 
 /// The default database: an SQLite file in the working directory.
@@ -150,6 +184,19 @@ impl Config {
                     })
                 })
                 .transpose()?,
+            smtp_url: get("SMTP_URL").map(Secret::new),
+            mail_from: get("MAIL_FROM").unwrap_or_else(|| "ordergraph <noreply@localhost>".into()),
+            smtp_timeout_seconds: parse(&get, "SMTP_TIMEOUT_SECONDS", "10")?,
+            webhook_allow_private: parse(&get, "WEBHOOK_ALLOW_PRIVATE", "false")?,
+            webhook_timeout_seconds: parse(&get, "WEBHOOK_TIMEOUT_SECONDS", "10")?,
+            webhook_disable_after: parse(&get, "WEBHOOK_DISABLE_AFTER", "20")?,
+            delivery_retry_seconds: seconds_list(
+                get("DELIVERY_RETRY_SECONDS"),
+                "30,120,600,3600,21600,43200,86400,86400",
+            )?,
+            delivery_concurrency: parse(&get, "DELIVERY_CONCURRENCY", "16")?,
+            delivery_lease_seconds: parse(&get, "DELIVERY_LEASE_SECONDS", "60")?,
+            delivery_poll_ms: parse(&get, "DELIVERY_POLL_MS", "1000")?,
         })
     }
 
@@ -165,6 +212,17 @@ impl Config {
         let default = if self.is_sqlite() { 250 } else { 2_000 };
         std::time::Duration::from_millis(self.event_poll_ms.unwrap_or(default).max(10))
     }
+}
+
+fn seconds_list(raw: Option<String>, default: &str) -> Result<Vec<u64>, ConfigError> {
+    let raw = raw.unwrap_or_else(|| default.to_owned());
+    raw.split(',')
+        .map(|part| part.trim().parse::<u64>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ConfigError {
+            var: "DELIVERY_RETRY_SECONDS",
+            message: format!("expected seconds separated by commas, got {raw:?}: {e}"),
+        })
 }
 
 fn currency(raw: Option<String>) -> Result<String, ConfigError> {

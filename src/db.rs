@@ -46,7 +46,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
-    /// Counts commits that appended order events; watchers wake on change.
+    /// Counts commits that wrote order events or deliveries; watchers wake
+    /// on change.
     commits: Arc<watch::Sender<u64>>,
 }
 
@@ -56,6 +57,15 @@ impl Db {
         Db {
             conn,
             commits: Arc::new(watch::Sender::new(0)),
+        }
+    }
+
+    /// Another handle (`conn`, a clone of the same pool with other
+    /// callbacks) sharing this one's commit hook.
+    pub fn sharing_hook(&self, conn: DatabaseConnection) -> Db {
+        Db {
+            conn,
+            commits: self.commits.clone(),
         }
     }
 
@@ -84,8 +94,8 @@ impl Db {
         })
     }
 
-    /// A receiver that sees a change after every commit that appended order
-    /// events. Dropping it unsubscribes.
+    /// A receiver that sees a change after every commit that wrote order
+    /// events or deliveries. Dropping it unsubscribes.
     pub fn commits(&self) -> watch::Receiver<u64> {
         self.commits.subscribe()
     }
@@ -100,13 +110,14 @@ pub struct WriteTxn {
 }
 
 impl WriteTxn {
-    /// Records that this transaction appended order events (called by
-    /// `events::append`), so its commit fires the hook.
-    pub fn note_events(&self) {
+    /// Records that this transaction wrote what followers of the log care
+    /// about (order events, deliveries), so its commit fires the hook.
+    pub fn notify_on_commit(&self) {
         self.wrote_events.store(true, Ordering::Relaxed);
     }
 
-    /// Commits; then, if events were appended, fires the hook.
+    /// Commits; then, if [`notify_on_commit`](WriteTxn::notify_on_commit) was
+    /// called, fires the hook.
     pub async fn commit(self) -> Result<(), DbErr> {
         let wrote_events = self.wrote_events.load(Ordering::Relaxed);
         let commits = self.commits.clone();
@@ -182,4 +193,39 @@ pub fn contains_pattern(term: &str) -> LikeExpr {
         .replace('%', "\\%")
         .replace('_', "\\_");
     LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
+/// SQL written with PostgreSQL's numbered `$n` placeholders, for `backend`:
+/// SQLite spells them `?n` (same numbers, so a value may be used twice).
+pub fn numbered_placeholders(backend: DbBackend, sql: &str) -> String {
+    if backend == DbBackend::Postgres {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_keep_their_numbers_on_sqlite() {
+        assert_eq!(
+            numbered_placeholders(DbBackend::Sqlite, "a > $1 AND b = $2 AND c <= $1 LIMIT $10"),
+            "a > ?1 AND b = ?2 AND c <= ?1 LIMIT ?10"
+        );
+        assert_eq!(
+            numbered_placeholders(DbBackend::Postgres, "a = $1"),
+            "a = $1"
+        );
+    }
 }

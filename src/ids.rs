@@ -26,11 +26,14 @@ pub enum NodeKind {
     Address,
     Product,
     ApiKey,
+    WebhookEndpoint,
+    Delivery,
+    AutomationRule,
 }
 
 impl NodeKind {
     /// Every kind.
-    pub const ALL: [NodeKind; 8] = [
+    pub const ALL: [NodeKind; 11] = [
         NodeKind::Order,
         NodeKind::OrderLine,
         NodeKind::OrderMessage,
@@ -39,6 +42,9 @@ impl NodeKind {
         NodeKind::Address,
         NodeKind::Product,
         NodeKind::ApiKey,
+        NodeKind::WebhookEndpoint,
+        NodeKind::Delivery,
+        NodeKind::AutomationRule,
     ];
 
     /// The GraphQL type name, which is also the prefix inside the id.
@@ -52,6 +58,9 @@ impl NodeKind {
             NodeKind::Address => "Address",
             NodeKind::Product => "Product",
             NodeKind::ApiKey => "ApiKey",
+            NodeKind::WebhookEndpoint => "WebhookEndpoint",
+            NodeKind::Delivery => "Delivery",
+            NodeKind::AutomationRule => "AutomationRule",
         }
     }
 
@@ -66,6 +75,9 @@ impl NodeKind {
             NodeKind::Address => "an address",
             NodeKind::Product => "a product",
             NodeKind::ApiKey => "an API key",
+            NodeKind::WebhookEndpoint => "a webhook endpoint",
+            NodeKind::Delivery => "a delivery",
+            NodeKind::AutomationRule => "an automation rule",
         }
     }
 

@@ -51,6 +51,7 @@ pub mod catalog;
 pub mod config;
 pub mod customers;
 pub mod db;
+pub mod deliveries;
 pub mod entities;
 pub mod error;
 pub mod events;

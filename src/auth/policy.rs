@@ -32,6 +32,18 @@ impl Principal {
 }
 
 impl Policy {
+    /// The policy of a role acting for `customer_id` (customers) without a
+    /// request: what a webhook receiver (an integration) or an e-mail's
+    /// recipient (the order's customer) may see.
+    pub fn for_role(role: Role, customer_id: Option<i64>) -> Policy {
+        Principal {
+            role,
+            subject: String::new(),
+            customer_id,
+        }
+        .policy()
+    }
+
     /// For customers, the only customer whose orders they see and act on;
     /// `None` for every other role (no restriction).
     pub fn customer_scope(&self) -> Option<i64> {
@@ -94,6 +106,18 @@ impl Policy {
 
     /// Whether the caller may see API keys (admins only).
     pub fn sees_api_keys(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Whether the caller may see deliveries (e-mails and webhook calls with
+    /// their recipients and payloads): staff and admins.
+    pub fn sees_deliveries(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Staff)
+    }
+
+    /// Whether the caller may see webhook endpoints, automation rules and
+    /// e-mail templates (admins only).
+    pub fn sees_delivery_settings(&self) -> bool {
         self.role == Role::Admin
     }
 }

@@ -3,7 +3,11 @@
 
 pub mod addressbook;
 pub mod api_key;
+pub mod automation_rule;
 pub mod customer;
+pub mod delivery;
+pub mod delivery_attempt;
+pub mod email_template;
 pub mod order;
 pub mod order_admin_field;
 pub mod order_event;
@@ -11,3 +15,4 @@ pub mod order_line;
 pub mod order_message;
 pub mod product;
 pub mod setting;
+pub mod webhook_endpoint;

@@ -79,12 +79,13 @@ pub async fn fetch<C: ConnectionTrait>(
     }
     values.push(limit.into());
     sql.push_str(&format!(" ORDER BY e.id LIMIT ${}", values.len()));
-    if backend != DatabaseBackend::Postgres {
-        sql = positional_to_question_marks(&sql);
-    }
-    let rows = Row::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-        .all(db)
-        .await?;
+    let rows = Row::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        crate::db::numbered_placeholders(backend, &sql),
+        values,
+    ))
+    .all(db)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| Published {
@@ -103,23 +104,6 @@ pub async fn fetch<C: ConnectionTrait>(
             },
         })
         .collect())
-}
-
-/// `$1 ... $n` placeholders (in order) as SQLite's `?`.
-fn positional_to_question_marks(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            while chars.peek().is_some_and(char::is_ascii_digit) {
-                chars.next();
-            }
-            out.push('?');
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The live feed of committed events. Cheap to clone.
@@ -263,16 +247,5 @@ async fn listener(url: String, wake: Arc<Notify>) {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn placeholders_become_question_marks_in_order() {
-        assert_eq!(
-            super::positional_to_question_marks("a > $1 AND b = $2 LIMIT $10"),
-            "a > ? AND b = ? LIMIT ?"
-        );
     }
 }

@@ -52,8 +52,8 @@ impl NewEvent {
 /// writers.
 const EVENT_WRITE_LOCK: i64 = 0x6f72_6465_7267_7270; // "ordergrp"
 
-/// Appends `events` inside the caller's transaction. Call it as the last write
-/// before commit.
+/// Appends `events` inside the caller's transaction, with the deliveries they
+/// ask for. Call it as the last write before commit.
 ///
 /// On PostgreSQL it first takes a transaction-scoped advisory lock, so event ids
 /// are allocated and committed in the same order by every writer: a subscriber
@@ -64,7 +64,7 @@ pub async fn append(db: &WriteTxn, events: Vec<NewEvent>) -> Result<(), DbErr> {
         return Ok(());
     }
     // The commit will wake whatever follows the log in this process.
-    db.note_events();
+    db.notify_on_commit();
     if db.get_database_backend() == DatabaseBackend::Postgres {
         db.execute_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
@@ -88,11 +88,16 @@ pub async fn append(db: &WriteTxn, events: Vec<NewEvent>) -> Result<(), DbErr> {
     });
     // Chunked to stay far below the bind-parameter limits (9 per row).
     let models: Vec<_> = models.collect();
+    let mut appended = Vec::with_capacity(models.len());
     for chunk in models.chunks(1000) {
-        order_event::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
+        appended.extend(
+            order_event::Entity::insert_many(chunk.to_vec())
+                .exec_with_returning(db)
+                .await?,
+        );
     }
+    // The outbox: what these events ask to be sent, in this same transaction.
+    crate::deliveries::plan::plan(db, &appended).await?;
     if db.get_database_backend() == DatabaseBackend::Postgres {
         // Delivered only if and when this transaction commits; every instance
         // then reads the new rows by id. No payload: the table is the source.

@@ -6,6 +6,7 @@ pub mod context;
 mod error_codes;
 pub mod loader;
 pub mod node;
+pub mod page_info;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -16,6 +17,8 @@ use crate::catalog::mutations::CatalogMutation;
 use crate::catalog::queries::CatalogQuery;
 use crate::customers::mutations::CustomerMutation;
 use crate::customers::queries::CustomerQuery;
+use crate::deliveries::mutations::DeliveryMutation;
+use crate::deliveries::queries::DeliveryQuery;
 use crate::events::subscriptions::EventSubscription;
 use crate::lines::mutations::LineMutation;
 use crate::messages::mutations::MessageMutation;
@@ -35,6 +38,7 @@ pub struct QueryRoot(
     OrderQuery,
     CustomerQuery,
     CatalogQuery,
+    DeliveryQuery,
 );
 
 // One object per domain, merged.
@@ -51,6 +55,7 @@ pub struct MutationRoot(
     AdminFieldMutation,
     CustomerMutation,
     CatalogMutation,
+    DeliveryMutation,
 );
 
 // One object per domain, merged.

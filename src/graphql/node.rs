@@ -21,6 +21,8 @@ use crate::catalog::loaders::ProductId;
 use crate::catalog::types::Product;
 use crate::customers::loaders::{AddressId, CustomerId};
 use crate::customers::types::{Address, Customer};
+use crate::deliveries::loaders::{DeliveryId, EndpointId, RuleId};
+use crate::deliveries::types::{AutomationRule, Delivery, WebhookEndpoint};
 use crate::error::AppError;
 use crate::events::loaders::EventId;
 use crate::events::types::OrderEvent;
@@ -57,6 +59,9 @@ pub enum Node {
     Address(Address),
     Product(Product),
     ApiKey(ApiKey),
+    WebhookEndpoint(WebhookEndpoint),
+    Delivery(Delivery),
+    AutomationRule(AutomationRule),
 }
 
 /// Whether the caller may see the order with this id.
@@ -117,6 +122,19 @@ async fn resolve(ctx: &Context<'_>, policy: Policy, id: &ID) -> Result<Option<No
             .await?
             .map(|k| Node::ApiKey(ApiKey(k))),
         NodeKind::ApiKey => None,
+        NodeKind::WebhookEndpoint if policy.sees_delivery_settings() => loader
+            .load_one(EndpointId::new(id))
+            .await?
+            .map(|e| Node::WebhookEndpoint(WebhookEndpoint(e))),
+        NodeKind::AutomationRule if policy.sees_delivery_settings() => loader
+            .load_one(RuleId::new(id))
+            .await?
+            .map(|r| Node::AutomationRule(AutomationRule(r))),
+        NodeKind::Delivery if policy.sees_deliveries() => loader
+            .load_one(DeliveryId::new(id))
+            .await?
+            .map(|d| Node::Delivery(Delivery(d))),
+        NodeKind::WebhookEndpoint | NodeKind::AutomationRule | NodeKind::Delivery => None,
     })
 }
 

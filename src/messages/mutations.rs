@@ -15,7 +15,8 @@ pub struct MessageMutation;
 #[Object]
 impl MessageMutation {
     /// Adds a message to an order. Every role may, on the orders it sees
-    /// (customers on their own). `notify` asks for the customer to be told.
+    /// (customers on their own). `notify: true` e-mails the message to the
+    /// order's customer (the MESSAGE_ADDED template).
     async fn add_order_message(
         &self,
         ctx: &Context<'_>,
@@ -24,9 +25,7 @@ impl MessageMutation {
         #[graphql(desc = "Who writes it: an e-mail address or a name (1 to 255 characters).")]
         from_user: String,
         #[graphql(desc = "The message (1 to 10,000 characters).")] text: String,
-        #[graphql(desc = "Whether the customer is to be told; default false.")] notify: Option<
-            bool,
-        >,
+        #[graphql(desc = "Whether to e-mail the customer; default false.")] notify: Option<bool>,
     ) -> Result<OrderMessage, AppError> {
         let principal = require_principal(ctx)?;
         let id = ids::parse(&id, NodeKind::Order, "id")?;

@@ -2,7 +2,7 @@
 //! count), and the prefetch that keeps a page's nested fields at a constant
 //! number of statements.
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{Context, Object};
 
 use super::listing::{self, ListPage, Listed};
 use super::types::Order;
@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::events::loaders::EventsOfOrder;
 use crate::graphql::context::state;
 use crate::graphql::loader::loader;
+use crate::graphql::page_info::PageInfo;
 use crate::lines::loaders::LinesOfOrder;
 use crate::messages::loaders::MessagesOfOrder;
 
@@ -30,19 +31,6 @@ impl OrderEdge {
     async fn node(&self) -> Order {
         Order(self.0.order.clone())
     }
-}
-
-/// Where a page sits in the whole list.
-#[derive(SimpleObject)]
-pub struct PageInfo {
-    /// Whether orders follow this page.
-    pub has_next_page: bool,
-    /// Whether orders precede this page.
-    pub has_previous_page: bool,
-    /// The first edge's cursor; null on an empty page.
-    pub start_cursor: Option<String>,
-    /// The last edge's cursor; null on an empty page.
-    pub end_cursor: Option<String>,
 }
 
 /// A page of orders.

@@ -146,7 +146,8 @@ pub struct OrderActionInput {
     pub status: Option<OrderStatus>,
     /// Why; kept on the event.
     pub note: Option<String>,
-    /// Whether to notify the customer (recorded; delivery comes later).
+    /// Whether to e-mail the customer about a status change (the
+    /// STATUS_CHANGED template; seed 003's `notify: 1`). Default false.
     pub notify: Option<bool>,
     /// For UPDATE_METADATA: the keys to set (null removes a key).
     pub metadata: Option<Json<serde_json::Value>>,
@@ -167,7 +168,7 @@ pub struct TrackingInput {
     pub status: Option<OrderStatus>,
     /// Staff notes to set (seed 003's `comments_wholesaler`).
     pub staff_notes: Option<String>,
-    /// Whether to notify the customer.
+    /// Whether to e-mail the customer the TRACKING_ADDED template. Default false.
     pub notify: Option<bool>,
     /// Change only if the order is still at this version; else CONFLICT.
     pub expected_version: Option<i32>,

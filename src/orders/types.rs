@@ -12,6 +12,8 @@ use crate::admin::loaders::AdminFieldsOfOrder;
 use crate::admin::types::AdminField;
 use crate::customers::loaders::{AddressId, CustomerId};
 use crate::customers::types::{Address, Customer};
+use crate::deliveries::loaders::DeliveriesOfOrder;
+use crate::deliveries::types::Delivery;
 use crate::entities::order;
 use crate::error::AppError;
 use crate::events::loaders::EventsOfOrder;
@@ -216,6 +218,16 @@ impl Order {
             .filter(|e| policy.sees_event(e.kind))
             .map(OrderEvent)
             .collect())
+    }
+    /// Every delivery the order caused or will cause (e-mails, webhook calls,
+    /// scheduled follow-ups), oldest first. Staff and admins only (FORBIDDEN
+    /// for others).
+    async fn deliveries(&self, ctx: &Context<'_>) -> Result<Vec<Delivery>, AppError> {
+        if !policy(ctx)?.sees_deliveries() {
+            return Err(AppError::Forbidden("Only staff may see deliveries".into()));
+        }
+        let rows = loader(ctx)?.load_one(DeliveriesOfOrder(self.0.id)).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(Delivery).collect())
     }
     /// The statuses this order may move to next; empty when none.
     async fn allowed_next_statuses(&self) -> Vec<OrderStatus> {

@@ -30,7 +30,20 @@ pub struct TestApp {
     database_url: String,
     jwt: JwtKeys,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    _database: TestDatabase,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    database: Option<TestDatabase>,
+}
+
+/// A test database whose server was stopped (see [`TestApp::stop`]).
+pub struct StoppedApp {
+    database: TestDatabase,
+}
+
+impl StoppedApp {
+    /// Starts a new server on the same database.
+    pub async fn start(self, configure: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::start_on(self.database, configure).await
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +64,10 @@ impl TestApp {
         if std::env::var_os("RUST_LOG").is_some() {
             ordergraph::telemetry::init(ordergraph::config::LogFormat::Text);
         }
-        let database = TestDatabase::create().await;
+        TestApp::start_on(TestDatabase::create().await, configure).await
+    }
+
+    async fn start_on(database: TestDatabase, configure: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = Config::from_lookup(|var| match var {
             "DATABASE_URL" => Some(database.url.clone()),
             "BIND_ADDR" => Some("127.0.0.1:0".into()),
@@ -66,7 +82,7 @@ impl TestApp {
         let db = app.state().db.conn().clone();
         let statements = app.state().db_statements.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(app.run_until(async {
+        let server = tokio::spawn(app.run_until(async {
             let _ = rx.await;
         }));
         TestApp {
@@ -78,7 +94,22 @@ impl TestApp {
             database_url: database.url.clone(),
             jwt: JwtKeys::new(JWT_SECRET, None, None),
             shutdown: Some(tx),
-            _database: database,
+            server: Some(server),
+            database: Some(database),
+        }
+    }
+
+    /// Shuts the server down gracefully (its worker stops, its pool closes)
+    /// and keeps the database for [`StoppedApp::start`].
+    pub async fn stop(mut self) -> StoppedApp {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        StoppedApp {
+            database: self.database.take().expect("the database is still here"),
         }
     }
 

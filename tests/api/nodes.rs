@@ -12,6 +12,21 @@ use crate::place::add_product;
 
 /// One object of every Node type, by type name, all made through the API.
 async fn one_of_each(app: &TestApp, email: &str) -> Vec<(&'static str, Value)> {
+    // An endpoint subscribed to CREATED, so the order below causes a delivery.
+    let endpoint = app
+        .admin(
+            "mutation { createWebhookEndpoint(input: {url: \"https://hooks.example.invalid/x\", kinds: [CREATED]}) { endpoint { id } } }",
+            json!({}),
+        )
+        .await["createWebhookEndpoint"]["endpoint"]["id"]
+        .clone();
+    let rule = app
+        .admin(
+            "mutation { createAutomationRule(input: {name: \"Thanks\", kinds: [CREATED], template: ORDER_CONFIRMATION}) { id } }",
+            json!({}),
+        )
+        .await["createAutomationRule"]["id"]
+        .clone();
     let product = add_product(app, &format!("P-{email}"), "Tea", "2.50", "9").await;
     let order = app
         .admin(
@@ -32,11 +47,12 @@ async fn one_of_each(app: &TestApp, email: &str) -> Vec<(&'static str, Value)> {
         .clone();
     let events = app
         .admin(
-            "query($id: ID!) { order(id: $id) { events { id kind } } }",
+            "query($id: ID!) { order(id: $id) { events { id kind } deliveries { id } } }",
             json!({"id": order["id"]}),
         )
-        .await["order"]["events"]
+        .await["order"]
         .clone();
+    let (events, deliveries) = (events["events"].clone(), events["deliveries"].clone());
     let key = app
         .admin(
             "mutation($name: String!) { createApiKey(name: $name, role: INTEGRATION) { id apiKey { id } } }",
@@ -55,13 +71,17 @@ async fn one_of_each(app: &TestApp, email: &str) -> Vec<(&'static str, Value)> {
         ("Address", order["shippingAddress"]["id"].clone()),
         ("Product", product["id"].clone()),
         ("ApiKey", key["id"].clone()),
+        ("WebhookEndpoint", endpoint),
+        ("Delivery", deliveries[0]["id"].clone()),
+        ("AutomationRule", rule),
     ]
 }
 
 const NODE: &str = "query($id: ID!) { node(id: $id) { __typename id
     ... on Order { databaseId } ... on OrderLine { databaseId } ... on OrderMessage { databaseId }
     ... on OrderEvent { databaseId } ... on Customer { databaseId } ... on Address { databaseId }
-    ... on Product { databaseId } ... on ApiKey { databaseId } } }";
+    ... on Product { databaseId } ... on ApiKey { databaseId } ... on WebhookEndpoint { databaseId }
+    ... on Delivery { databaseId } ... on AutomationRule { databaseId } } }";
 
 #[tokio::test]
 async fn node_finds_every_node_type_by_its_global_id() {
@@ -140,8 +160,11 @@ async fn node_applies_the_access_rules_of_the_typed_roots() {
     for (type_name, id) in &own {
         let body = node_as(&app, &customer, id).await;
         // A customer's own order and what hangs off it, its own customer and
-        // address, and the catalogue; never API keys.
-        let visible = *type_name != "ApiKey";
+        // address, and the catalogue; never API keys or delivery machinery.
+        let visible = !matches!(
+            *type_name,
+            "ApiKey" | "WebhookEndpoint" | "Delivery" | "AutomationRule"
+        );
         assert_eq!(
             !body["data"]["node"].is_null(),
             visible,
@@ -159,17 +182,18 @@ async fn node_applies_the_access_rules_of_the_typed_roots() {
         );
         assert!(body.get("errors").is_none(), "{type_name}: {body}");
     }
-    // Staff see every order's objects but not API keys; admins see keys.
+    // Staff see every order's objects and deliveries, but not API keys,
+    // endpoints or rules; admins see everything.
     for (type_name, id) in &other {
         let body = node_as(&app, &staff, id).await;
         assert_eq!(
             !body["data"]["node"].is_null(),
-            *type_name != "ApiKey",
+            !matches!(*type_name, "ApiKey" | "WebhookEndpoint" | "AutomationRule"),
             "staff {type_name}"
         );
+        let body = node_as(&app, &app.admin_token(), id).await;
+        assert_eq!(body["data"]["node"]["__typename"], *type_name, "admin");
     }
-    let admin = node_as(&app, &app.admin_token(), &other[7].1).await;
-    assert_eq!(admin["data"]["node"]["__typename"], "ApiKey");
 
     // Admin-field events are staff data, through node as everywhere.
     app.admin(
@@ -179,7 +203,7 @@ async fn node_applies_the_access_rules_of_the_typed_roots() {
     .await;
     let events = app
         .admin(
-            "query($id: ID!) { order(id: $id) { events { id kind } } }",
+            "query($id: ID!) { order(id: $id) { events { id kind } deliveries { id } } }",
             json!({"id": own[0].1}),
         )
         .await["order"]["events"]
