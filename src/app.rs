@@ -54,7 +54,8 @@ pub struct App {
     router: Router,
     state: AppState,
     dev_admin_token: Option<String>,
-    worker: Worker,
+    instance: String,
+    worker: Option<Worker>,
 }
 
 impl App {
@@ -113,8 +114,15 @@ impl App {
         // Like the event feed, the worker's polls stay out of the statement
         // counter, which measures what requests run.
         let worker_db = state.db.sharing_hook(background_db.clone());
-        let worker = Worker::start(worker_db, &state.config, instance_name())
-            .map_err(StartError::Deliveries)?;
+        let instance = instance_name();
+        let worker = if state.config.delivery_worker {
+            Some(
+                Worker::start(worker_db, &state.config, instance.clone())
+                    .map_err(StartError::Deliveries)?,
+            )
+        } else {
+            None
+        };
         let schema = graphql::build_schema(state.clone());
         let router = http::router(state.clone(), schema);
         let addr = state.config.bind_addr;
@@ -126,6 +134,7 @@ impl App {
             router,
             state,
             dev_admin_token,
+            instance,
             worker,
         })
     }
@@ -149,7 +158,7 @@ impl App {
 
     /// This instance's name, as delivery leases and attempts record it.
     pub fn instance(&self) -> &str {
-        self.worker.instance()
+        &self.instance
     }
 
     /// Serves until `shutdown` completes, then stops accepting, lets in-flight
@@ -168,7 +177,9 @@ impl App {
         axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
             .await?;
-        worker.stop();
+        if let Some(worker) = worker {
+            worker.stop();
+        }
         state.events.stop();
         if let Err(err) = state.db.conn().close_by_ref().await {
             tracing::warn!(error = %err, "closing the database pool failed");

@@ -137,12 +137,16 @@ pub struct Config {
     /// `DELIVERY_CONCURRENCY`: deliveries one instance sends at once. Default 16.
     pub delivery_concurrency: usize,
     /// `DELIVERY_LEASE_SECONDS`: how long a claimed delivery stays with its
-    /// worker; a worker that dies lets it go when the lease ends. Longer than
-    /// any timeout. Default 60.
+    /// worker; a worker that dies lets it go when the lease ends. At least
+    /// five times the longer of the two timeouts, plus 5 s. Default 60.
     pub delivery_lease_seconds: u64,
     /// `DELIVERY_POLL_MS`: how often workers look for due deliveries (retries,
     /// follow-ups, other instances' work) when nothing woke them. Default 1000.
     pub delivery_poll_ms: u64,
+    /// `DELIVERY_WORKER`: `false` runs this instance without a delivery worker
+    /// (it still writes deliveries; instances with a worker send them).
+    /// Default true.
+    pub delivery_worker: bool,
 }
 
 /// The default database: an SQLite file in the working directory.
@@ -197,6 +201,7 @@ impl Config {
             delivery_concurrency: parse(&get, "DELIVERY_CONCURRENCY", "16")?,
             delivery_lease_seconds: parse(&get, "DELIVERY_LEASE_SECONDS", "60")?,
             delivery_poll_ms: parse(&get, "DELIVERY_POLL_MS", "1000")?,
+            delivery_worker: parse(&get, "DELIVERY_WORKER", "true")?,
         })
     }
 

@@ -38,8 +38,10 @@ pub struct UpdateWebhookEndpointInput {
     pub statuses: Option<Vec<OrderStatus>>,
     /// A new note.
     pub description: Option<String>,
-    /// false pauses the endpoint (deliveries wait); true re-enables it, also
-    /// after it was disabled for failing, and resets its failure count.
+    /// false stops the endpoint: events from then on are not sent to it, and
+    /// deliveries already queued wait. true re-enables it (also after it was
+    /// disabled for failing), resets its failure count, and the queued
+    /// deliveries go.
     pub active: Option<bool>,
 }
 

@@ -53,9 +53,10 @@ impl WebhookEndpoint {
     async fn statuses(&self) -> Option<&[OrderStatus]> {
         self.0.statuses.as_ref().map(|s| s.0.as_slice())
     }
-    /// Whether deliveries go out. False when an admin paused it or it was
-    /// disabled after repeated failures (`disabledReason`); deliveries wait
-    /// until it is active again.
+    /// Whether it receives webhooks. False when an admin stopped it or it was
+    /// disabled after repeated failures (`disabledReason`): events meanwhile
+    /// are not sent to it, and deliveries already queued wait until it is
+    /// active again.
     async fn active(&self) -> bool {
         self.0.active
     }

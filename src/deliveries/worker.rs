@@ -6,30 +6,32 @@
 //! are claimed again: at least once, under a stable delivery id.
 //!
 //! Deliveries run concurrently (`DELIVERY_CONCURRENCY`), and one endpoint may
-//! hold at most a quarter of the slots, so a slow endpoint cannot starve the
-//! others. The worker wakes when a commit of this process wrote deliveries (the
+//! hold at most half of the slots, so a slow endpoint cannot starve the
+//! others. What a batch of claimed deliveries needs (endpoints, templates,
+//! order statuses) is read once per batch, and outcomes are written many per
+//! transaction, by the same task that claims. The worker wakes when a commit of this process wrote deliveries (the
 //! commit hook), when a slot frees up, and every `DELIVERY_POLL_MS` for retries,
 //! follow-ups and other instances' work.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Statement,
 };
-use tokio::sync::{Notify, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
 
 use super::email::Mailer;
-use super::kinds::{DeliveryChannel, DeliveryState};
-use super::templates::{self, Rendered};
+use super::kinds::{DeliveryChannel, DeliveryState, TemplateKind};
+use super::templates::{self, Rendered, Template};
 use super::webhook::WebhookClient;
 use crate::config::Config;
-use crate::db::{self, Db, numbered_placeholders};
+use crate::db::{self, Db, WriteTxn, numbered_placeholders};
 use crate::entities::{delivery, delivery_attempt, order, webhook_endpoint};
+use crate::orders::workflow::OrderStatus;
 
 /// What one delivery came to.
 enum Verdict {
@@ -60,6 +62,32 @@ struct InFlight {
     per_endpoint: HashMap<i64, usize>,
 }
 
+impl InFlight {
+    fn start(&mut self, endpoint: Option<i64>) {
+        self.total += 1;
+        if let Some(endpoint) = endpoint {
+            *self.per_endpoint.entry(endpoint).or_default() += 1;
+        }
+    }
+
+    /// Whether a delivery to `endpoint` may start under the endpoint's share.
+    fn has_room(&self, endpoint: Option<i64>, share: usize) -> bool {
+        endpoint.is_none_or(|e| self.per_endpoint.get(&e).copied().unwrap_or(0) < share)
+    }
+
+    fn done(&mut self, endpoint: Option<i64>) {
+        self.total = self.total.saturating_sub(1);
+        if let Some(endpoint) = endpoint
+            && let Some(n) = self.per_endpoint.get_mut(&endpoint)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.per_endpoint.remove(&endpoint);
+            }
+        }
+    }
+}
+
 struct Shared {
     db: Db,
     mailer: Mailer,
@@ -71,14 +99,11 @@ struct Shared {
     concurrency: usize,
     per_endpoint: usize,
     instance: String,
-    in_flight: Mutex<InFlight>,
-    finished: Notify,
 }
 
 /// The running worker; [`stop`](Worker::stop) ends it.
 pub struct Worker {
     task: AbortHandle,
-    instance: String,
 }
 
 impl Worker {
@@ -103,27 +128,23 @@ impl Worker {
                 .map(|s| Duration::from_secs(*s))
                 .collect(),
             disable_after: i32::try_from(config.webhook_disable_after.max(1)).unwrap_or(i32::MAX),
-            // Longer than any one try, so a live worker never loses its lease.
+            // A claimed row may wait behind its endpoint's slowest answers
+            // (at most 2 × concurrency rows claimed, half of the slots per
+            // endpoint: four rounds) before its own try: a live worker must
+            // not lose its lease meanwhile.
             lease: Duration::from_secs(
                 config
                     .delivery_lease_seconds
-                    .max(config.webhook_timeout_seconds + 5)
-                    .max(config.smtp_timeout_seconds + 5),
+                    .max(5 * config.webhook_timeout_seconds + 5)
+                    .max(5 * config.smtp_timeout_seconds + 5),
             ),
             poll: Duration::from_millis(config.delivery_poll_ms.max(10)),
             concurrency,
-            per_endpoint: (concurrency / 4).max(1),
-            instance: instance.clone(),
-            in_flight: Mutex::new(InFlight::default()),
-            finished: Notify::new(),
+            per_endpoint: (concurrency / 2).max(1),
+            instance,
         });
         let task = tokio::spawn(run(shared, commits)).abort_handle();
-        Ok(Worker { task, instance })
-    }
-
-    /// This instance's name, as leases and attempts record it.
-    pub fn instance(&self) -> &str {
-        &self.instance
+        Ok(Worker { task })
     }
 
     /// Stops claiming. Deliveries in flight are cut off; their leases expire
@@ -134,72 +155,196 @@ impl Worker {
 }
 
 async fn run(shared: Arc<Shared>, mut commits: watch::Receiver<u64>) {
+    let (done, mut outcomes) = mpsc::unbounded_channel::<Outcome>();
+    let mut in_flight = InFlight::default();
+    // Claimed rows whose endpoint is at its share: they start as soon as it
+    // has room (they stay leased meanwhile; see `lease` for why that is safe).
+    let mut waiting: VecDeque<(delivery::Model, Arc<Context>)> = VecDeque::new();
+    let mut finished: Vec<Outcome> = Vec::new();
     let mut hooked = true;
+    // The busy endpoints when a claim last found nothing: claiming again with
+    // the same ones before anything new is due would only scan their backlog.
+    let mut found_nothing: Option<Vec<i64>> = None;
     loop {
-        let (free, busy) = match shared.in_flight.lock() {
-            Ok(f) => (
-                shared.concurrency.saturating_sub(f.total),
-                f.per_endpoint
-                    .iter()
-                    .filter(|(_, n)| **n >= shared.per_endpoint)
-                    .map(|(id, _)| *id)
-                    .collect::<Vec<_>>(),
-            ),
-            Err(_) => return,
-        };
+        // Claiming and recording happen here, one after the other: on SQLite
+        // two writers would only wait for each other's lock.
+        while let Ok(outcome) = outcomes.try_recv() {
+            finished.push(outcome);
+        }
+        for batch in finished.chunks(RECORD_BATCH) {
+            if let Err(err) = record_batch(&shared, batch).await {
+                // The rows stay leased; when the leases end they go again.
+                tracing::warn!(error = %err, count = batch.len(), "recording deliveries failed");
+            }
+        }
+        for outcome in finished.drain(..) {
+            in_flight.done(outcome.row.endpoint_id);
+        }
+        // Waiting rows first, oldest first, as far as their endpoints allow.
+        for _ in 0..waiting.len() {
+            let Some((row, context)) = waiting.pop_front() else {
+                break;
+            };
+            if in_flight.total < shared.concurrency
+                && in_flight.has_room(row.endpoint_id, shared.per_endpoint)
+            {
+                in_flight.start(row.endpoint_id);
+                start(&shared, row, context, done.clone());
+            } else {
+                waiting.push_back((row, context));
+            }
+        }
+        // Claim ahead: up to a second round of slots, so the next slots to
+        // free up find their work already leased.
+        let mut room = (2 * shared.concurrency).saturating_sub(in_flight.total + waiting.len());
+        if in_flight.total >= shared.concurrency {
+            room = 0;
+        }
+        let mut busy = Vec::new();
+        if room > 0 {
+            let mut load: HashMap<i64, usize> = in_flight.per_endpoint.clone();
+            for (row, _) in &waiting {
+                if let Some(e) = row.endpoint_id {
+                    *load.entry(e).or_default() += 1;
+                }
+            }
+            busy = load
+                .into_iter()
+                .filter(|(_, n)| *n >= shared.per_endpoint)
+                .map(|(id, _)| id)
+                .collect();
+            busy.sort_unstable();
+            if found_nothing.as_ref() == Some(&busy) {
+                // Nothing new since: wait for a commit, an outcome or the poll.
+                room = 0;
+            }
+        }
         let mut claimed_all = false;
-        if free > 0 {
-            match claim(&shared, free, &busy).await {
-                Ok(rows) => {
-                    claimed_all = rows.len() == free;
+        if room > 0 {
+            let claimed = match claim(&shared, room, &busy).await {
+                Ok(rows) => prepare(&shared, rows).await,
+                Err(err) => Err(err),
+            };
+            match claimed {
+                Ok((rows, context)) => {
+                    claimed_all = rows.len() == room;
+                    found_nothing = rows.is_empty().then(|| busy.clone());
+                    let context = Arc::new(context);
                     for row in rows {
-                        start(&shared, row);
+                        if in_flight.total < shared.concurrency
+                            && in_flight.has_room(row.endpoint_id, shared.per_endpoint)
+                        {
+                            in_flight.start(row.endpoint_id);
+                            start(&shared, row, context.clone(), done.clone());
+                        } else {
+                            waiting.push_back((row, context.clone()));
+                        }
                     }
                 }
+                // Claimed rows stay leased until the lease ends, then go again.
                 Err(err) => tracing::warn!(error = %err, "claiming deliveries failed; retrying"),
             }
         }
-        if claimed_all {
-            // Every free slot got work: there may be more waiting.
+        if claimed_all && in_flight.total < shared.concurrency {
+            // Slots are free and there may be more work: go round again.
             tokio::task::yield_now().await;
             continue;
         }
         tokio::select! {
-            changed = commits.changed(), if hooked => hooked = changed.is_ok(),
-            () = shared.finished.notified() => {}
-            () = tokio::time::sleep(shared.poll) => {}
+            outcome = outcomes.recv() => {
+                finished.extend(outcome);
+                // Outcomes come in bursts: a moment's wait records and refills
+                // for many at once instead of one transaction each.
+                let gather = tokio::time::sleep(GATHER);
+                tokio::pin!(gather);
+                while finished.len() < in_flight.total {
+                    tokio::select! {
+                        outcome = outcomes.recv() => finished.extend(outcome),
+                        () = &mut gather => break,
+                    }
+                }
+            }
+            changed = commits.changed(), if hooked => {
+                hooked = changed.is_ok();
+                found_nothing = None;
+            }
+            // Retries and follow-ups fall due with time.
+            () = tokio::time::sleep(shared.poll) => found_nothing = None,
         }
     }
 }
 
-/// Runs one claimed delivery on its own task.
-fn start(shared: &Arc<Shared>, row: delivery::Model) {
-    if let Ok(mut f) = shared.in_flight.lock() {
-        f.total += 1;
-        if let Some(endpoint) = row.endpoint_id {
-            *f.per_endpoint.entry(endpoint).or_default() += 1;
+/// What a batch of claimed deliveries needs, read once for the batch: their
+/// endpoints, the templates in use, and the statuses of orders whose
+/// follow-ups may have to be cancelled.
+#[derive(Default)]
+struct Context {
+    endpoints: HashMap<i64, webhook_endpoint::Model>,
+    templates: HashMap<TemplateKind, Template>,
+    statuses: HashMap<i64, OrderStatus>,
+}
+
+async fn prepare(
+    shared: &Shared,
+    rows: Vec<delivery::Model>,
+) -> Result<(Vec<delivery::Model>, Context), DbErr> {
+    let mut context = Context::default();
+    if rows.is_empty() {
+        return Ok((rows, context));
+    }
+    let endpoint_ids: Vec<i64> = rows.iter().filter_map(|r| r.endpoint_id).collect();
+    if !endpoint_ids.is_empty() {
+        context.endpoints = webhook_endpoint::Entity::find()
+            .filter(webhook_endpoint::Column::Id.is_in(endpoint_ids))
+            .all(&shared.db)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e))
+            .collect();
+    }
+    for kind in rows.iter().filter_map(|r| r.template) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = context.templates.entry(kind) {
+            let (template, _) = templates::current(&shared.db, kind)
+                .await
+                .map_err(|_| DbErr::Custom("reading a template failed".into()))?;
+            slot.insert(template);
         }
     }
+    let watched: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.unless_statuses.is_some())
+        .filter_map(|r| r.order_id)
+        .collect();
+    if !watched.is_empty() {
+        context.statuses = order::Entity::find()
+            .filter(order::Column::Id.is_in(watched))
+            .all(&shared.db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.status))
+            .collect();
+    }
+    Ok((rows, context))
+}
+
+/// What one delivery came to, on its way to the recorder.
+struct Outcome {
+    row: delivery::Model,
+    verdict: Verdict,
+}
+
+/// Runs one claimed delivery on its own task; the loop records its outcome.
+fn start(
+    shared: &Arc<Shared>,
+    row: delivery::Model,
+    context: Arc<Context>,
+    done: mpsc::UnboundedSender<Outcome>,
+) {
     let shared = shared.clone();
     tokio::spawn(async move {
-        let endpoint = row.endpoint_id;
-        let verdict = deliver(&shared, &row).await;
-        if let Err(err) = record(&shared, &row, verdict).await {
-            // The lease runs out and the delivery is tried again.
-            tracing::warn!(delivery = row.id, error = %err, "recording a delivery failed");
-        }
-        if let Ok(mut f) = shared.in_flight.lock() {
-            f.total = f.total.saturating_sub(1);
-            if let Some(endpoint) = endpoint
-                && let Some(n) = f.per_endpoint.get_mut(&endpoint)
-            {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    f.per_endpoint.remove(&endpoint);
-                }
-            }
-        }
-        shared.finished.notify_one();
+        let verdict = deliver(&shared, &row, &context).await;
+        // The row stays leased until recorded, so no one claims it meanwhile.
+        let _ = done.send(Outcome { row, verdict });
     });
 }
 
@@ -252,54 +397,33 @@ async fn claim(shared: &Shared, limit: usize, busy: &[i64]) -> Result<Vec<delive
         .await
 }
 
-async fn deliver(shared: &Shared, row: &delivery::Model) -> Verdict {
-    match deliver_inner(shared, row).await {
-        Ok(verdict) => verdict,
-        // A database hiccup: the try did not happen; retry on schedule.
-        Err(err) => Verdict::Attempted {
-            success: false,
-            status_code: None,
-            duration: Duration::ZERO,
-            response: None,
-            error: Some(format!("preparing the delivery failed: {err}")),
-            rendered: None,
-        },
-    }
-}
-
-async fn deliver_inner(shared: &Shared, row: &delivery::Model) -> Result<Verdict, DbErr> {
-    if let (Some(unless), Some(order_id)) = (&row.unless_statuses, row.order_id)
-        && let Some(order) = order::Entity::find_by_id(order_id).one(&shared.db).await?
-        && unless.0.contains(&order.status)
+async fn deliver(shared: &Shared, row: &delivery::Model, context: &Context) -> Verdict {
+    if let (Some(unless), Some(status)) = (
+        &row.unless_statuses,
+        row.order_id.and_then(|id| context.statuses.get(&id)),
+    ) && unless.0.contains(status)
     {
-        return Ok(Verdict::Cancelled(format!(
-            "the order became {} before it was due",
-            order.status
-        )));
+        return Verdict::Cancelled(format!("the order became {status} before it was due"));
     }
-    Ok(match row.channel {
+    match row.channel {
         DeliveryChannel::Email => {
-            let Some(kind) = row.template else {
-                return Ok(Verdict::Failed("no template".into()));
+            let Some(template) = row.template.and_then(|k| context.templates.get(&k)) else {
+                return Verdict::Failed("no template".into());
             };
-            let template = match templates::current(&shared.db, kind).await {
-                Ok((template, _)) => template,
-                Err(_) => return Err(DbErr::Custom("reading the template failed".into())),
-            };
-            let rendered = match templates::render(&template, &row.payload) {
+            let rendered = match templates::render(template, &row.payload) {
                 Ok(rendered) => rendered,
                 Err(e) => {
-                    return Ok(Verdict::Failed(format!(
-                        "the {kind:?} template does not render ({}: {})",
-                        e.field, e.message
-                    )));
+                    return Verdict::Failed(format!(
+                        "the {:?} template does not render ({}: {})",
+                        row.template, e.field, e.message
+                    ));
                 }
             };
             let Some(to) = &row.recipient else {
-                return Ok(Verdict::Failed("no recipient".into()));
+                return Verdict::Failed("no recipient".into());
             };
             if !shared.mailer.sends() {
-                return Ok(Verdict::Kept(rendered));
+                return Verdict::Kept(rendered);
             }
             let outcome = shared.mailer.send(row.id, to, &rendered).await;
             Verdict::Attempted {
@@ -312,17 +436,11 @@ async fn deliver_inner(shared: &Shared, row: &delivery::Model) -> Result<Verdict
             }
         }
         DeliveryChannel::Webhook => {
-            let Some(endpoint_id) = row.endpoint_id else {
-                return Ok(Verdict::Failed("no endpoint".into()));
-            };
-            let Some(endpoint) = webhook_endpoint::Entity::find_by_id(endpoint_id)
-                .one(&shared.db)
-                .await?
-            else {
-                return Ok(Verdict::Failed("the endpoint was deleted".into()));
+            let Some(endpoint) = row.endpoint_id.and_then(|id| context.endpoints.get(&id)) else {
+                return Verdict::Failed("the endpoint was deleted".into());
             };
             if !endpoint.active {
-                return Ok(Verdict::Release);
+                return Verdict::Release;
             }
             let body = serde_json::to_vec(&row.payload).unwrap_or_default();
             let outcome = shared
@@ -338,7 +456,7 @@ async fn deliver_inner(shared: &Shared, row: &delivery::Model) -> Result<Verdict
                 rendered: None,
             }
         }
-    })
+    }
 }
 
 /// `column + by`, in SQL.
@@ -363,7 +481,11 @@ fn backoff(schedule: &[Duration], attempt: usize) -> Option<Duration> {
 
 /// An update of this worker's leased row (another worker's lease, after ours
 /// expired, is left alone).
-fn mine(shared: &Shared, row: &delivery::Model) -> sea_orm::UpdateMany<delivery::Entity> {
+fn mine(
+    shared: &Shared,
+    row: &delivery::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> sea_orm::UpdateMany<delivery::Entity> {
     delivery::Entity::update_many()
         .filter(delivery::Column::Id.eq(row.id))
         .filter(delivery::Column::LeasedBy.eq(shared.instance.as_str()))
@@ -371,7 +493,7 @@ fn mine(shared: &Shared, row: &delivery::Model) -> sea_orm::UpdateMany<delivery:
             delivery::Column::LeaseUntil,
             Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
         )
-        .col_expr(delivery::Column::UpdatedAt, Expr::value(db::now()))
+        .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
 }
 
 fn with_rendered(
@@ -387,110 +509,185 @@ fn with_rendered(
     }
 }
 
-async fn record(shared: &Shared, row: &delivery::Model, verdict: Verdict) -> Result<(), DbErr> {
-    let db = &shared.db;
+/// How long the loop waits for more outcomes once one arrived.
+const GATHER: Duration = Duration::from_micros(500);
+
+/// Outcomes written per transaction at most; under load, outcomes queue up
+/// while one batch is written, and the next batch takes them all at once.
+const RECORD_BATCH: usize = 256;
+
+/// How a batch changes one endpoint's run of failures.
+#[derive(Default)]
+struct Health {
+    /// A success restarted the count.
+    reset: bool,
+    /// Failures since (or, without a reset, on top of the stored count).
+    failures: i32,
+}
+
+async fn record_batch(shared: &Shared, batch: &[Outcome]) -> Result<(), DbErr> {
+    let txn = shared.db.begin_write().await?;
     let now = db::now();
-    let state = |s: DeliveryState| Expr::value(s);
-    let reason = |r: Option<String>| Expr::value(r);
-    match verdict {
-        Verdict::Attempted {
+    let mut attempts = Vec::new();
+    let mut health: HashMap<i64, Health> = HashMap::new();
+    // The common outcome, a webhook delivered, is one statement for them all.
+    let mut sent = Vec::new();
+    for Outcome { row, verdict } in batch {
+        match verdict {
+            Verdict::Attempted {
+                success: true,
+                rendered: None,
+                ..
+            } => sent.push(row.id),
+            _ => record(shared, &txn, row, verdict, now).await?,
+        }
+        if let Verdict::Attempted {
             success,
             status_code,
             duration,
             response,
             error,
-            rendered,
-        } => {
-            delivery_attempt::ActiveModel {
+            ..
+        } = verdict
+        {
+            attempts.push(delivery_attempt::ActiveModel {
                 delivery_id: Set(row.id),
                 attempt: Set(row.attempts),
                 worker: Set(shared.instance.clone()),
-                started_at: Set(now - chrono::Duration::from_std(duration).unwrap_or_default()),
+                started_at: Set(now - chrono::Duration::from_std(*duration).unwrap_or_default()),
                 duration_ms: Set(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)),
-                success: Set(success),
+                success: Set(*success),
                 status_code: Set(status_code.map(i32::from)),
                 error: Set(error.clone()),
-                response: Set(response),
+                response: Set(response.clone()),
                 ..Default::default()
+            });
+            if let Some(endpoint) = row.endpoint_id {
+                let h = health.entry(endpoint).or_default();
+                if *success {
+                    *h = Health {
+                        reset: true,
+                        failures: 0,
+                    };
+                } else {
+                    h.failures += 1;
+                }
             }
-            .insert(db)
+        }
+    }
+    for ids in sent.chunks(500) {
+        delivery::Entity::update_many()
+            .filter(delivery::Column::Id.is_in(ids.iter().copied()))
+            .filter(delivery::Column::LeasedBy.eq(shared.instance.as_str()))
+            .col_expr(
+                delivery::Column::LeaseUntil,
+                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+            )
+            .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
+            .col_expr(delivery::Column::State, Expr::value(DeliveryState::Sent))
+            .col_expr(delivery::Column::SentAt, Expr::value(Some(now)))
+            .col_expr(
+                delivery::Column::Reason,
+                Expr::value(Option::<String>::None),
+            )
+            .exec(&txn)
             .await?;
-            let update = with_rendered(mine(shared, row), rendered.as_ref());
-            if success {
+    }
+    for chunk in attempts.chunks(200) {
+        delivery_attempt::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    for (endpoint, h) in health {
+        endpoint_health(shared, &txn, endpoint, h, now).await?;
+    }
+    txn.commit().await
+}
+
+async fn record(
+    shared: &Shared,
+    txn: &WriteTxn,
+    row: &delivery::Model,
+    verdict: &Verdict,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
+    let state = |s: DeliveryState| Expr::value(s);
+    let reason = |r: Option<String>| Expr::value(r);
+    let update = mine(shared, row, now);
+    match verdict {
+        Verdict::Attempted {
+            success,
+            error,
+            rendered,
+            ..
+        } => {
+            let update = with_rendered(update, rendered.as_ref());
+            if *success {
                 update
                     .col_expr(delivery::Column::State, state(DeliveryState::Sent))
                     .col_expr(delivery::Column::SentAt, Expr::value(Some(now)))
                     .col_expr(delivery::Column::Reason, reason(None))
-                    .exec(db)
+                    .exec(txn)
                     .await?;
-            } else {
-                let attempt = usize::try_from(row.attempts).unwrap_or(usize::MAX);
-                match backoff(&shared.retry, attempt) {
-                    Some(wait) => {
-                        let due = now + chrono::Duration::from_std(wait).unwrap_or_default();
-                        update
-                            .col_expr(delivery::Column::DueAt, Expr::value(due))
-                            .col_expr(delivery::Column::Reason, reason(error))
-                            .exec(db)
-                            .await?;
-                    }
-                    None => {
-                        update
-                            .col_expr(delivery::Column::State, state(DeliveryState::Failed))
-                            .col_expr(delivery::Column::Reason, reason(error))
-                            .exec(db)
-                            .await?;
-                    }
+                return Ok(());
+            }
+            let attempt = usize::try_from(row.attempts).unwrap_or(usize::MAX);
+            match backoff(&shared.retry, attempt) {
+                Some(wait) => {
+                    let due = now + chrono::Duration::from_std(wait).unwrap_or_default();
+                    update
+                        .col_expr(delivery::Column::DueAt, Expr::value(due))
+                        .col_expr(delivery::Column::Reason, reason(error.clone()))
+                        .exec(txn)
+                        .await?;
+                }
+                None => {
+                    update
+                        .col_expr(delivery::Column::State, state(DeliveryState::Failed))
+                        .col_expr(delivery::Column::Reason, reason(error.clone()))
+                        .exec(txn)
+                        .await?;
                 }
             }
-            if let Some(endpoint) = row.endpoint_id {
-                endpoint_health(shared, endpoint, success).await?;
-            }
         }
+        // Keeping, cancelling, failing without a try and releasing are not
+        // attempts at sending: the claim's count is taken back.
         Verdict::Kept(rendered) => {
-            with_rendered(mine(shared, row), Some(&rendered))
+            with_rendered(update, Some(rendered))
                 .col_expr(delivery::Column::State, state(DeliveryState::Kept))
                 .col_expr(
                     delivery::Column::Reason,
                     reason(Some("no SMTP_URL: rendered and kept, not sent".into())),
                 )
-                // Keeping is not an attempt at sending.
                 .col_expr(
                     delivery::Column::Attempts,
                     step(delivery::Column::Attempts, -1),
                 )
-                .exec(db)
+                .exec(txn)
                 .await?;
         }
-        Verdict::Cancelled(why) => {
-            mine(shared, row)
-                .col_expr(delivery::Column::State, state(DeliveryState::Cancelled))
-                .col_expr(delivery::Column::Reason, reason(Some(why)))
+        Verdict::Cancelled(why) | Verdict::Failed(why) => {
+            let to = match verdict {
+                Verdict::Cancelled(_) => DeliveryState::Cancelled,
+                _ => DeliveryState::Failed,
+            };
+            update
+                .col_expr(delivery::Column::State, state(to))
+                .col_expr(delivery::Column::Reason, reason(Some(why.clone())))
                 .col_expr(
                     delivery::Column::Attempts,
                     step(delivery::Column::Attempts, -1),
                 )
-                .exec(db)
-                .await?;
-        }
-        Verdict::Failed(why) => {
-            mine(shared, row)
-                .col_expr(delivery::Column::State, state(DeliveryState::Failed))
-                .col_expr(delivery::Column::Reason, reason(Some(why)))
-                .col_expr(
-                    delivery::Column::Attempts,
-                    step(delivery::Column::Attempts, -1),
-                )
-                .exec(db)
+                .exec(txn)
                 .await?;
         }
         Verdict::Release => {
-            mine(shared, row)
+            update
                 .col_expr(
                     delivery::Column::Attempts,
                     step(delivery::Column::Attempts, -1),
                 )
-                .exec(db)
+                .exec(txn)
                 .await?;
         }
     }
@@ -499,30 +696,35 @@ async fn record(shared: &Shared, row: &delivery::Model, verdict: Verdict) -> Res
 
 /// Counts an endpoint's consecutive failures, and disables it after
 /// `WEBHOOK_DISABLE_AFTER` of them; a success resets the count.
-async fn endpoint_health(shared: &Shared, endpoint: i64, success: bool) -> Result<(), DbErr> {
-    let db = &shared.db;
-    let now = db::now();
+async fn endpoint_health(
+    shared: &Shared,
+    txn: &WriteTxn,
+    endpoint: i64,
+    health: Health,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
     let by_id = webhook_endpoint::Column::Id.eq(endpoint);
-    if success {
-        webhook_endpoint::Entity::update_many()
-            .col_expr(
-                webhook_endpoint::Column::ConsecutiveFailures,
-                Expr::value(0),
-            )
-            .filter(by_id)
-            .filter(webhook_endpoint::Column::ConsecutiveFailures.ne(0))
-            .exec(db)
-            .await?;
+    let count = if health.reset {
+        Expr::value(health.failures)
+    } else if health.failures > 0 {
+        step(
+            webhook_endpoint::Column::ConsecutiveFailures,
+            health.failures,
+        )
+    } else {
+        return Ok(());
+    };
+    let mut update = webhook_endpoint::Entity::update_many()
+        .col_expr(webhook_endpoint::Column::ConsecutiveFailures, count)
+        .filter(by_id.clone());
+    if health.reset && health.failures == 0 {
+        // Most successes change nothing: skip the write then.
+        update = update.filter(webhook_endpoint::Column::ConsecutiveFailures.ne(0));
+    }
+    update.exec(txn).await?;
+    if health.failures == 0 {
         return Ok(());
     }
-    webhook_endpoint::Entity::update_many()
-        .col_expr(
-            webhook_endpoint::Column::ConsecutiveFailures,
-            step(webhook_endpoint::Column::ConsecutiveFailures, 1),
-        )
-        .filter(by_id.clone())
-        .exec(db)
-        .await?;
     let disabled = webhook_endpoint::Entity::update_many()
         .col_expr(webhook_endpoint::Column::Active, Expr::value(false))
         .col_expr(
@@ -536,7 +738,7 @@ async fn endpoint_health(shared: &Shared, endpoint: i64, success: bool) -> Resul
         .filter(by_id)
         .filter(webhook_endpoint::Column::Active.eq(true))
         .filter(webhook_endpoint::Column::ConsecutiveFailures.gte(shared.disable_after))
-        .exec(db)
+        .exec(txn)
         .await?;
     if disabled.rows_affected > 0 {
         tracing::warn!(

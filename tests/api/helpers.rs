@@ -40,6 +40,11 @@ pub struct StoppedApp {
 }
 
 impl StoppedApp {
+    /// The database's URL, for another process to use.
+    pub fn database_url(&self) -> &str {
+        &self.database.url
+    }
+
     /// Starts a new server on the same database.
     pub async fn start(self, configure: impl FnOnce(&mut Config)) -> TestApp {
         TestApp::start_on(self.database, configure).await
