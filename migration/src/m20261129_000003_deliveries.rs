@@ -212,9 +212,10 @@ impl MigrationTrait for Migration {
             ))
             .await?;
 
-        // Seed 004's review request, ready to switch on: ten days after an
+        // Ready to switch on: seed 004's review request (ten days after an
         // order is imported, e-mail its customer, unless it was cancelled or
-        // refunded meanwhile.
+        // refunded meanwhile) and seed 000's confirmation e-mail when an
+        // order is created.
         let backend = manager.get_database_backend();
         let now = match backend {
             sea_orm::DatabaseBackend::Postgres => "now()",
@@ -226,7 +227,9 @@ impl MigrationTrait for Migration {
                 "INSERT INTO automation_rules (name, active, kinds, template, delay_seconds, \
                  unless_statuses, created_at, updated_at) VALUES ('Review request 10 days after \
                  an import', false, '[\"IMPORTED\"]', 'REVIEW_REQUEST', 864000, \
-                 '[\"CANCELLED\", \"REFUNDED\"]', {now}, {now})"
+                 '[\"CANCELLED\", \"REFUNDED\"]', {now}, {now}), \
+                 ('Order confirmation when an order is created', false, '[\"CREATED\"]', \
+                 'ORDER_CONFIRMATION', 0, '[]', {now}, {now})"
             ))
             .await?;
         Ok(())

@@ -932,3 +932,107 @@ async fn deliveries_are_written_with_the_change_and_rolled_back_with_it() {
         "a committed one has its delivery"
     );
 }
+
+#[tokio::test]
+async fn staff_cancel_a_scheduled_follow_up_and_bad_rules_are_refused_by_field() {
+    let mut smtp = SmtpSink::start(0).await;
+    let app = TestApp::spawn_with(|c| delivering(c, Some(&smtp))).await;
+    let rules = app
+        .admin(
+            "{ automationRules { id name kinds template active } }",
+            json!({}),
+        )
+        .await;
+    let confirmation = rules["automationRules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["template"] == "ORDER_CONFIRMATION")
+        .expect("seed 000's confirmation rule comes ready")
+        .clone();
+    assert_eq!(confirmation["kinds"], json!(["CREATED"]));
+    app.admin(
+        "mutation($id: ID!) { updateAutomationRule(id: $id, input: {name: \"Confirmation, a minute later\", active: true, kinds: [CREATED], template: ORDER_CONFIRMATION, delaySeconds: 60}) { id } }",
+        json!({"id": confirmation["id"]}),
+    )
+    .await;
+    let order = place_for(&app, Some("ann@example.com")).await;
+    let scheduled = deliveries_of(&app, &order).await;
+    assert_eq!(scheduled.len(), 1);
+    assert_eq!(scheduled[0]["state"], "SCHEDULED");
+    let staff = app.token(Role::Staff, None);
+    let cancelled = app
+        .gql(
+            Some(&staff),
+            "mutation($id: ID!) { cancelDelivery(id: $id) { state reason } }",
+            json!({"id": scheduled[0]["id"]}),
+        )
+        .await;
+    assert_eq!(
+        cancelled["data"]["cancelDelivery"]["state"], "CANCELLED",
+        "{cancelled}"
+    );
+    assert_eq!(
+        cancelled["data"]["cancelDelivery"]["reason"],
+        "cancelled by test-staff"
+    );
+    let again = app
+        .gql(
+            Some(&staff),
+            "mutation($id: ID!) { cancelDelivery(id: $id) { state } }",
+            json!({"id": scheduled[0]["id"]}),
+        )
+        .await;
+    assert_eq!(
+        error_code(&again),
+        Some("BAD_USER_INPUT"),
+        "only a scheduled one"
+    );
+
+    // Without a delay the rule sends at once.
+    app.admin(
+        "mutation($id: ID!) { updateAutomationRule(id: $id, input: {name: \"Confirmation\", active: true, kinds: [CREATED], template: ORDER_CONFIRMATION}) { id } }",
+        json!({"id": confirmation["id"]}),
+    )
+    .await;
+    let second = place_for(&app, Some("bob@example.com")).await;
+    let mail = smtp.next(WAIT).await;
+    assert_eq!(mail["rcpt_tos"], json!(["bob@example.com"]));
+    let subject = mail_header(mail["data"].as_str().unwrap(), "Subject").unwrap();
+    assert_eq!(
+        subject,
+        format!(
+            "We received your order {}",
+            second["number"].as_str().unwrap()
+        )
+    );
+    assert!(
+        smtp.quiet(Duration::from_millis(500)).await,
+        "the cancelled one never goes"
+    );
+
+    let body = app
+        .gql(
+            Some(&app.admin_token()),
+            "mutation { createAutomationRule(input: {name: \"\", kinds: [ADMIN_FIELDS_UPDATED], recipient: \"not-an-address\", delaySeconds: -5}) { id } }",
+            json!({}),
+        )
+        .await;
+    let paths: Vec<&str> = body["errors"][0]["extensions"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "input.name",
+            "input.kinds",
+            "input.template",
+            "input.recipient",
+            "input.delaySeconds"
+        ],
+        "{body}"
+    );
+}
