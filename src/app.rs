@@ -2,7 +2,7 @@
 //! secret and binds; `run_until` serves until a shutdown signal, then drains.
 //! `main` and the tests start the server the same way.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,11 +14,13 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::net::TcpListener;
 
 use crate::auth::jwt::JwtKeys;
+use crate::auth::throttle::FailureThrottle;
 use crate::auth::{Authenticator, Principal, Role};
 use crate::config::{Config, Secret};
 use crate::db::Db;
 use crate::deliveries::worker::Worker;
 use crate::events::bus::EventBus;
+use crate::graphql::budget::Budget;
 use crate::state::AppState;
 use crate::{db, graphql, http, settings};
 
@@ -56,14 +58,23 @@ pub struct App {
     dev_admin_token: Option<String>,
     instance: String,
     worker: Option<Worker>,
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl App {
     /// Connects to the database, runs migrations, resolves the JWT secret and
     /// binds `config.bind_addr` (port 0 picks a free port).
     pub async fn build(config: Config) -> Result<App, StartError> {
-        let mut db = db::connect(&config.database_url, config.db_max_connections).await?;
-        Migrator::up(&db, None).await?;
+        // Migrations run on their own connection, without the statement
+        // timeout that bounds requests: building an index may take long.
+        let migrator = db::connect(&config.database_url, 1, db::PoolLimits::default()).await?;
+        Migrator::up(&migrator, None).await?;
+        migrator.close().await?;
+        let limits = db::PoolLimits {
+            acquire: Duration::from_millis(config.db_acquire_timeout_ms.max(1)),
+            statement: Some(Duration::from_millis(config.db_statement_timeout_ms)),
+        };
+        let mut db = db::connect(&config.database_url, config.db_max_connections, limits).await?;
         // The event feed polls in the background: it gets a handle cloned before
         // the counting callback is installed, so the counter measures what
         // requests run.
@@ -106,7 +117,10 @@ impl App {
         .await?;
         let state = AppState {
             events,
-            auth: Authenticator::new(jwt, db.clone()),
+            auth: Authenticator::new(jwt, db.clone()).with_throttle(FailureThrottle::new(
+                config.auth_max_failures,
+                Duration::from_secs(config.auth_failure_window_seconds),
+            )),
             db,
             config: Arc::new(config),
             db_statements,
@@ -123,8 +137,16 @@ impl App {
         } else {
             None
         };
-        let schema = graphql::build_schema(state.clone());
-        let router = http::router(state.clone(), schema);
+        let budget = Budget::new(&state.config.budgets()).map(Arc::new);
+        let schema = graphql::build_schema(state.clone(), budget.clone());
+        let (stopping, shutdown) = tokio::sync::watch::channel(false);
+        housekeeping(
+            budget,
+            state.db.clone(),
+            Duration::from_secs(state.config.idempotency_ttl_hours.max(1) * 3600),
+            shutdown.clone(),
+        );
+        let router = http::router(state.clone(), schema, shutdown);
         let addr = state.config.bind_addr;
         let listener = TcpListener::bind(addr)
             .await
@@ -136,6 +158,7 @@ impl App {
             dev_admin_token,
             instance,
             worker,
+            stopping,
         })
     }
 
@@ -161,8 +184,9 @@ impl App {
         &self.instance
     }
 
-    /// Serves until `shutdown` completes, then stops accepting, lets in-flight
-    /// requests finish and closes the pool.
+    /// Serves until `shutdown` completes, then stops accepting, closes open
+    /// WebSockets with 1001, lets in-flight requests finish (at most
+    /// `SHUTDOWN_GRACE_SECONDS`) and closes the pool.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -172,11 +196,37 @@ impl App {
             router,
             state,
             worker,
+            stopping,
             ..
         } = self;
-        axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            shutdown.await;
+            let _ = stopping.send(true);
+            let _ = drain_tx.send(());
+        };
+        // Client addresses key the brute-force throttle.
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
+        .into_future();
+        tokio::pin!(server);
+        let grace = Duration::from_secs(state.config.shutdown_grace_seconds);
+        tokio::select! {
+            served = &mut server => served?,
+            () = async {
+                // Once shutdown began, in-flight requests get `grace`.
+                if drain_rx.await.is_ok() {
+                    tokio::time::sleep(grace).await;
+                } else {
+                    std::future::pending::<()>().await;
+                }
+            } => {
+                tracing::warn!(seconds = grace.as_secs(), "requests still running after the shutdown grace period; stopping anyway");
+            }
+        }
         if let Some(worker) = worker {
             worker.stop();
         }
@@ -197,6 +247,31 @@ pub async fn resolve_jwt_secret(
         Some(secret) => Ok((secret.clone(), false)),
         None => Ok((settings::dev_jwt_secret(db).await?, true)),
     }
+}
+
+/// Every few minutes until shutdown: drops full cost buckets and expired
+/// idempotency keys, so memory and the table follow what is in use.
+fn housekeeping(
+    budget: Option<Arc<Budget>>,
+    db: Db,
+    idempotency_ttl: Duration,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = shutdown.wait_for(|stopping| *stopping) => return,
+            }
+            if let Some(budget) = &budget {
+                budget.forget_idle();
+            }
+            if let Err(err) = graphql::idempotency::forget_expired(&db, idempotency_ttl).await {
+                tracing::warn!(error = ?err, "cannot remove expired idempotency keys");
+            }
+        }
+    });
 }
 
 /// A name for this instance in delivery leases and attempts: the process id

@@ -89,9 +89,56 @@ pub struct Config {
     pub graphql_max_batch: usize,
     /// `GRAPHQL_MAX_DEPTH`: the deepest selection a query may nest. Default 15.
     pub graphql_max_depth: usize,
-    /// `GRAPHQL_MAX_COMPLEXITY`: the most fields one query may select, counting
-    /// each field once. Default 2000.
-    pub graphql_max_complexity: usize,
+    /// `GRAPHQL_MAX_COST`: the most one operation may cost. Every field costs
+    /// 1 (`__typename` too); a list or connection costs its page size
+    /// (`first`/`last`/`perPage`, default 20; plain nested lists count 10) times
+    /// its selection. Default 25000 (a page of 100 orders with their lines,
+    /// addresses and events fits; 100 pages of 100 do not).
+    pub graphql_max_cost: usize,
+    /// `GRAPHQL_MAX_ALIASES`: the most aliased fields one document may hold.
+    /// Default 30.
+    pub graphql_max_aliases: usize,
+    /// `GRAPHQL_MAX_DOCUMENT_BYTES`: the longest GraphQL document (the query
+    /// text, not the variables; imports send their data as variables).
+    /// Default 32768.
+    pub graphql_max_document_bytes: usize,
+    /// `GRAPHQL_INTROSPECTION`: `all`, `authenticated` or `off`. Default: all
+    /// in dev mode, authenticated otherwise.
+    pub graphql_introspection: Option<Introspection>,
+    /// `PLAYGROUND`: `on` or `off` (the GraphiQL page at `/`). Default: on in
+    /// dev mode, off otherwise.
+    pub playground: Option<Switch>,
+    /// `GRAPHQL_BUDGET_ADMIN`, `_STAFF`, `_INTEGRATION`, `_CUSTOMER`: each
+    /// credential's cost budget as `capacity/restorePerSecond` (a leaky
+    /// bucket), or `off`. Defaults: off in dev mode; otherwise admin and staff
+    /// `100000/5000`, integration `100000/5000`, customer `25000/1000`.
+    pub graphql_budgets: Vec<(crate::auth::Role, Option<Option<BudgetSetting>>)>,
+    /// `REQUEST_TIMEOUT_SECONDS`: how long one HTTP request (or one WebSocket
+    /// operation other than a subscription) may run before it is answered
+    /// with TIMEOUT. Default 30.
+    pub request_timeout_seconds: u64,
+    /// `DB_STATEMENT_TIMEOUT_MS`: PostgreSQL's `statement_timeout` for the
+    /// server's connections (migrations run without it); 0 disables. Default
+    /// 10000.
+    pub db_statement_timeout_ms: u64,
+    /// `DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a pooled
+    /// connection before it answers UNAVAILABLE. Default 5000.
+    pub db_acquire_timeout_ms: u64,
+    /// `AUTH_MAX_FAILURES`: wrong passwords or keys for one credential from
+    /// one client address before that pair is throttled. Default 10.
+    pub auth_max_failures: u32,
+    /// `AUTH_FAILURE_WINDOW_SECONDS`: the window `AUTH_MAX_FAILURES` counts
+    /// in, and how long the throttle lasts. Default 300.
+    pub auth_failure_window_seconds: u64,
+    /// `SHUTDOWN_GRACE_SECONDS`: on SIGTERM, how long in-flight requests may
+    /// finish before the server stops anyway. Default 10.
+    pub shutdown_grace_seconds: u64,
+    /// `IDEMPOTENCY_TTL_HOURS`: how long an idempotency key and its response
+    /// are kept. Default 24.
+    pub idempotency_ttl_hours: u64,
+    /// `MAX_URI_BYTES`: the longest request target (path and query string)
+    /// accepted; longer gets 414. Default 16384.
+    pub max_uri_bytes: usize,
     /// `GRAPHQL_MAX_DIRECTIVES`: the most directives one field may carry. Default 10.
     pub graphql_max_directives: usize,
     /// `SUBSCRIPTION_BUFFER`: live events kept for subscribers that are behind;
@@ -166,7 +213,7 @@ impl Config {
         Ok(Config {
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             bind_addr: parse(&get, "BIND_ADDR", DEFAULT_BIND_ADDR)?,
-            jwt_secret: get("JWT_SECRET").map(Secret::new),
+            jwt_secret: get("JWT_SECRET").map(jwt_secret).transpose()?,
             jwt_issuer: get("JWT_ISSUER"),
             jwt_audience: get("JWT_AUDIENCE"),
             default_currency: currency(get("DEFAULT_CURRENCY"))?,
@@ -175,7 +222,20 @@ impl Config {
             max_body_bytes: parse(&get, "MAX_BODY_BYTES", "1048576")?,
             graphql_max_batch: parse(&get, "GRAPHQL_MAX_BATCH", "5")?,
             graphql_max_depth: parse(&get, "GRAPHQL_MAX_DEPTH", "15")?,
-            graphql_max_complexity: parse(&get, "GRAPHQL_MAX_COMPLEXITY", "2000")?,
+            graphql_max_cost: parse(&get, "GRAPHQL_MAX_COST", "25000")?,
+            graphql_max_aliases: parse(&get, "GRAPHQL_MAX_ALIASES", "30")?,
+            graphql_max_document_bytes: parse(&get, "GRAPHQL_MAX_DOCUMENT_BYTES", "32768")?,
+            graphql_introspection: optional(&get, "GRAPHQL_INTROSPECTION")?,
+            playground: optional(&get, "PLAYGROUND")?,
+            graphql_budgets: budgets(&get)?,
+            request_timeout_seconds: parse(&get, "REQUEST_TIMEOUT_SECONDS", "30")?,
+            db_statement_timeout_ms: parse(&get, "DB_STATEMENT_TIMEOUT_MS", "10000")?,
+            db_acquire_timeout_ms: parse(&get, "DB_ACQUIRE_TIMEOUT_MS", "5000")?,
+            auth_max_failures: parse(&get, "AUTH_MAX_FAILURES", "10")?,
+            auth_failure_window_seconds: parse(&get, "AUTH_FAILURE_WINDOW_SECONDS", "300")?,
+            shutdown_grace_seconds: parse(&get, "SHUTDOWN_GRACE_SECONDS", "10")?,
+            max_uri_bytes: parse(&get, "MAX_URI_BYTES", "16384")?,
+            idempotency_ttl_hours: parse(&get, "IDEMPOTENCY_TTL_HOURS", "24")?,
             graphql_max_directives: parse(&get, "GRAPHQL_MAX_DIRECTIVES", "10")?,
             subscription_buffer: parse(&get, "SUBSCRIPTION_BUFFER", "1024")?,
             ws_keepalive_seconds: parse(&get, "WS_KEEPALIVE_SECONDS", "15")?,
@@ -205,6 +265,49 @@ impl Config {
         })
     }
 
+    /// Dev mode: no `JWT_SECRET`, so a generated one is kept in the database.
+    pub fn dev_mode(&self) -> bool {
+        self.jwt_secret.is_none()
+    }
+
+    /// Who may introspect: as configured, else everyone in dev mode and
+    /// authenticated callers otherwise.
+    pub fn introspection(&self) -> Introspection {
+        self.graphql_introspection.unwrap_or(if self.dev_mode() {
+            Introspection::All
+        } else {
+            Introspection::Authenticated
+        })
+    }
+
+    /// Whether `/` serves the playground: as configured, else only in dev mode.
+    pub fn playground_enabled(&self) -> bool {
+        self.playground
+            .map(|s| s == Switch::On)
+            .unwrap_or(self.dev_mode())
+    }
+
+    /// The cost budget of each role (none in dev mode unless configured).
+    pub fn budgets(&self) -> Vec<(crate::auth::Role, Option<BudgetSetting>)> {
+        use crate::auth::Role;
+        self.graphql_budgets
+            .iter()
+            .map(|(role, configured)| {
+                let default = (!self.dev_mode()).then(|| match role {
+                    Role::Customer => BudgetSetting {
+                        capacity: 25_000,
+                        restore_per_second: 1_000,
+                    },
+                    Role::Admin | Role::Staff | Role::Integration => BudgetSetting {
+                        capacity: 100_000,
+                        restore_per_second: 5_000,
+                    },
+                });
+                (*role, configured.unwrap_or(default))
+            })
+            .collect()
+    }
+
     /// Whether the database is SQLite (single instance; in-process events).
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
@@ -217,6 +320,131 @@ impl Config {
         let default = if self.is_sqlite() { 250 } else { 2_000 };
         std::time::Duration::from_millis(self.event_poll_ms.unwrap_or(default).max(10))
     }
+}
+
+/// Who may introspect the schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Introspection {
+    /// Everyone, anonymous callers too.
+    All,
+    /// Callers with credentials.
+    Authenticated,
+    /// Nobody.
+    Off,
+}
+
+impl FromStr for Introspection {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "all" => Ok(Introspection::All),
+            "authenticated" => Ok(Introspection::Authenticated),
+            "off" => Ok(Introspection::Off),
+            other => Err(format!(
+                "expected \"all\", \"authenticated\" or \"off\", got \"{other}\""
+            )),
+        }
+    }
+}
+
+/// An on/off setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Switch {
+    On,
+    Off,
+}
+
+impl FromStr for Switch {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "on" | "true" => Ok(Switch::On),
+            "off" | "false" => Ok(Switch::Off),
+            other => Err(format!("expected \"on\" or \"off\", got \"{other}\"")),
+        }
+    }
+}
+
+/// A cost budget: a bucket of `capacity` points refilled at
+/// `restore_per_second`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BudgetSetting {
+    pub capacity: u32,
+    pub restore_per_second: u32,
+}
+
+/// The shortest `JWT_SECRET` accepted: HS256 keys shorter than the hash
+/// (32 bytes) are guessable offline from one captured token.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+fn jwt_secret(raw: String) -> Result<Secret, ConfigError> {
+    if raw.len() < MIN_JWT_SECRET_BYTES {
+        return Err(ConfigError {
+            var: "JWT_SECRET",
+            message: format!(
+                "is {} bytes long; use at least {MIN_JWT_SECRET_BYTES} random bytes (e.g. `openssl rand -base64 48`)",
+                raw.len()
+            ),
+        });
+    }
+    Ok(Secret::new(raw))
+}
+
+fn optional<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+) -> Result<Option<T>, ConfigError>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    get(var)
+        .map(|raw| {
+            raw.trim().parse().map_err(|e: T::Err| ConfigError {
+                var,
+                message: format!("cannot parse {raw:?}: {e}"),
+            })
+        })
+        .transpose()
+}
+
+type Budgets = Vec<(crate::auth::Role, Option<Option<BudgetSetting>>)>;
+
+fn budgets(get: &impl Fn(&str) -> Option<String>) -> Result<Budgets, ConfigError> {
+    use crate::auth::Role;
+    let vars: [(Role, &'static str); 4] = [
+        (Role::Admin, "GRAPHQL_BUDGET_ADMIN"),
+        (Role::Staff, "GRAPHQL_BUDGET_STAFF"),
+        (Role::Integration, "GRAPHQL_BUDGET_INTEGRATION"),
+        (Role::Customer, "GRAPHQL_BUDGET_CUSTOMER"),
+    ];
+    vars.into_iter()
+        .map(|(role, var)| {
+            let setting = get(var)
+                .map(|raw| {
+                    let raw = raw.trim();
+                    if raw.eq_ignore_ascii_case("off") {
+                        return Ok(None);
+                    }
+                    let parsed = raw.split_once('/').and_then(|(c, r)| {
+                        Some(BudgetSetting {
+                            capacity: c.trim().parse().ok().filter(|c| *c > 0)?,
+                            restore_per_second: r.trim().parse().ok().filter(|r| *r > 0)?,
+                        })
+                    });
+                    parsed.map(Some).ok_or_else(|| ConfigError {
+                        var,
+                        message: format!(
+                            "expected capacity/restorePerSecond (e.g. 100000/5000) or off, got {raw:?}"
+                        ),
+                    })
+                })
+                .transpose()?;
+            Ok((role, setting))
+        })
+        .collect()
 }
 
 fn seconds_list(raw: Option<String>, default: &str) -> Result<Vec<u64>, ConfigError> {
@@ -297,7 +525,47 @@ mod tests {
 
     #[test]
     fn the_secret_never_shows_in_debug() {
-        let c = config(&[("JWT_SECRET", "hunter2-hunter2")]).unwrap();
+        let c = config(&[("JWT_SECRET", "hunter2-hunter2-hunter2-hunter2-hunter2")]).unwrap();
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_short_jwt_secret_is_refused() {
+        let err = config(&[("JWT_SECRET", "hunter2")]).unwrap_err();
+        assert_eq!(err.var, "JWT_SECRET");
+        assert!(err.message.contains("at least 32"), "{err}");
+    }
+
+    #[test]
+    fn production_defaults_close_the_playground_and_anonymous_introspection() {
+        let dev = config(&[]).unwrap();
+        assert!(dev.playground_enabled());
+        assert_eq!(dev.introspection(), Introspection::All);
+        assert!(dev.budgets().iter().all(|(_, b)| b.is_none()));
+        let prod = config(&[("JWT_SECRET", &"k".repeat(40))]).unwrap();
+        assert!(!prod.playground_enabled());
+        assert_eq!(prod.introspection(), Introspection::Authenticated);
+        assert!(prod.budgets().iter().all(|(_, b)| b.is_some()));
+        let set = config(&[
+            ("JWT_SECRET", &"k".repeat(40)),
+            ("PLAYGROUND", "on"),
+            ("GRAPHQL_BUDGET_STAFF", "off"),
+            ("GRAPHQL_BUDGET_CUSTOMER", "10/2"),
+        ])
+        .unwrap();
+        assert!(set.playground_enabled());
+        let budgets = set.budgets();
+        assert!(budgets.contains(&(crate::auth::Role::Staff, None)));
+        assert!(budgets.contains(&(
+            crate::auth::Role::Customer,
+            Some(BudgetSetting {
+                capacity: 10,
+                restore_per_second: 2
+            })
+        )));
+        assert_eq!(
+            config(&[("GRAPHQL_BUDGET_ADMIN", "lots")]).unwrap_err().var,
+            "GRAPHQL_BUDGET_ADMIN"
+        );
     }
 }

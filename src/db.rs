@@ -20,19 +20,61 @@ use sea_orm::{
 };
 use tokio::sync::watch;
 
+use crate::entities::idempotency_key;
+
+tokio::task_local! {
+    /// The `idempotency_keys` row of the mutation this task is running, set
+    /// by `graphql::idempotency` around the execution.
+    pub static IDEMPOTENCY_CLAIM: i64;
+}
+
 /// How long an SQLite writer waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long the server's connections may wait and work. The CLI and migrations
+/// use [`PoolLimits::default`]: no statement timeout (a migration may take long).
+#[derive(Clone, Copy, Debug)]
+pub struct PoolLimits {
+    /// How long a caller waits for a pooled connection (then: UNAVAILABLE).
+    pub acquire: Duration,
+    /// PostgreSQL's `statement_timeout` (then: TIMEOUT). SQLite has none;
+    /// the request timeout bounds it there.
+    pub statement: Option<Duration>,
+}
+
+impl Default for PoolLimits {
+    fn default() -> Self {
+        PoolLimits {
+            acquire: Duration::from_secs(30),
+            statement: None,
+        }
+    }
+}
+
 /// Opens the pool. SQLite gets WAL (readers never block the writer), a busy
 /// timeout (writers queue instead of failing with SQLITE_BUSY) and foreign keys.
-pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    limits: PoolLimits,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
+    let statement_timeout = limits
+        .statement
+        .filter(|t| !t.is_zero())
+        .map(|t| t.as_millis().to_string());
     options
         .max_connections(max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30))
+        // Opening a connection to a database that does not answer must not
+        // hold a request longer than waiting for a pooled one would.
+        .connect_timeout(limits.acquire)
+        .acquire_timeout(limits.acquire)
         .sqlx_logging(false)
+        .map_sqlx_postgres_opts(move |opts| match &statement_timeout {
+            Some(ms) => opts.options([("statement_timeout", ms.as_str())]),
+            None => opts,
+        })
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
@@ -118,7 +160,19 @@ impl WriteTxn {
 
     /// Commits; then, if [`notify_on_commit`](WriteTxn::notify_on_commit) was
     /// called, fires the hook.
+    ///
+    /// A mutation running under an idempotency key marks the key in this same
+    /// transaction, so a crash right after the commit cannot make a retry run
+    /// the mutation again.
     pub async fn commit(self) -> Result<(), DbErr> {
+        if let Ok(claim) = IDEMPOTENCY_CLAIM.try_with(|id| *id) {
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+            idempotency_key::Entity::update_many()
+                .col_expr(idempotency_key::Column::State, Expr::value("committed"))
+                .filter(idempotency_key::Column::Id.eq(claim))
+                .exec(&self.txn)
+                .await?;
+        }
         let wrote_events = self.wrote_events.load(Ordering::Relaxed);
         let commits = self.commits.clone();
         self.txn.commit().await?;

@@ -61,6 +61,29 @@ pub enum AppError {
     /// A subscriber fell too far behind the live feed and was cut off; it
     /// resumes with `after: resume_after`.
     SubscriberLagged { resume_after: String },
+    /// The operation is over one of the limits (depth, cost, aliases,
+    /// document size); refused before anything runs.
+    QueryTooComplex {
+        /// Which limit: `depth`, `cost`, `aliases` or `documentBytes`.
+        limit: &'static str,
+        /// What the operation asks for.
+        requested: usize,
+        /// What the limit allows.
+        allowed: usize,
+    },
+    /// A budget is spent or a failure throttle is on; try again after
+    /// `retry_after_seconds`.
+    Throttled {
+        message: String,
+        retry_after_seconds: u64,
+    },
+    /// The request or one of its statements ran too long. Retryable.
+    Timeout(String),
+    /// The database cannot be reached. Retryable; the server recovers by
+    /// itself when the database is back.
+    Unavailable,
+    /// An idempotency key was used before for a different request.
+    IdempotencyMismatch { key: String },
     /// Anything else. The cause is logged, never shown.
     Internal(Arc<dyn std::error::Error + Send + Sync>),
 }
@@ -79,6 +102,11 @@ impl AppError {
             AppError::Conflict { .. } => "CONFLICT",
             AppError::InvalidTransition { .. } => "INVALID_TRANSITION",
             AppError::SubscriberLagged { .. } => "SUBSCRIBER_LAGGED",
+            AppError::QueryTooComplex { .. } => "QUERY_TOO_COMPLEX",
+            AppError::Throttled { .. } => "THROTTLED",
+            AppError::Timeout(_) => "TIMEOUT",
+            AppError::Unavailable => "UNAVAILABLE",
+            AppError::IdempotencyMismatch { .. } => "CONFLICT",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -103,6 +131,14 @@ impl AppError {
     /// An unexpected failure; `err` is logged where the error is reported.
     pub fn internal(err: impl std::error::Error + Send + Sync + 'static) -> Self {
         AppError::Internal(Arc::new(err))
+    }
+
+    /// Whether the same request may succeed when simply sent again.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            AppError::Timeout(_) | AppError::Unavailable | AppError::Throttled { .. }
+        )
     }
 
     /// The message a client sees.
@@ -132,6 +168,21 @@ impl AppError {
             AppError::SubscriberLagged { resume_after } => format!(
                 "This subscription fell too far behind and was ended; subscribe again with after: \"{resume_after}\""
             ),
+            AppError::QueryTooComplex {
+                limit,
+                requested,
+                allowed,
+            } => format!(
+                "The operation is over the {limit} limit: it asks for {requested}, at most {allowed} is allowed"
+            ),
+            AppError::Throttled { message, .. } => message.clone(),
+            AppError::Timeout(what) => what.clone(),
+            AppError::Unavailable => {
+                "The database is unavailable; try again shortly".into()
+            }
+            AppError::IdempotencyMismatch { key } => format!(
+                "The idempotency key \"{key}\" was already used for a different request"
+            ),
             AppError::Internal(_) => "Internal error".into(),
         }
     }
@@ -139,7 +190,57 @@ impl AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
-        AppError::internal(err)
+        match classify(&err) {
+            DbFailure::Unreachable => {
+                tracing::warn!(error = %err, "database unavailable");
+                AppError::Unavailable
+            }
+            DbFailure::TimedOut => {
+                tracing::warn!(error = %err, "statement timed out");
+                AppError::Timeout("A database statement ran too long; try again".into())
+            }
+            DbFailure::Other => AppError::internal(err),
+        }
+    }
+}
+
+/// What a database error means to a client.
+#[derive(Debug, PartialEq, Eq)]
+enum DbFailure {
+    /// No connection could be had or the one in use broke: an outage.
+    Unreachable,
+    /// The statement was cancelled by `statement_timeout`.
+    TimedOut,
+    /// A bug or a broken invariant.
+    Other,
+}
+
+/// Decides by the driver's error kinds and SQLSTATEs, never by messages.
+fn classify(err: &DbErr) -> DbFailure {
+    use sea_orm::{RuntimeErr, sqlx};
+    let sqlx_err = match err {
+        // The pool timed out waiting for a connection, or could not open one.
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return DbFailure::Unreachable,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return DbFailure::Other,
+    };
+    match sqlx_err.as_ref() {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => DbFailure::Unreachable,
+        sqlx::Error::Protocol(_) => DbFailure::Unreachable,
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            // query_canceled: statement_timeout (or a cancel request).
+            Some("57014") => DbFailure::TimedOut,
+            // admin_shutdown, crash_shutdown, cannot_connect_now, and the
+            // connection_exception class: the server went away.
+            Some("57P01" | "57P02" | "57P03") => DbFailure::Unreachable,
+            Some(code) if code.starts_with("08") => DbFailure::Unreachable,
+            _ => DbFailure::Other,
+        },
+        _ => DbFailure::Other,
     }
 }
 
@@ -184,6 +285,24 @@ impl From<AppError> for async_graphql::Error {
                 AppError::SubscriberLagged { resume_after } => {
                     ext.set("resumeAfter", resume_after.as_str());
                 }
+                AppError::QueryTooComplex {
+                    limit,
+                    requested,
+                    allowed,
+                } => {
+                    ext.set("limit", *limit);
+                    ext.set("requested", *requested as u64);
+                    ext.set("allowed", *allowed as u64);
+                }
+                AppError::Throttled {
+                    retry_after_seconds,
+                    ..
+                } => {
+                    ext.set("retryAfterSeconds", *retry_after_seconds);
+                    ext.set("retryable", true);
+                }
+                AppError::Timeout(_) | AppError::Unavailable => ext.set("retryable", true),
+                AppError::IdempotencyMismatch { key } => ext.set("idempotencyKey", key.as_str()),
                 AppError::InvalidTransition { from, to, allowed } => {
                     ext.set("from", from.as_str());
                     ext.set("to", to.as_str());

@@ -157,7 +157,7 @@ async fn serve(config: Config) -> CliResult {
 }
 
 async fn migrate(config: Config, action: MigrateAction) -> CliResult {
-    let db = db::connect(&config.database_url, 1).await?;
+    let db = db::connect(&config.database_url, 1, db::PoolLimits::default()).await?;
     match action {
         MigrateAction::Up => Migrator::up(&db, None).await?,
         MigrateAction::Down => Migrator::down(&db, Some(1)).await?,
@@ -175,7 +175,7 @@ async fn migrate(config: Config, action: MigrateAction) -> CliResult {
 }
 
 async fn api_key_create(config: Config, name: &str, role: Role) -> CliResult {
-    let db = db::connect(&config.database_url, 1).await?;
+    let db = db::connect(&config.database_url, 1, db::PoolLimits::default()).await?;
     Migrator::up(&db, None).await?;
     let db = db::Db::new(db);
     let (row, key) = ordergraph::auth::keys::create_api_key(&db, name, role)
@@ -204,7 +204,7 @@ async fn token(
         Some(secret) => secret.clone(),
         None => {
             // Dev mode: the secret lives in the database the server uses.
-            let db = db::connect(&config.database_url, 1).await?;
+            let db = db::connect(&config.database_url, 1, db::PoolLimits::default()).await?;
             Migrator::up(&db, None).await?;
             app::resolve_jwt_secret(&config, &db).await?.0
         }

@@ -10,6 +10,10 @@ pub const MAX_SHORT: usize = 255;
 /// Longest accepted long text (notes, URLs, messages).
 pub const MAX_LONG: usize = 10_000;
 
+/// The longest search term: a name, an e-mail or a number is far shorter, and
+/// SQLite refuses LIKE patterns past 50,000 bytes.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
 /// Reports a text longer than `max` characters at `path`.
 pub fn check_len(value: Option<&str>, max: usize, path: &str, errors: &mut Vec<FieldError>) {
     if let Some(v) = value

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial;
 mod m20261122_000002_order_search;
 mod m20261129_000003_deliveries;
+mod m20261130_000004_idempotency;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261122_000002_order_search::Migration),
             Box::new(m20261129_000003_deliveries::Migration),
+            Box::new(m20261130_000004_idempotency::Migration),
         ]
     }
 }

@@ -21,6 +21,11 @@ impl AdminFieldMutation {
     async fn set_order_admin_fields(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The order's id (its plain database id is accepted too, deprecated).")]
         id: ID,
         #[graphql(desc = "The fields to set, by name; a null `value` removes that field.")]

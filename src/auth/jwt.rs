@@ -64,6 +64,9 @@ impl JwtKeys {
     pub fn new(secret: &str, issuer: Option<String>, audience: Option<String>) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = LEEWAY_SECONDS;
+        // A token that is not valid yet is refused like an expired one
+        // (jsonwebtoken leaves `nbf` unchecked unless asked).
+        validation.validate_nbf = true;
         let mut required = vec!["exp", "sub"];
         if let Some(iss) = &issuer {
             validation.set_issuer(&[iss]);

@@ -9,11 +9,13 @@ pub mod policy;
 pub mod principal;
 pub mod queries;
 pub mod role;
+pub mod throttle;
 pub mod types;
 
 pub use principal::{Caller, Principal};
 pub use role::{ANY_ROLE, ORDER_WORKERS, Role, STAFF};
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::http::HeaderMap;
@@ -28,13 +30,24 @@ use jwt::JwtKeys;
 pub struct Authenticator {
     jwt: Arc<JwtKeys>,
     db: Db,
+    throttle: Option<Arc<throttle::FailureThrottle>>,
 }
 
 impl Authenticator {
     /// An authenticator for tokens signed with `jwt` and the keys and customer
     /// tokens stored in `db`.
     pub fn new(jwt: Arc<JwtKeys>, db: Db) -> Self {
-        Authenticator { jwt, db }
+        Authenticator {
+            jwt,
+            db,
+            throttle: None,
+        }
+    }
+
+    /// The same, throttling repeated failures (see [`throttle`]).
+    pub fn with_throttle(mut self, throttle: Option<throttle::FailureThrottle>) -> Self {
+        self.throttle = throttle.map(Arc::new);
+        self
     }
 
     /// The token keys (the CLI and dev mode sign with them).
@@ -44,16 +57,20 @@ impl Authenticator {
 
     /// Reads `Authorization` (Bearer JWT, Bearer API key, or Basic customer
     /// e-mail + token) or else `X-API-Key`.
-    pub async fn from_headers(&self, headers: &HeaderMap) -> Caller {
+    pub async fn from_headers(&self, headers: &HeaderMap, client: IpAddr) -> Caller {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        self.resolve(header("authorization"), header("x-api-key"))
+        self.resolve(header("authorization"), header("x-api-key"), client)
             .await
     }
 
     /// Reads the credentials of a WebSocket `connection_init` payload: the
     /// same values as the headers (a browser cannot set headers on a
     /// WebSocket), as `Authorization` and `X-API-Key` members, any case.
-    pub async fn from_connection_init(&self, payload: &serde_json::Value) -> Caller {
+    pub async fn from_connection_init(
+        &self,
+        payload: &serde_json::Value,
+        client: IpAddr,
+    ) -> Caller {
         let member = |name: &str| {
             payload.as_object().and_then(|members| {
                 members
@@ -62,13 +79,26 @@ impl Authenticator {
                     .and_then(|(_, value)| value.as_str())
             })
         };
-        self.resolve(member("authorization"), member("x-api-key"))
+        self.resolve(member("authorization"), member("x-api-key"), client)
             .await
     }
 
-    async fn resolve(&self, authorization: Option<&str>, api_key: Option<&str>) -> Caller {
+    /// `client` is the peer address: failures are throttled per credential
+    /// and address.
+    async fn resolve(
+        &self,
+        authorization: Option<&str>,
+        api_key: Option<&str>,
+        client: IpAddr,
+    ) -> Caller {
         let authorization = authorization.map(str::trim).filter(|v| !v.is_empty());
         let api_key = api_key.map(str::trim).filter(|v| !v.is_empty());
+        let guessable = guessable_credential(authorization, api_key);
+        if let (Some(throttle), Some(credential)) = (&self.throttle, &guessable)
+            && let Err(err) = throttle.check(credential, client)
+        {
+            return Caller::Failed(err);
+        }
         let outcome = match (authorization, api_key) {
             (None, None) => return Caller::Anonymous,
             (Some(value), _) => self.authorization(value).await,
@@ -76,10 +106,18 @@ impl Authenticator {
         };
         match outcome {
             Ok(Some(principal)) => Caller::Authenticated(principal),
-            Ok(None) => Caller::Rejected,
+            Ok(None) => {
+                if let (Some(throttle), Some(credential)) = (&self.throttle, &guessable) {
+                    throttle.fail(credential, client);
+                }
+                Caller::Rejected
+            }
+            // The database could not answer: say so (retryable) rather than
+            // tell a valid client its credentials are wrong.
+            Err(err @ (AppError::Unavailable | AppError::Timeout(_))) => Caller::Failed(err),
             Err(err) => {
-                // A database failure is not the caller's fault, but failing
-                // closed is the only safe answer; it is logged here.
+                // Any other failure is not the caller's fault either, but
+                // failing closed is the only safe answer; it is logged here.
                 if let AppError::Internal(cause) = &err {
                     tracing::error!(error = %cause, "credential lookup failed");
                 }
@@ -121,5 +159,32 @@ impl Authenticator {
             return keys::verify_customer_token(&self.db, email, token).await;
         }
         Ok(None)
+    }
+}
+
+/// The public part of a credential whose secret could be guessed by trying
+/// (an API key's id, a customer's e-mail), as the throttle keys it. JWTs are
+/// not: their signature cannot be brute-forced online.
+fn guessable_credential(authorization: Option<&str>, api_key: Option<&str>) -> Option<String> {
+    let key_id = |key: &str| keys::split(key, keys::API_KEY_PREFIX).map(|(id, _)| format!("key:{id}"));
+    match (authorization, api_key) {
+        (None, Some(key)) => key_id(key),
+        (Some(value), _) => {
+            let (scheme, credentials) = value.split_once(' ')?;
+            let credentials = credentials.trim();
+            if scheme.eq_ignore_ascii_case("bearer") {
+                return key_id(credentials);
+            }
+            if !scheme.eq_ignore_ascii_case("basic") {
+                return None;
+            }
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(credentials)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())?;
+            let (email, _) = decoded.split_once(':')?;
+            Some(format!("basic:{}", email.trim().to_lowercase()))
+        }
+        (None, None) => None,
     }
 }

@@ -20,6 +20,11 @@ impl AuthMutation {
     async fn issue_customer_api_token(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The customer's id (its plain database id is accepted too, deprecated).")]
         customer_id: ID,
     ) -> Result<String, AppError> {
@@ -32,6 +37,11 @@ impl AuthMutation {
     async fn create_api_key(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "A name to recognise the key by (1 to 255 characters).")] name: String,
         #[graphql(desc = "What the key may do: ADMIN, STAFF or INTEGRATION.")] role: Role,
     ) -> Result<ApiKeyCreated, AppError> {
@@ -51,6 +61,11 @@ impl AuthMutation {
     async fn revoke_api_key(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The key's id (its plain database id is accepted too, deprecated).")]
         id: ID,
     ) -> Result<bool, AppError> {

@@ -40,6 +40,10 @@ pub enum Caller {
     /// Credentials were given but are not valid. Kept apart from `Anonymous` only
     /// for logging: both get the same UNAUTHENTICATED answer.
     Rejected,
+    /// The credentials could not be checked (the database is unreachable or
+    /// too slow), or this credential is throttled after too many failures:
+    /// the error says which, and whether a retry may help.
+    Failed(AppError),
 }
 
 impl Caller {
@@ -48,6 +52,7 @@ impl Caller {
         match self {
             Caller::Authenticated(p) => Ok(p),
             Caller::Anonymous | Caller::Rejected => Err(AppError::Unauthenticated),
+            Caller::Failed(err) => Err(err.clone()),
         }
     }
 }

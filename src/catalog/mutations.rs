@@ -19,6 +19,11 @@ impl CatalogMutation {
     async fn upsert_product(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The product; `code` identifies it.")] input: ProductInput,
     ) -> Result<Product, AppError> {
         require_principal(ctx)?.require(ORDER_WORKERS)?;

@@ -15,6 +15,7 @@ pub struct CatalogQuery;
 impl CatalogQuery {
     /// Products whose code or name contains `search` (any case), ordered by
     /// code. `first`: how many, 1 to 100, default 20.
+    #[graphql(complexity = "crate::graphql::cost::page(&[first], child_complexity)")]
     async fn products(
         &self,
         ctx: &Context<'_>,

@@ -122,6 +122,18 @@ pub async fn search(
             ));
         }
     };
+    if search
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > crate::validate::MAX_SEARCH_CHARS)
+    {
+        return Err(AppError::invalid_field(
+            "search",
+            format!(
+                "at most {} characters",
+                crate::validate::MAX_SEARCH_CHARS
+            ),
+        ));
+    }
     let mut query = product::Entity::find()
         .order_by_asc(product::Column::Code)
         .limit(limit);

@@ -22,6 +22,11 @@ impl CustomerMutation {
     async fn upsert_customer(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The customer; `externalId` or `email` identifies it.")]
         input: CustomerInput,
     ) -> Result<Customer, AppError> {
@@ -34,6 +39,11 @@ impl CustomerMutation {
     async fn add_customer_address(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The customer's id (its plain database id is accepted too, deprecated).")]
         customer_id: ID,
         #[graphql(desc = "The address; it may not name an `id` (it is new).")] input: AddressInput,

@@ -58,6 +58,7 @@ impl Customer {
     }
 
     /// The customer's saved addresses, oldest first; empty when none.
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn addressbooks(&self, ctx: &Context<'_>) -> Result<Vec<Address>, AppError> {
         let rows = loader(ctx)?
             .load_one(AddressesOfCustomer(self.0.id))
@@ -66,6 +67,7 @@ impl Customer {
     }
 
     /// The customer's orders, newest first; cursor-paged like `Query.orders`.
+    #[graphql(complexity = "crate::graphql::cost::page(&[first], child_complexity)")]
     async fn orders(
         &self,
         ctx: &Context<'_>,

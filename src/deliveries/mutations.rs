@@ -27,6 +27,11 @@ impl DeliveryMutation {
     async fn create_webhook_endpoint(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The endpoint.")] input: WebhookEndpointInput,
     ) -> Result<WebhookEndpointWithSecret, AppError> {
         require_settings(policy(ctx)?)?;
@@ -44,6 +49,11 @@ impl DeliveryMutation {
     async fn update_webhook_endpoint(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The endpoint's id (its plain database id is accepted too, deprecated).")]
         id: ID,
         #[graphql(desc = "What to change.")] input: UpdateWebhookEndpointInput,
@@ -61,6 +71,11 @@ impl DeliveryMutation {
     async fn rotate_webhook_endpoint_secret(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The endpoint's id (its plain database id is accepted too, deprecated).")]
         id: ID,
     ) -> Result<WebhookEndpointWithSecret, AppError> {
@@ -78,6 +93,11 @@ impl DeliveryMutation {
     async fn delete_webhook_endpoint(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The endpoint's id (its plain database id is accepted too, deprecated).")]
         id: ID,
     ) -> Result<bool, AppError> {
@@ -91,6 +111,11 @@ impl DeliveryMutation {
     async fn send_test_webhook(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The endpoint's id (its plain database id is accepted too, deprecated).")]
         endpoint_id: ID,
     ) -> Result<Delivery, AppError> {
@@ -103,6 +128,11 @@ impl DeliveryMutation {
     async fn create_automation_rule(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The rule.")] input: AutomationRuleInput,
     ) -> Result<AutomationRule, AppError> {
         require_settings(policy(ctx)?)?;
@@ -116,6 +146,11 @@ impl DeliveryMutation {
     async fn update_automation_rule(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The rule's id (its plain database id is accepted too, deprecated).")]
         id: ID,
         #[graphql(desc = "The rule's new settings.")] input: AutomationRuleInput,
@@ -133,6 +168,11 @@ impl DeliveryMutation {
     async fn delete_automation_rule(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The rule's id (its plain database id is accepted too, deprecated).")]
         id: ID,
     ) -> Result<bool, AppError> {
@@ -147,6 +187,11 @@ impl DeliveryMutation {
     async fn update_email_template(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "Which template.")] kind: TemplateKind,
         #[graphql(desc = "Its new parts.")] input: EmailTemplateInput,
     ) -> Result<EmailTemplate, AppError> {
@@ -161,6 +206,11 @@ impl DeliveryMutation {
     async fn reset_email_template(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "Which template.")] kind: TemplateKind,
     ) -> Result<EmailTemplate, AppError> {
         require_settings(policy(ctx)?)?;
@@ -175,6 +225,11 @@ impl DeliveryMutation {
     async fn cancel_delivery(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The delivery's id (its plain database id is accepted too, deprecated).")]
         id: ID,
     ) -> Result<Delivery, AppError> {
@@ -191,6 +246,11 @@ impl DeliveryMutation {
     async fn redeliver(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The delivery's id (its plain database id is accepted too, deprecated).")]
         id: ID,
     ) -> Result<Delivery, AppError> {

@@ -42,6 +42,7 @@ pub struct DeliveryQuery;
 #[Object]
 impl DeliveryQuery {
     /// Every webhook endpoint, oldest first. Admins only.
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn webhook_endpoints(&self, ctx: &Context<'_>) -> Result<Vec<WebhookEndpoint>, AppError> {
         require_settings(policy(ctx)?)?;
         let rows = service::endpoints(&state(ctx)?.db).await?;
@@ -49,6 +50,7 @@ impl DeliveryQuery {
     }
 
     /// Every automation rule, oldest first. Admins only.
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn automation_rules(&self, ctx: &Context<'_>) -> Result<Vec<AutomationRule>, AppError> {
         require_settings(policy(ctx)?)?;
         let rows = service::rules(&state(ctx)?.db).await?;
@@ -57,6 +59,7 @@ impl DeliveryQuery {
 
     /// Every e-mail template as in use (an admin's version, else the built-in
     /// one). Admins only.
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn email_templates(&self, ctx: &Context<'_>) -> Result<Vec<EmailTemplate>, AppError> {
         require_settings(policy(ctx)?)?;
         let db = &state(ctx)?.db;
@@ -95,6 +98,7 @@ impl DeliveryQuery {
     /// Deliveries matching `filter`, newest first: e-mails (sent, kept
     /// without SMTP, skipped, scheduled follow-ups) and webhook calls, each
     /// with its attempts. Staff and admins.
+    #[graphql(complexity = "crate::graphql::cost::page(&[first], child_complexity)")]
     async fn deliveries(
         &self,
         ctx: &Context<'_>,

@@ -257,6 +257,7 @@ impl Delivery {
         })
     }
     /// Every attempt, oldest first.
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn attempts(&self, ctx: &Context<'_>) -> Result<Vec<DeliveryAttempt>, AppError> {
         let rows = loader(ctx)?.load_one(AttemptsOfDelivery(self.0.id)).await?;
         Ok(rows

@@ -8,6 +8,7 @@ pub mod customer;
 pub mod delivery;
 pub mod delivery_attempt;
 pub mod email_template;
+pub mod idempotency_key;
 pub mod order;
 pub mod order_admin_field;
 pub mod order_event;

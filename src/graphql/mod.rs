@@ -2,11 +2,18 @@
 //! extension that gives every error a code. [`schema_builder`] needs no database,
 //! so `ordergraph schema` and the SDL test can build the schema anywhere.
 
+pub mod budget;
 pub mod context;
+pub mod cost;
 mod error_codes;
+pub mod idempotency;
+pub mod limits;
 pub mod loader;
 pub mod node;
 pub mod page_info;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -25,6 +32,7 @@ use crate::messages::mutations::MessageMutation;
 use crate::orders::mutations::OrderMutation;
 use crate::orders::queries::OrderQuery;
 use crate::state::AppState;
+use budget::Budget;
 use node::NodeQuery;
 
 // One object per domain, merged.
@@ -84,11 +92,18 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRo
 
 /// The schema a running server executes: [`schema_builder`] plus the configured
 /// limits and the server state.
-pub fn build_schema(state: AppState) -> AppSchema {
+pub fn build_schema(state: AppState, budget: Option<Arc<Budget>>) -> AppSchema {
     let config = &state.config;
+    let ttl = Duration::from_secs(config.idempotency_ttl_hours.max(1) * 3600);
+    // A running request holds its key a little longer than it may run.
+    let lease = Duration::from_secs(config.request_timeout_seconds.max(1) + 5);
     schema_builder()
-        .limit_depth(config.graphql_max_depth)
-        .limit_complexity(config.graphql_max_complexity)
+        // Outside the limits' timeout, so a timed-out mutation frees its key.
+        .extension(idempotency::Idempotency::new(state.db.clone(), ttl, lease))
+        .extension(limits::Limits::new(
+            limits::LimitSettings::from_config(config),
+            budget,
+        ))
         .limit_directives(config.graphql_max_directives)
         .data(state.clone())
         .finish()

@@ -159,6 +159,7 @@ impl NodeQuery {
 
     /// The objects with these global ids, in the same order, with null for each
     /// one that does not exist or that the caller may not see. At most 100 ids.
+    #[graphql(complexity = "crate::graphql::cost::exactly(ids.len(), child_complexity)")]
     async fn nodes(
         &self,
         ctx: &Context<'_>,

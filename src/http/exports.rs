@@ -5,19 +5,20 @@
 //! staff notes) only goes to the roles that may see it.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{RawQuery, State};
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{StreamExt, stream};
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use serde_json::{Map, Value as Json, json};
 
-use super::HttpState;
+use super::{HttpState, rest};
 use crate::auth::Caller;
 use crate::entities::{order, order_line};
-use crate::error::AppError;
+
 use crate::money::Money;
 use crate::orders::export::{self, ExportOrder};
 
@@ -332,39 +333,65 @@ enum Format {
 }
 
 /// `GET /api/orders.json`.
-pub async fn json(state: State<HttpState>, headers: HeaderMap, query: RawQuery) -> Response {
-    export(state, headers, query, Format::Json).await
+pub async fn json(
+    state: State<HttpState>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    query: RawQuery,
+) -> Response {
+    export(state, peer, headers, query, Format::Json).await
 }
 
 /// `GET /api/orders.csv`.
-pub async fn csv(state: State<HttpState>, headers: HeaderMap, query: RawQuery) -> Response {
-    export(state, headers, query, Format::Csv).await
+pub async fn csv(
+    state: State<HttpState>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    query: RawQuery,
+) -> Response {
+    export(state, peer, headers, query, Format::Csv).await
 }
 
 /// `GET /api/orders.xml`.
-pub async fn xml(state: State<HttpState>, headers: HeaderMap, query: RawQuery) -> Response {
-    export(state, headers, query, Format::Xml).await
+pub async fn xml(
+    state: State<HttpState>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    query: RawQuery,
+) -> Response {
+    export(state, peer, headers, query, Format::Xml).await
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
-    (status, axum::Json(json!({ "error": message }))).into_response()
+    let code = if status.is_server_error() {
+        "INTERNAL"
+    } else {
+        "BAD_USER_INPUT"
+    };
+    rest::error_body(status, code, message)
 }
 
 async fn export(
     State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     format: Format,
 ) -> Response {
-    let principal = match state.app.auth.from_headers(&headers).await {
+    let principal = match state.app.auth.from_headers(&headers, peer.ip()).await {
         Caller::Authenticated(principal) => principal,
         Caller::Anonymous | Caller::Rejected => {
-            let mut response = error(StatusCode::UNAUTHORIZED, "Invalid or expired credentials");
+            let mut response = rest::error_body(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "Invalid or expired credentials",
+            );
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             return response;
         }
+        Caller::Failed(err) => return rest::app_error(err, StatusCode::BAD_REQUEST),
     };
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .into_owned()
@@ -380,15 +407,7 @@ async fn export(
     };
     let orders = match export::load(&state.app.db, &filter, policy.orders()).await {
         Ok(orders) => orders,
-        Err(err @ AppError::BadUserInput { .. }) => {
-            return error(StatusCode::BAD_REQUEST, &err.message());
-        }
-        Err(err) => {
-            if let AppError::Internal(cause) = &err {
-                tracing::error!(error = %cause, "export failed");
-            }
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "Internal error");
-        }
+        Err(err) => return rest::app_error(err, StatusCode::BAD_REQUEST),
     };
 
     let (content_type, head, tail): (&str, Vec<u8>, Vec<u8>) = match format {

@@ -4,6 +4,7 @@
 //! `<img>` tags), only JSON bodies are accepted (a cross-site form post cannot
 //! be one), and batches are capped.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols};
@@ -12,7 +13,8 @@ use async_graphql::{BatchRequest, BatchResponse, Data, Request};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use axum::extract::{RawQuery, State, WebSocketUpgrade};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
@@ -20,11 +22,23 @@ use serde_json::json;
 
 use super::{HttpState, ws_guard};
 use crate::auth::Caller;
+use crate::graphql::idempotency::IdempotencyKey;
 use crate::graphql::loader::new_loader;
 
 /// `POST /graphql`: one operation, or a batch (an array) of at most
 /// `GRAPHQL_MAX_BATCH`.
-pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        // axum's own answers (413 over MAX_BODY_BYTES, a broken body) are
+        // plain text; clients of /graphql read JSON with a code.
+        Err(rejection) => return error_response(rejection.status(), &rejection.body_text()),
+    };
     if !is_json(&headers) {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -52,24 +66,52 @@ pub async fn post(State(state): State<HttpState>, headers: HeaderMap, body: Byte
             ),
         );
     }
-    let caller = state.app.auth.from_headers(&headers).await;
+    let key = match idempotency_header(&headers) {
+        Ok(key) => key,
+        Err(response) => return response,
+    };
+    let caller = state.app.auth.from_headers(&headers, peer.ip()).await;
     let batch = match batch {
         BatchRequest::Single(request) => {
-            BatchRequest::Single(with_request_data(&state, request, caller))
+            let mut request = with_request_data(&state, request, caller);
+            if let Some(key) = key {
+                request = request.data(key);
+            }
+            BatchRequest::Single(request)
         }
-        BatchRequest::Batch(requests) => BatchRequest::Batch(
-            requests
-                .into_iter()
-                .map(|r| with_request_data(&state, r, caller.clone()))
-                .collect(),
-        ),
+        BatchRequest::Batch(requests) => {
+            if key.is_some() {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    "The Idempotency-Key header is for a single operation; in a batch, give each mutation its idempotencyKey argument",
+                );
+            }
+            BatchRequest::Batch(
+                requests
+                    .into_iter()
+                    .map(|r| with_request_data(&state, r, caller.clone()))
+                    .collect(),
+            )
+        }
     };
-    json_response(&state.schema.execute_batch(batch).await)
+    // Executed on its own task: a client that hangs up after sending a
+    // mutation must not cancel it between its commit and the recording of
+    // its response (the idempotency key would then answer without it).
+    let schema = state.schema.clone();
+    let response = match tokio::spawn(async move { schema.execute_batch(batch).await }).await {
+        Ok(response) => response,
+        Err(err) => {
+            tracing::error!(error = %err, "a GraphQL execution task failed");
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal error");
+        }
+    };
+    graphql_response(&headers, &response)
 }
 
 /// `GET /graphql?query=...`: queries only. A mutation or subscription gets 405.
 pub async fn get(
     State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -95,13 +137,25 @@ pub async fn get(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let caller = state.app.auth.from_headers(&headers).await;
-    json_response(&BatchResponse::Single(
-        state
-            .schema
-            .execute(with_request_data(&state, request, caller))
-            .await,
-    ))
+    let caller = state.app.auth.from_headers(&headers, peer.ip()).await;
+    let response = state
+        .schema
+        .execute(with_request_data(&state, request, caller))
+        .await;
+    graphql_response(&headers, &BatchResponse::Single(response))
+}
+
+/// Any other method on `/graphql`: 405 with `Allow`, in JSON like every
+/// answer of this endpoint.
+pub async fn other_method() -> Response {
+    let mut response = error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "/graphql takes GET (queries) and POST (any operation)",
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+    response
 }
 
 /// `GET /graphql/ws`: subscriptions (and queries) over WebSocket, speaking
@@ -109,6 +163,7 @@ pub async fn get(
 /// in the `connection_init` payload.
 pub async fn websocket(
     State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     protocol: GraphQLProtocol,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
@@ -128,7 +183,7 @@ pub async fn websocket(
         .read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
         .max_message_size(state.app.config.max_body_bytes)
-        .on_upgrade(move |socket| serve_websocket(state, protocol, kind, socket))
+        .on_upgrade(move |socket| serve_websocket(state, protocol, kind, socket, peer.ip()))
 }
 
 /// Closes `sink` with a graphql-ws close code.
@@ -153,6 +208,7 @@ async fn serve_websocket(
     protocol: GraphQLProtocol,
     kind: WebSocketProtocols,
     socket: WebSocket,
+    client: IpAddr,
 ) {
     let (mut sink, mut stream) = socket.split();
     let init_timeout =
@@ -177,11 +233,17 @@ async fn serve_websocket(
         .get("payload")
         .cloned()
         .unwrap_or(serde_json::Value::Null);
-    let caller = state.app.auth.from_connection_init(&payload).await;
-    // Live updates are for authenticated callers only: an anonymous
-    // connection is refused like a bad one.
-    if !matches!(caller, Caller::Authenticated(_)) {
-        return close(&mut sink, 4403, "Forbidden").await;
+    let caller = state.app.auth.from_connection_init(&payload, client).await;
+    match caller {
+        Caller::Authenticated(_) => {}
+        // Throttled, or the database could not check the credentials:
+        // 1013 "try again later", not a verdict on them.
+        Caller::Failed(_) => return close(&mut sink, 1013, "Try again later").await,
+        // Live updates are for authenticated callers only: an anonymous
+        // connection is refused like a bad one.
+        Caller::Anonymous | Caller::Rejected => {
+            return close(&mut sink, 4403, "Forbidden").await;
+        }
     }
     let db = state.app.db.clone();
     let shared = Arc::new(ws_guard::Shared::default());
@@ -193,6 +255,7 @@ async fn serve_websocket(
         shared.clone(),
         kind,
         keepalive,
+        state.shutdown.clone(),
     ));
     let incoming = ws_guard::guard(stream, shared);
     let replayed = futures_util::stream::once(async move { Ok(first) }).chain(incoming);
@@ -253,14 +316,105 @@ fn is_json(headers: &HeaderMap) -> bool {
         .unwrap_or(false)
 }
 
-fn json_response(response: &BatchResponse) -> Response {
-    match serde_json::to_vec(response) {
-        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
-        Err(err) => {
-            tracing::error!(error = %err, "cannot serialize a GraphQL response");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
+/// The `Idempotency-Key` header, if sent (and sane).
+fn idempotency_header(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, Response> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| IdempotencyKey::parse(v).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            error_response(
+                StatusCode::BAD_REQUEST,
+                "Idempotency-Key: 1 to 255 visible ASCII characters",
+            )
+        })
+}
+
+/// The media type the client asked for: `application/graphql-response+json`
+/// (GraphQL over HTTP) when it accepts that and not plain JSON first, else
+/// `application/json` (what older clients expect).
+fn wants_graphql_response_json(headers: &HeaderMap) -> bool {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    for media in accept.split(',') {
+        let media = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        match media.as_str() {
+            "application/graphql-response+json" => return true,
+            "application/json" | "*/*" | "application/*" => return false,
+            _ => {}
         }
     }
+    false
+}
+
+/// Serializes `response` with the status GraphQL over HTTP asks for. With
+/// `application/graphql-response+json`, an operation that produced no data
+/// because the database is down or slow answers 503, and a throttled one
+/// 429, each with `Retry-After`; with `application/json` the status stays
+/// 200 (the legacy rule) and the coded error says it all.
+fn graphql_response(headers: &HeaderMap, response: &BatchResponse) -> Response {
+    let modern = wants_graphql_response_json(headers);
+    let body = match serde_json::to_vec(response) {
+        Ok(body) => body,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot serialize a GraphQL response");
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal error");
+        }
+    };
+    let content_type = if modern {
+        "application/graphql-response+json"
+    } else {
+        "application/json"
+    };
+    let mut status = StatusCode::OK;
+    let mut retry_after = None;
+    if let BatchResponse::Single(single) = response
+        && modern
+        && single.data == async_graphql::Value::Null
+    {
+        let code = |e: &async_graphql::ServerError| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .and_then(|v| match v {
+                    async_graphql::Value::String(s) => Some(s.clone()),
+                    _ => None,
+                })
+        };
+        for error in &single.errors {
+            match code(error).as_deref() {
+                Some("UNAVAILABLE" | "TIMEOUT") => {
+                    status = StatusCode::SERVICE_UNAVAILABLE;
+                    retry_after = Some(super::rest::OUTAGE_RETRY_AFTER);
+                    break;
+                }
+                Some("THROTTLED") => {
+                    status = StatusCode::TOO_MANY_REQUESTS;
+                    retry_after = error
+                        .extensions
+                        .as_ref()
+                        .and_then(|x| x.get("retryAfterSeconds"))
+                        .and_then(|v| match v {
+                            async_graphql::Value::Number(n) => n.as_u64(),
+                            _ => None,
+                        });
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut response = (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }
 
 /// A transport-level refusal, shaped like a GraphQL response so clients read it

@@ -4,6 +4,7 @@ mod exports;
 mod graphql;
 mod health;
 mod playground;
+mod rest;
 mod ws_guard;
 mod zapier;
 
@@ -24,14 +25,27 @@ pub struct HttpState {
     pub app: AppState,
     /// The GraphQL schema (holds its own copy of the state).
     pub schema: AppSchema,
+    /// Turns true when the server begins to shut down: open WebSockets
+    /// close with 1001 instead of being dropped.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Every route of the server.
-pub fn router(app: AppState, schema: AppSchema) -> Router {
+pub fn router(
+    app: AppState,
+    schema: AppSchema,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Router {
     let max_body = app.config.max_body_bytes;
+    let max_uri = app.config.max_uri_bytes;
     Router::new()
         .route("/", get(playground::page))
-        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route(
+            "/graphql",
+            get(graphql::get)
+                .post(graphql::post)
+                .fallback(graphql::other_method),
+        )
         .route("/graphql/ws", get(graphql::websocket))
         .route("/api/orders.json", get(exports::json))
         .route("/api/orders.csv", get(exports::csv))
@@ -42,11 +56,37 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/readyz", get(health::readyz))
         // Larger bodies get 413 before anything parses them.
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(max_uri, limit_uri))
         .layer(TraceLayer::new_for_http())
         // A bug must not reset the connection or show its panic message: the
         // client gets a plain INTERNAL error and the panic is logged.
         .layer(CatchPanicLayer::custom(panic_response))
-        .with_state(HttpState { app, schema })
+        .with_state(HttpState {
+            app,
+            schema,
+            shutdown,
+        })
+}
+
+/// 414 for request targets over `MAX_URI_BYTES`, in JSON with a code. Below
+/// hyper's own limit, which answers 414 with an empty body.
+async fn limit_uri(
+    axum::extract::State(max): axum::extract::State<usize>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let length = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |pq| pq.as_str().len());
+    if length > max {
+        let body = serde_json::json!({"errors": [{
+            "message": format!("The request target is {length} bytes; at most {max} (send long queries with POST)"),
+            "extensions": {"code": "BAD_USER_INPUT"},
+        }]});
+        return (axum::http::StatusCode::URI_TOO_LONG, axum::Json(body)).into_response();
+    }
+    next.run(request).await
 }
 
 fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {

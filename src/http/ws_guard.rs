@@ -123,6 +123,7 @@ pub async fn forward<W>(
     shared: Arc<Shared>,
     protocol: WebSocketProtocols,
     keepalive: Duration,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) where
     W: Sink<Message> + Unpin,
 {
@@ -152,6 +153,16 @@ pub async fn forward<W>(
                     return;
                 }
             }
+            // The server is stopping: say so (1001 going away), so clients
+            // reconnect elsewhere and resume, instead of seeing 1006.
+            () = stopping(&mut shutdown) => {
+                let frame = CloseFrame {
+                    code: 1001,
+                    reason: "Server shutting down".into(),
+                };
+                let _ = socket.send(Message::Close(Some(frame))).await;
+                return;
+            }
         }
     }
     if let Some((code, reason)) = shared.closing() {
@@ -161,6 +172,11 @@ pub async fn forward<W>(
         };
         let _ = socket.send(Message::Close(Some(frame))).await;
     }
+}
+
+/// Completes when the server starts shutting down (or is gone).
+async fn stopping(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stopping| *stopping).await;
 }
 
 #[cfg(test)]

@@ -3,15 +3,17 @@
 //! `GET /api/v1/orders?page=&limit=` lists them. API key (or JWT) in
 //! `X-API-Key` or `Authorization: Bearer`; the seed's error shapes.
 
+use std::net::SocketAddr;
+
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::HttpState;
+use super::{HttpState, rest};
 use crate::auth::{Caller, ORDER_WORKERS, Principal};
 use crate::entities::order;
 use crate::error::{AppError, FieldError};
@@ -24,15 +26,16 @@ use crate::orders::payment::PaymentStatus;
 use crate::orders::workflow::OrderStatus;
 
 fn unauthorized() -> Response {
-    (
+    rest::error_body(
         StatusCode::UNAUTHORIZED,
-        Json(json!({"error": "Invalid or expired API key"})),
+        "UNAUTHENTICATED",
+        "Invalid or expired API key",
     )
-        .into_response()
 }
 
+/// Invalid input in the seed's 422 shape.
 fn failure(status: StatusCode, error: &str, fields: &[FieldError]) -> Response {
-    let mut body = json!({ "error": error });
+    let mut body = json!({ "error": error, "code": "BAD_USER_INPUT" });
     if !fields.is_empty() {
         body["errors"] = json!(fields);
     }
@@ -41,29 +44,23 @@ fn failure(status: StatusCode, error: &str, fields: &[FieldError]) -> Response {
 
 fn from_app_error(err: AppError) -> Response {
     match err {
-        AppError::BadUserInput { fields, message } => {
-            failure(StatusCode::UNPROCESSABLE_ENTITY, &message, &fields)
-        }
-        AppError::Conflict { message, .. } => failure(StatusCode::CONFLICT, &message, &[]),
-        AppError::Forbidden(message) => failure(StatusCode::FORBIDDEN, &message, &[]),
-        AppError::NotFound(message) => failure(StatusCode::NOT_FOUND, &message, &[]),
         AppError::Unauthenticated => unauthorized(),
-        other => {
-            if let AppError::Internal(cause) = &other {
-                tracing::error!(error = %cause, "seed 000 adapter failed");
-            }
-            failure(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", &[])
-        }
+        other => rest::app_error(other, StatusCode::UNPROCESSABLE_ENTITY),
     }
 }
 
-async fn authorize(state: &HttpState, headers: &HeaderMap) -> Result<Principal, Response> {
-    match state.app.auth.from_headers(headers).await {
+async fn authorize(
+    state: &HttpState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Result<Principal, Response> {
+    match state.app.auth.from_headers(headers, peer.ip()).await {
         Caller::Authenticated(principal) => {
             principal.require(ORDER_WORKERS).map_err(from_app_error)?;
             Ok(principal)
         }
         Caller::Anonymous | Caller::Rejected => Err(unauthorized()),
+        Caller::Failed(err) => Err(from_app_error(err)),
     }
 }
 
@@ -232,8 +229,13 @@ fn seed_json(order: &order::Model, lines: &[crate::entities::order_line::Model])
 
 /// `POST /api/zapier/order` and `POST /api/v1/orders`: upsert by (platform,
 /// orderNumber).
-pub async fn upsert(State(state): State<HttpState>, headers: HeaderMap, body: Bytes) -> Response {
-    let principal = match authorize(&state, &headers).await {
+pub async fn upsert(
+    State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let principal = match authorize(&state, &headers, peer).await {
         Ok(principal) => principal,
         Err(response) => return response,
     };
@@ -284,10 +286,11 @@ pub struct ListParams {
 /// block.
 pub async fn list(
     State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(params): Query<ListParams>,
 ) -> Response {
-    let policy = match authorize(&state, &headers).await {
+    let policy = match authorize(&state, &headers, peer).await {
         Ok(principal) => principal.policy(),
         Err(response) => return response,
     };

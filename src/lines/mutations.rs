@@ -29,6 +29,11 @@ impl LineMutation {
     async fn add_order_line(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The order's id (its plain database id is accepted too, deprecated).")]
         order_id: ID,
         #[graphql(desc = "The line to add.")] input: AddOrderLineInput,
@@ -45,6 +50,11 @@ impl LineMutation {
     async fn change_order_line(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The order's id (its plain database id is accepted too, deprecated).")]
         order_id: ID,
         #[graphql(desc = "The line and what to change.")] input: ChangeOrderLineInput,
@@ -61,6 +71,11 @@ impl LineMutation {
     async fn remove_order_line(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The order's id (its plain database id is accepted too, deprecated).")]
         order_id: ID,
         #[graphql(desc = "The line's id (its plain database id is accepted too, deprecated).")]

@@ -20,6 +20,11 @@ impl MessageMutation {
     async fn add_order_message(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The order's id (its plain database id is accepted too, deprecated).")]
         id: ID,
         #[graphql(desc = "Who writes it: an e-mail address or a name (1 to 255 characters).")]

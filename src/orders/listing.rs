@@ -25,6 +25,7 @@ pub const DEFAULT_PAGE_SIZE: u64 = 20;
 /// The largest page; bigger asks are capped to it.
 pub const MAX_PAGE_SIZE: u64 = 100;
 
+
 fn day_start(date: Date) -> DateTime<Utc> {
     date.0.and_time(NaiveTime::MIN).and_utc()
 }
@@ -81,9 +82,18 @@ pub fn condition(filter: &OrderFilter) -> AppResult<Condition> {
     if let Some(test) = filter.test {
         cond = cond.add(order::Column::Test.eq(test));
     }
+    if let Some(search) = &filter.search
+        && search.chars().count() > crate::validate::MAX_SEARCH_CHARS
+    {
+        errors.push(FieldError::new(
+            "filter.search",
+            format!("at most {} characters", crate::validate::MAX_SEARCH_CHARS),
+        ));
+    }
     if let Some(term) = filter
         .search
         .as_deref()
+        .filter(|s| s.chars().count() <= crate::validate::MAX_SEARCH_CHARS)
         .map(|s| s.trim().to_lowercase())
         .filter(|s| !s.is_empty())
     {
@@ -307,10 +317,14 @@ fn page_size(value: Option<i32>, path: &str, errors: &mut Vec<FieldError>) -> u6
             errors.push(FieldError::new(path, "must be at least 1"));
             DEFAULT_PAGE_SIZE
         }
-        Some(n) => std::cmp::min(
-            <u64 as TryFrom<i32>>::try_from(n).unwrap_or(MAX_PAGE_SIZE),
-            MAX_PAGE_SIZE,
-        ),
+        Some(n) if i64::from(n) > MAX_PAGE_SIZE as i64 => {
+            errors.push(FieldError::new(
+                path,
+                format!("at most {MAX_PAGE_SIZE}; page through larger sets"),
+            ));
+            MAX_PAGE_SIZE
+        }
+        Some(n) => <u64 as TryFrom<i32>>::try_from(n).unwrap_or(DEFAULT_PAGE_SIZE),
     }
 }
 

@@ -91,6 +91,11 @@ impl OrderMutation {
     async fn place_order(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The order.")] mut input: PlaceOrderInput,
     ) -> Result<Order, AppError> {
         let principal = require_principal(ctx)?;
@@ -113,6 +118,11 @@ impl OrderMutation {
     async fn upsert_order(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The order as the source platform has it.")] input: UpsertOrderInput,
     ) -> Result<UpsertOrderPayload, AppError> {
         let principal = require_principal(ctx)?;
@@ -136,6 +146,11 @@ impl OrderMutation {
     async fn import_orders(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The source and its orders.")] input: ImportOrdersInput,
     ) -> Result<ImportOrdersPayload, AppError> {
         let principal = require_principal(ctx)?;
@@ -177,6 +192,11 @@ impl OrderMutation {
     async fn order_action(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The order's id (its plain database id is accepted too, deprecated).")]
         id: ID,
         #[graphql(desc = "What to do.")] input: OrderActionInput,
@@ -196,6 +216,11 @@ impl OrderMutation {
     async fn set_order_tracking(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The order's id (its plain database id is accepted too, deprecated).")]
         id: ID,
         #[graphql(desc = "The tracking to set.")] input: TrackingInput,
@@ -216,6 +241,11 @@ impl OrderMutation {
     async fn set_order_integration_ref(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
         #[graphql(desc = "The order's id (its plain database id is accepted too, deprecated).")]
         id: ID,
         #[graphql(desc = "The reference (at most 255 characters); \"\" clears it.")]

@@ -127,6 +127,7 @@ impl Order {
         address(ctx, self.0.billing_address_id).await
     }
     /// The lines, by position; empty for an order synced without lines.
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLine>, AppError> {
         let rows = loader(ctx)?.load_one(LinesOfOrder(self.0.id)).await?;
         Ok(rows
@@ -185,6 +186,7 @@ impl Order {
     }
     /// Staff's extra fields, by name; empty when none. Staff and admins only
     /// (FORBIDDEN for others).
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn admin_fields(&self, ctx: &Context<'_>) -> Result<Vec<AdminField>, AppError> {
         if !policy(ctx)?.sees_admin_fields() {
             return Err(AppError::Forbidden(
@@ -199,6 +201,7 @@ impl Order {
             .collect())
     }
     /// Messages on the order, oldest first.
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn messages(&self, ctx: &Context<'_>) -> Result<Vec<OrderMessage>, AppError> {
         let rows = loader(ctx)?.load_one(MessagesOfOrder(self.0.id)).await?;
         Ok(rows
@@ -209,6 +212,7 @@ impl Order {
     }
     /// The order's history, oldest first. Changes to admin fields are staff
     /// data: only staff and admins see those events.
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn events(&self, ctx: &Context<'_>) -> Result<Vec<OrderEvent>, AppError> {
         let policy = policy(ctx)?;
         let rows = loader(ctx)?.load_one(EventsOfOrder(self.0.id)).await?;
@@ -222,6 +226,7 @@ impl Order {
     /// Every delivery the order caused or will cause (e-mails, webhook calls,
     /// scheduled follow-ups), oldest first. Staff and admins only (FORBIDDEN
     /// for others).
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn deliveries(&self, ctx: &Context<'_>) -> Result<Vec<Delivery>, AppError> {
         if !policy(ctx)?.sees_deliveries() {
             return Err(AppError::Forbidden("Only staff may see deliveries".into()));

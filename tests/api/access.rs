@@ -554,7 +554,7 @@ async fn the_zapier_and_v1_endpoints_take_seed_000_and_refuse_a_bad_key() {
     assert_eq!(bad.status(), 401);
     assert_eq!(
         bad.json::<Value>().await.unwrap(),
-        json!({"error": "Invalid or expired API key"})
+        json!({"error": "Invalid or expired API key", "code": "UNAUTHENTICATED"})
     );
     let none = app
         .client
@@ -646,7 +646,7 @@ fn the_cli_prints_an_api_key_as_its_last_word() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_ordergraph"))
         .args(["api-key", "create", "--name", "ci", "--role", "integration"])
         .env("DATABASE_URL", &url)
-        .env("JWT_SECRET", "cli-secret-cli-secret")
+        .env("JWT_SECRET", "cli-secret-cli-secret-cli-secret-0123")
         .output()
         .unwrap();
     assert!(

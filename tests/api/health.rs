@@ -27,7 +27,7 @@ async fn readyz_answers_503_when_the_database_is_gone() {
 
 #[tokio::test]
 async fn the_playground_is_graphiql_with_subscriptions_and_saved_operations() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|c| c.playground = Some(ordergraph::config::Switch::On)).await;
     let response = app.client.get(app.url("/")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert!(

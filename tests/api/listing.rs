@@ -393,19 +393,29 @@ async fn page_numbers_give_the_right_slices() {
 }
 
 #[tokio::test]
-async fn page_size_defaults_to_20_and_is_capped_at_100() {
+async fn page_size_defaults_to_20_and_over_100_is_refused() {
     let app = TestApp::spawn().await;
     import_many(&app, "S", 130, 10).await;
     let default = app.admin("{ orders { nodes { id } } }", json!({})).await;
     assert_eq!(default["orders"]["nodes"].as_array().unwrap().len(), 20);
-    let capped = app
+    let full = app
         .admin(
-            "{ orders(first: 500) { totalCount nodes { id } } }",
+            "{ orders(first: 100) { totalCount nodes { id } } }",
             json!({}),
         )
         .await;
-    assert_eq!(capped["orders"]["nodes"].as_array().unwrap().len(), 100);
-    assert_eq!(capped["orders"]["totalCount"], 130);
+    assert_eq!(full["orders"]["nodes"].as_array().unwrap().len(), 100);
+    assert_eq!(full["orders"]["totalCount"], 130);
+    let token = app.admin_token();
+    for (query, field) in [
+        ("{ orders(first: 101) { nodes { id } } }", "first"),
+        ("{ orders(last: 101) { nodes { id } } }", "last"),
+        ("{ orders(perPage: 101) { nodes { id } } }", "perPage"),
+    ] {
+        let body = app.gql(Some(&token), query, json!({})).await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["fields"][0]["path"], field);
+    }
 }
 
 #[tokio::test]
