@@ -10,6 +10,7 @@ mod catalog;
 mod customers;
 mod deliveries;
 mod exports;
+mod hardening;
 mod health;
 mod import;
 mod lifecycle;
