@@ -12,6 +12,7 @@ mod deliveries;
 mod exports;
 mod hardening;
 mod health;
+mod idempotency;
 mod import;
 mod lifecycle;
 mod listing;
