@@ -219,15 +219,20 @@ enum DbFailure {
 fn classify(err: &DbErr) -> DbFailure {
     use sea_orm::{RuntimeErr, sqlx};
     let sqlx_err = match err {
-        // The pool timed out waiting for a connection, or could not open one.
+        // No connection within DB_ACQUIRE_TIMEOUT_MS: the database answers
+        // too slowly (or the pool is exhausted). A refused or broken
+        // connection fails fast with an I/O error instead (below).
+        DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout) => {
+            return DbFailure::TimedOut;
+        }
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return DbFailure::Unreachable,
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
         _ => return DbFailure::Other,
     };
     match sqlx_err.as_ref() {
+        sqlx::Error::PoolTimedOut => DbFailure::TimedOut,
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed => DbFailure::Unreachable,
         sqlx::Error::Protocol(_) => DbFailure::Unreachable,

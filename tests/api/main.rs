@@ -19,6 +19,7 @@ mod listing;
 mod live;
 mod money;
 mod nodes;
+mod outage;
 mod peers;
 mod place;
 mod schema;
