@@ -523,3 +523,69 @@ async fn open_websockets_get_1001_when_the_server_stops() {
     }
     let _ = stopping.await;
 }
+
+/// graphql-cop's probes (github.com/dolevf/graphql-cop, lib/tests), sent as
+/// it sends them, anonymously, against production defaults: each must find
+/// nothing. (Batches and GET queries stay allowed by design: DESIGN.)
+#[tokio::test]
+async fn graphql_cop_probes_find_nothing_with_production_settings() {
+    let app = TestApp::spawn().await;
+    let post = |query: String| {
+        let request = app
+            .client
+            .post(app.url("/graphql"))
+            .json(&json!({"query": query}));
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    // Alias overloading: 101 aliases.
+    let aliases: String = (0..101).map(|i| format!("alias{i}:__typename \n")).collect();
+    let body = post(format!("query cop {{ {aliases} }}")).await;
+    assert!(body["data"]["alias100"].is_null(), "{body}");
+    // Circular introspection, and introspection itself.
+    let body = post("query cop { __schema { types { fields { type { fields { type { fields { type { fields { type { name } } } } } } } } } } }".into()).await;
+    assert!(body["data"].is_null(), "{body}");
+    let body = post("query cop { __schema { types { name fields { name } } } }".into()).await;
+    assert!(body["data"].is_null(), "{body}");
+    // Directive overloading: refused with one error, not one per directive.
+    let body = post("query cop { __typename @aa@aa@aa@aa@aa@aa@aa@aa@aa@aa }".into()).await;
+    assert_ne!(body["errors"].as_array().map(Vec::len), Some(10), "{body}");
+    // Field suggestions.
+    let body = post("query cop { __schema { directive } }".into()).await;
+    assert!(!body.to_string().contains("Did you mean"), "{body}");
+    // Trace mode and unhandled errors: no tracing or exception extensions.
+    for query in ["query cop { __typename }", "qwerty cop { abc }"] {
+        let body = post(query.into()).await;
+        let text = body.to_string().to_lowercase();
+        assert!(!text.contains("\"tracing\"") && !text.contains("\"exception\""), "{body}");
+    }
+    // POST-based CSRF: a form post does not run.
+    let form = app
+        .client
+        .post(app.url("/graphql"))
+        .form(&[("query", "query cop { __typename }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 415);
+    // GET-based mutations.
+    let get = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", "mutation cop { __typename }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.status(), 405);
+    // GraphiQL is not served.
+    let page = app
+        .client
+        .get(app.url("/"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("GraphiQL") && !page.contains("graphiql"), "{page}");
+}
