@@ -72,6 +72,8 @@ fn main() {
             "DATABASE_URL" => Some(url.clone()),
             "BIND_ADDR" => Some("127.0.0.1:0".into()),
             "JWT_SECRET" => Some("bench-secret-bench-secret-bench-secret".into()),
+            // Benchmarks measure the server, not the per-credential budget.
+            "GRAPHQL_BUDGET_ADMIN" | "GRAPHQL_BUDGET_STAFF" | "GRAPHQL_BUDGET_INTEGRATION" | "GRAPHQL_BUDGET_CUSTOMER" => Some("off".into()),
             "DB_MAX_CONNECTIONS" => Some("8".into()),
             _ => None,
         })

@@ -111,7 +111,7 @@ pub struct Config {
     /// `GRAPHQL_BUDGET_ADMIN`, `_STAFF`, `_INTEGRATION`, `_CUSTOMER`: each
     /// credential's cost budget as `capacity/restorePerSecond` (a leaky
     /// bucket), or `off`. Defaults: off in dev mode; otherwise admin and staff
-    /// `100000/5000`, integration `100000/5000`, customer `25000/1000`.
+    /// `250000/25000`, integration `250000/25000`, customer `50000/5000`.
     pub graphql_budgets: Vec<(crate::auth::Role, Option<Option<BudgetSetting>>)>,
     /// `REQUEST_TIMEOUT_SECONDS`: how long one HTTP request (or one WebSocket
     /// operation other than a subscription) may run before it is answered
@@ -293,14 +293,14 @@ impl Config {
         self.graphql_budgets
             .iter()
             .map(|(role, configured)| {
-                let default = (!self.dev_mode()).then(|| match role {
+                let default = (!self.dev_mode()).then_some(match role {
                     Role::Customer => BudgetSetting {
-                        capacity: 25_000,
-                        restore_per_second: 1_000,
+                        capacity: 50_000,
+                        restore_per_second: 5_000,
                     },
                     Role::Admin | Role::Staff | Role::Integration => BudgetSetting {
-                        capacity: 100_000,
-                        restore_per_second: 5_000,
+                        capacity: 250_000,
+                        restore_per_second: 25_000,
                     },
                 });
                 (*role, configured.unwrap_or(default))
@@ -437,7 +437,7 @@ fn budgets(get: &impl Fn(&str) -> Option<String>) -> Result<Budgets, ConfigError
                     parsed.map(Some).ok_or_else(|| ConfigError {
                         var,
                         message: format!(
-                            "expected capacity/restorePerSecond (e.g. 100000/5000) or off, got {raw:?}"
+                            "expected capacity/restorePerSecond (e.g. 250000/25000) or off, got {raw:?}"
                         ),
                     })
                 })
@@ -527,6 +527,31 @@ mod tests {
     fn the_secret_never_shows_in_debug() {
         let c = config(&[("JWT_SECRET", "hunter2-hunter2-hunter2-hunter2-hunter2")]).unwrap();
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn every_variable_is_documented_in_env_example_and_the_readme() {
+        let read = std::cell::RefCell::new(Vec::new());
+        Config::from_lookup(|var| {
+            read.borrow_mut().push(var.to_owned());
+            None
+        })
+        .unwrap();
+        let example = include_str!("../.env.example");
+        let readme = include_str!("../README.md");
+        for var in read.into_inner() {
+            assert!(
+                example.contains(&format!("{var}=")),
+                "{var} is not in .env.example"
+            );
+            let short = var
+                .rsplit_once("_BUDGET_")
+                .map(|(_, role)| format!("_{role}`"));
+            assert!(
+                readme.contains(&format!("`{var}`")) || short.is_some_and(|s| readme.contains(&s)),
+                "{var} is not in the README's settings"
+            );
+        }
     }
 
     #[test]

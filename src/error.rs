@@ -84,6 +84,8 @@ pub enum AppError {
     Unavailable,
     /// An idempotency key was used before for a different request.
     IdempotencyMismatch { key: String },
+    /// A request with this idempotency key is still running. Retryable.
+    IdempotencyInFlight { key: String },
     /// Anything else. The cause is logged, never shown.
     Internal(Arc<dyn std::error::Error + Send + Sync>),
 }
@@ -106,7 +108,9 @@ impl AppError {
             AppError::Throttled { .. } => "THROTTLED",
             AppError::Timeout(_) => "TIMEOUT",
             AppError::Unavailable => "UNAVAILABLE",
-            AppError::IdempotencyMismatch { .. } => "CONFLICT",
+            AppError::IdempotencyMismatch { .. } | AppError::IdempotencyInFlight { .. } => {
+                "CONFLICT"
+            }
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -137,7 +141,10 @@ impl AppError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            AppError::Timeout(_) | AppError::Unavailable | AppError::Throttled { .. }
+            AppError::Timeout(_)
+                | AppError::Unavailable
+                | AppError::Throttled { .. }
+                | AppError::IdempotencyInFlight { .. }
         )
     }
 
@@ -177,12 +184,13 @@ impl AppError {
             ),
             AppError::Throttled { message, .. } => message.clone(),
             AppError::Timeout(what) => what.clone(),
-            AppError::Unavailable => {
-                "The database is unavailable; try again shortly".into()
+            AppError::Unavailable => "The database is unavailable; try again shortly".into(),
+            AppError::IdempotencyMismatch { key } => {
+                format!("The idempotency key \"{key}\" was already used for a different request")
             }
-            AppError::IdempotencyMismatch { key } => format!(
-                "The idempotency key \"{key}\" was already used for a different request"
-            ),
+            AppError::IdempotencyInFlight { key } => {
+                format!("A request with idempotency key \"{key}\" is still running; retry shortly")
+            }
             AppError::Internal(_) => "Internal error".into(),
         }
     }
@@ -308,6 +316,10 @@ impl From<AppError> for async_graphql::Error {
                 }
                 AppError::Timeout(_) | AppError::Unavailable => ext.set("retryable", true),
                 AppError::IdempotencyMismatch { key } => ext.set("idempotencyKey", key.as_str()),
+                AppError::IdempotencyInFlight { key } => {
+                    ext.set("idempotencyKey", key.as_str());
+                    ext.set("retryable", true);
+                }
                 AppError::InvalidTransition { from, to, allowed } => {
                     ext.set("from", from.as_str());
                     ext.set("to", to.as_str());

@@ -72,6 +72,33 @@ pub fn at(prefix: &str, field: &str) -> String {
     }
 }
 
+/// The path (below `path`) of the first string or object key in `value` that
+/// holds a NUL character. PostgreSQL cannot store one in text or JSON, so every
+/// entry point refuses it alike, on both databases.
+pub fn nul_path(value: &serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => Some(path.to_owned()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, &at(path, &i.to_string()))),
+        Value::Object(members) => members.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(at(path, &key.replace('\0', "\\u0000")))
+            } else {
+                nul_path(item, &at(path, key))
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// The error for a NUL character at `path`.
+pub fn nul_path_error(path: String) -> FieldError {
+    FieldError::new(path, "must not contain a NUL (\\u0000) character")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -166,7 +166,8 @@ impl Authenticator {
 /// (an API key's id, a customer's e-mail), as the throttle keys it. JWTs are
 /// not: their signature cannot be brute-forced online.
 fn guessable_credential(authorization: Option<&str>, api_key: Option<&str>) -> Option<String> {
-    let key_id = |key: &str| keys::split(key, keys::API_KEY_PREFIX).map(|(id, _)| format!("key:{id}"));
+    let key_id =
+        |key: &str| keys::split(key, keys::API_KEY_PREFIX).map(|(id, _)| format!("key:{id}"));
     match (authorization, api_key) {
         (None, Some(key)) => key_id(key),
         (Some(value), _) => {

@@ -82,7 +82,8 @@ mod tests {
     #[test]
     fn the_pair_is_locked_after_the_limit_and_others_are_not() {
         let throttle = FailureThrottle::new(3, Duration::from_secs(60)).unwrap();
-        let (here, there): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let (here, there): (IpAddr, IpAddr) =
+            ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         for _ in 0..3 {
             throttle.fail("key:1", here);
             assert!(throttle.check("key:1", here).is_ok());

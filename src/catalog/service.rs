@@ -128,10 +128,7 @@ pub async fn search(
     {
         return Err(AppError::invalid_field(
             "search",
-            format!(
-                "at most {} characters",
-                crate::validate::MAX_SEARCH_CHARS
-            ),
+            format!("at most {} characters", crate::validate::MAX_SEARCH_CHARS),
         ));
     }
     let mut query = product::Entity::find()

@@ -29,7 +29,8 @@ impl Budget {
                 let setting = (*setting)?;
                 let capacity = NonZeroU32::new(setting.capacity)?;
                 let restore = setting.restore_per_second.max(1);
-                let period = Duration::from_nanos(1_000_000_000 / u64::from(restore)).max(Duration::from_nanos(1));
+                let period = Duration::from_nanos(1_000_000_000 / u64::from(restore))
+                    .max(Duration::from_nanos(1));
                 let quota = Quota::with_period(period)?.allow_burst(capacity);
                 Some((*role, (setting, RateLimiter::keyed(quota))))
             })
@@ -111,7 +112,10 @@ mod tests {
         assert_eq!(retry_after_seconds, 2);
         assert!(matches!(
             budget.charge(&principal(), 101),
-            Err(AppError::QueryTooComplex { limit: "budget", .. })
+            Err(AppError::QueryTooComplex {
+                limit: "budget",
+                ..
+            })
         ));
     }
 }

@@ -51,3 +51,11 @@ fn ensure_code(error: &mut ServerError) {
         extensions.set("code", Value::from("BAD_USER_INPUT"));
     }
 }
+
+/// `err` as an error of the whole request (no field, so no location: a
+/// `{line: 0, column: 0}` would break the spec's 1-based positions).
+pub fn request_error(err: crate::error::AppError) -> ServerError {
+    let mut error = async_graphql::Error::from(err).into_server_error(Default::default());
+    error.locations.clear();
+    error
+}

@@ -27,7 +27,7 @@ use async_graphql::extensions::{
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
 };
-use async_graphql::{Positioned, Response, ServerError, ServerResult, Value, Variables};
+use async_graphql::{Positioned, Response, ServerResult, Value, Variables};
 use chrono::Utc;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -113,9 +113,7 @@ struct IdempotencyExtension {
     parsed: Mutex<Option<Parsed>>,
 }
 
-fn refuse(err: AppError) -> ServerError {
-    async_graphql::Error::from(err).into_server_error(Default::default())
-}
+use super::error_codes::request_error as refuse;
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for IdempotencyExtension {
@@ -241,7 +239,12 @@ enum Claim {
 const INCOMPLETE: [&str; 3] = ["TIMEOUT", "UNAVAILABLE", "INTERNAL"];
 
 impl IdempotencyExtension {
-    async fn claim(&self, scope: &str, key: &IdempotencyKey, hash: &str) -> Result<Claim, AppError> {
+    async fn claim(
+        &self,
+        scope: &str,
+        key: &IdempotencyKey,
+        hash: &str,
+    ) -> Result<Claim, AppError> {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let now = Utc::now();
@@ -290,8 +293,8 @@ impl IdempotencyExtension {
             }
             match (existing.state.as_str(), &existing.response) {
                 ("done", Some(stored)) => {
-                    let response: Response = serde_json::from_str(stored)
-                        .map_err(AppError::internal)?;
+                    let response: Response =
+                        serde_json::from_str(stored).map_err(AppError::internal)?;
                     return Ok(Claim::Replay(Box::new(response)));
                 }
                 ("running", _) if existing.lease_until < now => {
@@ -322,12 +325,8 @@ impl IdempotencyExtension {
                 _ => {}
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(AppError::Conflict {
-                    message: format!(
-                        "A request with idempotency key \"{}\" is still running; retry shortly",
-                        key.as_str()
-                    ),
-                    current_version: None,
+                return Err(AppError::IdempotencyInFlight {
+                    key: key.as_str().to_owned(),
                 });
             }
             tokio::time::sleep(POLL).await;
@@ -384,7 +383,8 @@ impl IdempotencyExtension {
 
 /// Removes keys older than `ttl` (the delivery worker's housekeeping calls it).
 pub async fn forget_expired(db: &Db, ttl: Duration) -> Result<u64, AppError> {
-    let cutoff = Utc::now() - chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(24));
+    let cutoff =
+        Utc::now() - chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(24));
     let deleted = idempotency_key::Entity::delete_many()
         .filter(idempotency_key::Column::CreatedAt.lt(cutoff))
         .exec(db)

@@ -11,21 +11,23 @@
 use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-    NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
+    NextRequest, NextValidation,
 };
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
     SelectionSet,
 };
 use async_graphql::{
-    Name, Positioned, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+    Name, Positioned, Request, Response, ServerError, ServerResult, ValidationResult, Value,
+    Variables,
 };
 
 use super::budget::Budget;
 use crate::auth::Caller;
 use crate::config::{Config, Introspection};
 use crate::error::AppError;
+use crate::validate::nul_path;
 
 /// The root fields an anonymous caller may ask for (the rest need
 /// credentials, so a stranger cannot make the server do real work).
@@ -80,6 +82,7 @@ impl ExtensionFactory for Limits {
             settings: self.settings.clone(),
             budget: self.budget.clone(),
             cost: Mutex::new(None),
+            operation_name: Mutex::new(None),
         })
     }
 }
@@ -89,11 +92,12 @@ struct LimitsExtension {
     budget: Option<Arc<Budget>>,
     /// The accepted operation's cost, reported in the response.
     cost: Mutex<Option<usize>>,
+    /// The request's `operationName`: only that operation's roots are
+    /// checked (GraphiQL sends documents holding several).
+    operation_name: Mutex<Option<String>>,
 }
 
-fn refuse(err: AppError) -> ServerError {
-    async_graphql::Error::from(err).into_server_error(Default::default())
-}
+use super::error_codes::request_error as refuse;
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for LimitsExtension {
@@ -112,6 +116,18 @@ impl Extension for LimitsExtension {
                 .insert("cost".into(), Value::Object(report));
         }
         response
+    }
+
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if let Ok(mut name) = self.operation_name.lock() {
+            name.clone_from(&request.operation_name);
+        }
+        next.run(ctx, request).await
     }
 
     /// Queries and mutations, over HTTP and WebSocket alike, end with TIMEOUT
@@ -148,9 +164,9 @@ impl Extension for LimitsExtension {
                 allowed: settings.max_document_bytes,
             }));
         }
-        if let Some(path) = variables
-            .iter()
-            .find_map(|(name, value)| nul_in(value, name.as_str()))
+        if let Some(path) = serde_json::to_value(variables)
+            .ok()
+            .and_then(|json| nul_path(&json, ""))
         {
             return Err(refuse(nul_error(path)));
         }
@@ -167,7 +183,8 @@ impl Extension for LimitsExtension {
             return Err(refuse(nul_error(path)));
         }
         let caller = ctx.data_opt::<Caller>().unwrap_or(&Caller::Anonymous);
-        for operation in operations(&document) {
+        let name = self.operation_name.lock().ok().and_then(|n| n.clone());
+        for operation in operations(&document, name.as_deref()) {
             check_roots(settings, caller, &operation.node)?;
         }
         Ok(document)
@@ -208,12 +225,16 @@ impl Extension for LimitsExtension {
     }
 }
 
-/// Every operation of the document. All are checked, not only the one that
-/// will run: cheap, and no operation name can smuggle a forbidden root past.
-fn operations(document: &ExecutableDocument) -> Vec<&Positioned<OperationDefinition>> {
-    match &document.operations {
-        DocumentOperations::Single(op) => vec![op],
-        DocumentOperations::Multiple(ops) => ops.values().collect(),
+/// The operation that will run: the named one, or else every one (without
+/// a name, a document of several is refused by execution anyway).
+fn operations<'d>(
+    document: &'d ExecutableDocument,
+    name: Option<&str>,
+) -> Vec<&'d Positioned<OperationDefinition>> {
+    match (&document.operations, name) {
+        (DocumentOperations::Single(op), _) => vec![op],
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).into_iter().collect(),
+        (DocumentOperations::Multiple(ops), None) => ops.values().collect(),
     }
 }
 
@@ -248,8 +269,7 @@ fn check_roots(
             }
             continue;
         }
-        let anonymous_ok =
-            operation.ty == OperationType::Query && ANONYMOUS_FIELDS.contains(&name);
+        let anonymous_ok = operation.ty == OperationType::Query && ANONYMOUS_FIELDS.contains(&name);
         if !authenticated && !anonymous_ok {
             return Err(match caller {
                 Caller::Failed(err) => refuse(err.clone()),
@@ -269,8 +289,7 @@ fn count_aliases(document: &ExecutableDocument) -> usize {
             .iter()
             .map(|item| match &item.node {
                 Selection::Field(field) => {
-                    usize::from(field.node.alias.is_some())
-                        + in_set(&field.node.selection_set.node)
+                    usize::from(field.node.alias.is_some()) + in_set(&field.node.selection_set.node)
                 }
                 Selection::InlineFragment(fragment) => in_set(&fragment.node.selection_set.node),
                 Selection::FragmentSpread(_) => 0,
@@ -291,28 +310,7 @@ fn count_aliases(document: &ExecutableDocument) -> usize {
 }
 
 fn nul_error(path: String) -> AppError {
-    AppError::invalid_field(path, "must not contain a NUL (\\u0000) character")
-}
-
-/// The path of the first string (or object key) holding a NUL byte. PostgreSQL
-/// cannot store one in text or JSON, so it is refused everywhere alike.
-fn nul_in(value: &Value, path: &str) -> Option<String> {
-    match value {
-        Value::String(s) if s.contains('\0') => Some(path.to_owned()),
-        Value::Enum(name) if name.contains('\0') => Some(path.to_owned()),
-        Value::List(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, item)| nul_in(item, &format!("{path}.{i}"))),
-        Value::Object(members) => members.iter().find_map(|(key, item)| {
-            if key.contains('\0') {
-                Some(format!("{path}.{}", key.replace('\0', "\\u0000")))
-            } else {
-                nul_in(item, &format!("{path}.{key}"))
-            }
-        }),
-        _ => None,
-    }
+    AppError::invalid(vec![crate::validate::nul_path_error(path)])
 }
 
 /// NUL bytes in arguments written into the document itself.
@@ -327,8 +325,8 @@ fn nul_in_document(document: &ExecutableDocument) -> Option<String> {
                     .iter()
                     .find_map(|(arg, value)| {
                         // Variables were checked by value; only literals here.
-                        let literal = value.node.clone().into_const()?;
-                        nul_in(&literal, &format!("{name}.{arg}", arg = arg.node))
+                        let literal = value.node.clone().into_const()?.into_json().ok()?;
+                        nul_path(&literal, &format!("{name}.{arg}", arg = arg.node))
                     })
                     .or_else(|| in_set(&field.node.selection_set.node))
             }
@@ -358,18 +356,21 @@ mod tests {
 
     #[test]
     fn aliases_count_in_operations_and_fragments() {
-        let d = doc("{ a: orders { x: id } ...F } fragment F on Query { b: orderStatuses { status } }");
+        let d =
+            doc("{ a: orders { x: id } ...F } fragment F on Query { b: orderStatuses { status } }");
         assert_eq!(count_aliases(&d), 3);
     }
 
     #[test]
     fn nul_bytes_are_found_with_their_path() {
-        let d = doc(r#"mutation { placeOrder(input: {customer: {name: "a\u0000b"}}) { order { id } } }"#);
+        let d = doc(
+            r#"mutation { placeOrder(input: {customer: {name: "a\u0000b"}}) { order { id } } }"#,
+        );
         assert_eq!(
             nul_in_document(&d).as_deref(),
             Some("placeOrder.input.customer.name")
         );
-        let value = Value::from_json(serde_json::json!({"meta": {"k": ["ok", "x\u{0}"]}})).unwrap();
-        assert_eq!(nul_in(&value, "input").as_deref(), Some("input.meta.k.1"));
+        let value = serde_json::json!({"meta": {"k": ["ok", "x\u{0}"]}});
+        assert_eq!(nul_path(&value, "input").as_deref(), Some("input.meta.k.1"));
     }
 }

@@ -5,7 +5,7 @@
 pub mod budget;
 pub mod context;
 pub mod cost;
-mod error_codes;
+pub mod error_codes;
 pub mod idempotency;
 pub mod limits;
 pub mod loader;

@@ -12,8 +12,8 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Data, Request};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Bytes;
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::rejection::BytesRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::{ConnectInfo, RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -66,9 +66,11 @@ pub async fn post(
             ),
         );
     }
-    let key = match idempotency_header(&headers) {
-        Ok(key) => key,
-        Err(response) => return response,
+    let Ok(key) = idempotency_header(&headers) else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "Idempotency-Key: 1 to 255 visible ASCII characters",
+        );
     };
     let caller = state.app.auth.from_headers(&headers, peer.ip()).await;
     let batch = match batch {
@@ -316,8 +318,8 @@ fn is_json(headers: &HeaderMap) -> bool {
         .unwrap_or(false)
 }
 
-/// The `Idempotency-Key` header, if sent (and sane).
-fn idempotency_header(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, Response> {
+/// The `Idempotency-Key` header, if sent; `Err` when it is malformed.
+fn idempotency_header(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ()> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -326,12 +328,7 @@ fn idempotency_header(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, Res
         .ok()
         .and_then(|v| IdempotencyKey::parse(v).ok())
         .map(Some)
-        .ok_or_else(|| {
-            error_response(
-                StatusCode::BAD_REQUEST,
-                "Idempotency-Key: 1 to 255 visible ASCII characters",
-            )
-        })
+        .ok_or(())
 }
 
 /// The media type the client asked for: `application/graphql-response+json`
@@ -342,7 +339,12 @@ fn wants_graphql_response_json(headers: &HeaderMap) -> bool {
         return false;
     };
     for media in accept.split(',') {
-        let media = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let media = media
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         match media.as_str() {
             "application/graphql-response+json" => return true,
             "application/json" | "*/*" | "application/*" => return false,

@@ -21,7 +21,9 @@ pub fn status_of(err: &AppError, bad_input: StatusCode) -> StatusCode {
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Conflict { .. } | AppError::IdempotencyMismatch { .. } => StatusCode::CONFLICT,
+        AppError::Conflict { .. }
+        | AppError::IdempotencyMismatch { .. }
+        | AppError::IdempotencyInFlight { .. } => StatusCode::CONFLICT,
         AppError::InvalidTransition { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::QueryTooComplex { .. } => StatusCode::BAD_REQUEST,
         AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -239,8 +239,17 @@ pub async fn upsert(
         Ok(principal) => principal,
         Err(response) => return response,
     };
-    let seed: SeedOrder = match serde_json::from_slice(&body) {
-        Ok(seed) => seed,
+    let seed: SeedOrder = match serde_json::from_slice::<Value>(&body).and_then(|json| {
+        if let Some(path) = crate::validate::nul_path(&json, "") {
+            return Ok(Err(path));
+        }
+        serde_json::from_value(json).map(Ok)
+    }) {
+        Ok(Ok(seed)) => seed,
+        Ok(Err(path)) => {
+            let field = crate::validate::nul_path_error(path);
+            return failure(StatusCode::UNPROCESSABLE_ENTITY, "Invalid order", &[field]);
+        }
         Err(err) => {
             let field = FieldError::new("body", format!("not a JSON order: {err}"));
             return failure(StatusCode::UNPROCESSABLE_ENTITY, "Invalid order", &[field]);

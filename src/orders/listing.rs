@@ -25,7 +25,6 @@ pub const DEFAULT_PAGE_SIZE: u64 = 20;
 /// The largest page; bigger asks are capped to it.
 pub const MAX_PAGE_SIZE: u64 = 100;
 
-
 fn day_start(date: Date) -> DateTime<Utc> {
     date.0.and_time(NaiveTime::MIN).and_utc()
 }

@@ -59,7 +59,9 @@ impl OrderQuery {
     /// (`page`/`perPage`), never both. Pages hold 20 orders unless asked,
     /// at most 100.
     #[expect(clippy::too_many_arguments, reason = "the contract's arguments")]
-    #[graphql(complexity = "crate::graphql::cost::page(&[first, last, per_page], child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::cost::page(&[first, last, per_page], child_complexity)"
+    )]
     async fn orders(
         &self,
         ctx: &Context<'_>,

@@ -169,8 +169,18 @@ async fn every_limit_is_refused_with_its_code_over_websocket() {
             other => panic!("{}: unexpected {other:?}: {message}", case.name),
         };
         let body = json!({"errors": errors});
-        assert_eq!(error_code(&body), Some(case.code), "{}: {message}", case.name);
-        assert_eq!(detail_of(&body), Some(case.detail), "{}: {message}", case.name);
+        assert_eq!(
+            error_code(&body),
+            Some(case.code),
+            "{}: {message}",
+            case.name
+        );
+        assert_eq!(
+            detail_of(&body),
+            Some(case.detail),
+            "{}: {message}",
+            case.name
+        );
         if message["type"] == "next" {
             assert_eq!(ws.next_json().await["type"], "complete");
         }
@@ -189,10 +199,18 @@ async fn accepted_operations_report_their_cost_and_page_size_multiplies_it() {
     let token = app.token(Role::Staff, None);
     let cost = |body: &Value| body["extensions"]["cost"]["requested"].as_u64().unwrap();
     let one = app
-        .gql(Some(&token), "{ orders(first: 1) { nodes { id } } }", json!({}))
+        .gql(
+            Some(&token),
+            "{ orders(first: 1) { nodes { id } } }",
+            json!({}),
+        )
         .await;
     let hundred = app
-        .gql(Some(&token), "{ orders(first: 100) { nodes { id } } }", json!({}))
+        .gql(
+            Some(&token),
+            "{ orders(first: 100) { nodes { id } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(one["extensions"]["cost"]["limit"], 25000);
     assert_eq!(cost(&one), 1 + 1 + 1, "orders + nodes + id");
@@ -231,7 +249,11 @@ async fn anonymous_callers_may_ask_only_for_statuses_and_never_make_sql_run() {
     assert_eq!(body["data"]["orderStatuses"][0]["status"], "PENDING");
     let staff = app.token(Role::Staff, None);
     let body = app
-        .gql(Some(&staff), "{ __schema { queryType { name } } }", json!({}))
+        .gql(
+            Some(&staff),
+            "{ __schema { queryType { name } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
 }
@@ -483,7 +505,11 @@ async fn repeated_wrong_passwords_throttle_that_credential_from_that_address_onl
         assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
     }
     let (_, _, body) = ask(attacker.clone(), basic(wrong)).await;
-    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "the 6th failure locks");
+    assert_eq!(
+        error_code(&body),
+        Some("UNAUTHENTICATED"),
+        "the 6th failure locks"
+    );
     // From that address even the right token is throttled now...
     let (status, retry, body) = ask(attacker.clone(), basic(&token)).await;
     assert_eq!(error_code(&body), Some("THROTTLED"), "{body}");
@@ -538,7 +564,9 @@ async fn graphql_cop_probes_find_nothing_with_production_settings() {
         async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
     };
     // Alias overloading: 101 aliases.
-    let aliases: String = (0..101).map(|i| format!("alias{i}:__typename \n")).collect();
+    let aliases: String = (0..101)
+        .map(|i| format!("alias{i}:__typename \n"))
+        .collect();
     let body = post(format!("query cop {{ {aliases} }}")).await;
     assert!(body["data"]["alias100"].is_null(), "{body}");
     // Circular introspection, and introspection itself.
@@ -556,7 +584,10 @@ async fn graphql_cop_probes_find_nothing_with_production_settings() {
     for query in ["query cop { __typename }", "qwerty cop { abc }"] {
         let body = post(query.into()).await;
         let text = body.to_string().to_lowercase();
-        assert!(!text.contains("\"tracing\"") && !text.contains("\"exception\""), "{body}");
+        assert!(
+            !text.contains("\"tracing\"") && !text.contains("\"exception\""),
+            "{body}"
+        );
     }
     // POST-based CSRF: a form post does not run.
     let form = app
@@ -587,5 +618,26 @@ async fn graphql_cop_probes_find_nothing_with_production_settings() {
         .text()
         .await
         .unwrap();
-    assert!(!page.contains("GraphiQL") && !page.contains("graphiql"), "{page}");
+    assert!(
+        !page.contains("GraphiQL") && !page.contains("graphiql"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn a_nul_character_in_a_rest_body_is_refused_by_field() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(app.url("/api/zapier/order"))
+        .bearer_auth(app.admin_token())
+        .json(&json!({"orderNumber": "A-1", "customer": {"name": "Ann\u{0}"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["path"], "customer.name", "{body}");
+    assert_eq!(app.count("orders").await, 0);
 }

@@ -10,7 +10,8 @@ use tokio::io::AsyncWriteExt;
 
 use crate::helpers::{TestApp, error_code};
 
-const PLACE: &str = "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id number reference } }";
+const PLACE: &str =
+    "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id number reference } }";
 
 fn order_input(reference: &str) -> Value {
     json!({"input": {"reference": reference, "customerName": "Ann Buyer",
@@ -18,7 +19,13 @@ fn order_input(reference: &str) -> Value {
 }
 
 /// POSTs `query` with an `Idempotency-Key` header as `token`.
-async fn post_with_key(app: &TestApp, token: &str, key: &str, query: &str, variables: Value) -> Value {
+async fn post_with_key(
+    app: &TestApp,
+    token: &str,
+    key: &str,
+    query: &str,
+    variables: Value,
+) -> Value {
     let response = app
         .client
         .post(app.url("/graphql"))
@@ -65,7 +72,10 @@ async fn keys_belong_to_their_caller() {
     let mine = post_with_key(&app, &admin, "shared", PLACE, order_input("R-4")).await;
     let theirs = post_with_key(&app, &staff, "shared", PLACE, order_input("R-5")).await;
     assert!(theirs.get("errors").is_none(), "{theirs}");
-    assert_ne!(mine["data"]["placeOrder"]["id"], theirs["data"]["placeOrder"]["id"]);
+    assert_ne!(
+        mine["data"]["placeOrder"]["id"],
+        theirs["data"]["placeOrder"]["id"]
+    );
     assert_eq!(app.count("orders").await, 2);
 }
 
@@ -100,7 +110,8 @@ async fn batches_and_websockets_carry_the_key_as_an_argument() {
     let keyed = "mutation($input: PlaceOrderInput!, $key: String) { placeOrder(input: $input, idempotencyKey: $key) { id } }";
     let mut variables = order_input("R-7");
     variables["key"] = json!("arg-1");
-    let batch = json!([{"query": keyed, "variables": variables}, {"query": keyed, "variables": variables}]);
+    let batch =
+        json!([{"query": keyed, "variables": variables}, {"query": keyed, "variables": variables}]);
     let response: Value = app
         .client
         .post(app.url("/graphql"))

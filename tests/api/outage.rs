@@ -174,7 +174,9 @@ async fn spawn_behind_proxy() -> (TestApp, Proxy) {
     let proxy = Proxy::start(upstream.clone()).await;
     let proxy_addr = proxy.addr;
     let app = TestApp::spawn_with(move |c| {
-        c.database_url = c.database_url.replacen(&upstream, &proxy_addr.to_string(), 1);
+        c.database_url = c
+            .database_url
+            .replacen(&upstream, &proxy_addr.to_string(), 1);
         c.request_timeout_seconds = 2;
         c.db_acquire_timeout_ms = 1500;
         c.db_statement_timeout_ms = 1000;
