@@ -127,7 +127,10 @@ pub async fn get(
                 );
             }
         };
-    if let Some(kind) = operation_kind(&request).filter(|k| *k != OperationType::Query) {
+    let max_document = state.app.config.graphql_max_document_bytes;
+    if let Some(kind) =
+        operation_kind(&request, max_document).filter(|k| *k != OperationType::Query)
+    {
         let mut response = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
             &format!(
@@ -280,7 +283,8 @@ async fn serve_websocket(
 /// What every operation needs besides its text: the caller and a fresh loader
 /// (caching only for queries; see `graphql::loader`).
 fn with_request_data(state: &HttpState, request: Request, caller: Caller) -> Request {
-    let cache = operation_kind(&request).is_none_or(|kind| kind == OperationType::Query);
+    let cache = operation_kind(&request, state.app.config.graphql_max_document_bytes)
+        .is_none_or(|kind| kind == OperationType::Query);
     request
         .data(caller)
         .data(new_loader(state.app.db.clone(), cache))
@@ -288,7 +292,12 @@ fn with_request_data(state: &HttpState, request: Request, caller: Caller) -> Req
 
 /// The type of the operation the request will run, when the document parses and
 /// the operation can be picked (otherwise execution reports the problem).
-fn operation_kind(request: &Request) -> Option<OperationType> {
+/// Documents over `max_document` bytes are not parsed: the limits refuse them
+/// before anything runs, and parsing first would cost what the limit saves.
+fn operation_kind(request: &Request, max_document: usize) -> Option<OperationType> {
+    if request.query.len() > max_document {
+        return None;
+    }
     let document = async_graphql::parser::parse_query(&request.query).ok()?;
     match (&document.operations, request.operation_name.as_deref()) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
