@@ -34,6 +34,23 @@ use crate::validate::nul_path;
 const ANONYMOUS_FIELDS: [&str; 2] = ["orderStatuses", "__typename"];
 const INTROSPECTION_FIELDS: [&str; 2] = ["__schema", "__type"];
 
+/// The list fields of introspection types. The standard introspection query
+/// nests three of them (`types { fields { args } }`); circular queries
+/// (`fields { type { fields { type { fields ... } } } }`) nest more, and
+/// their answer grows with every level.
+const INTROSPECTION_LISTS: [&str; 8] = [
+    "types",
+    "fields",
+    "args",
+    "inputFields",
+    "interfaces",
+    "possibleTypes",
+    "enumValues",
+    "directives",
+];
+/// The most introspection lists one selection may nest.
+const MAX_INTROSPECTION_LISTS: usize = 3;
+
 /// The limits in force, from the config.
 #[derive(Clone, Debug)]
 pub struct LimitSettings {
@@ -179,6 +196,14 @@ impl Extension for LimitsExtension {
                 allowed: settings.max_aliases,
             }));
         }
+        let nesting = introspection_nesting(&document);
+        if nesting > MAX_INTROSPECTION_LISTS {
+            return Err(refuse(AppError::QueryTooComplex {
+                limit: "introspectionDepth",
+                requested: nesting,
+                allowed: MAX_INTROSPECTION_LISTS,
+            }));
+        }
         if let Some(path) = nul_in_document(&document) {
             return Err(refuse(nul_error(path)));
         }
@@ -309,6 +334,67 @@ fn count_aliases(document: &ExecutableDocument) -> usize {
     operations + fragments
 }
 
+/// The deepest nesting of introspection list fields below `__schema` or
+/// `__type`, following fragment spreads (at most 32 levels: cycles are
+/// refused by validation later, and must not loop here first).
+fn introspection_nesting(document: &ExecutableDocument) -> usize {
+    fn walk(
+        document: &ExecutableDocument,
+        set: &SelectionSet,
+        inside: bool,
+        lists: usize,
+        budget: usize,
+    ) -> usize {
+        if budget == 0 {
+            return lists;
+        }
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(field) => {
+                    let name = field.node.name.node.as_str();
+                    let inside = inside || INTROSPECTION_FIELDS.contains(&name);
+                    let lists = lists + usize::from(inside && INTROSPECTION_LISTS.contains(&name));
+                    walk(
+                        document,
+                        &field.node.selection_set.node,
+                        inside,
+                        lists,
+                        budget - 1,
+                    )
+                    .max(lists)
+                }
+                Selection::InlineFragment(fragment) => walk(
+                    document,
+                    &fragment.node.selection_set.node,
+                    inside,
+                    lists,
+                    budget - 1,
+                ),
+                Selection::FragmentSpread(spread) => document
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .map_or(lists, |fragment| {
+                        walk(
+                            document,
+                            &fragment.node.selection_set.node,
+                            inside,
+                            lists,
+                            budget - 1,
+                        )
+                    }),
+            })
+            .max()
+            .unwrap_or(lists)
+    }
+    document
+        .operations
+        .iter()
+        .map(|(_, op)| walk(document, &op.node.selection_set.node, false, 0, 32))
+        .max()
+        .unwrap_or(0)
+}
+
 fn nul_error(path: String) -> AppError {
     AppError::invalid(vec![crate::validate::nul_path_error(path)])
 }
@@ -359,6 +445,19 @@ mod tests {
         let d =
             doc("{ a: orders { x: id } ...F } fragment F on Query { b: orderStatuses { status } }");
         assert_eq!(count_aliases(&d), 3);
+    }
+
+    #[test]
+    fn introspection_nesting_follows_fragments() {
+        let standard = doc("query { __schema { types { ...T } directives { args { name } } } }
+            fragment T on __Type { fields { args { type { ofType { name } } } } inputFields { name } }");
+        assert_eq!(introspection_nesting(&standard), 3);
+        let circular = doc(
+            "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }",
+        );
+        assert_eq!(introspection_nesting(&circular), 4);
+        let not_introspection = doc("{ orders { nodes { lines { id } } } }");
+        assert_eq!(introspection_nesting(&not_introspection), 0);
     }
 
     #[test]
