@@ -8,7 +8,7 @@
 //! WebSocket, a REST adapter, the CLI), instead of waiting for a poll.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use sea_orm::sea_query::LikeExpr;
@@ -132,6 +132,7 @@ impl Db {
         Ok(WriteTxn {
             txn,
             wrote_events: AtomicBool::new(false),
+            order: AtomicI64::new(0),
             commits: self.commits.clone(),
         })
     }
@@ -148,6 +149,8 @@ impl Db {
 pub struct WriteTxn {
     txn: DatabaseTransaction,
     wrote_events: AtomicBool,
+    /// The order this transaction changed (0: none), for idempotency keys.
+    order: AtomicI64,
     commits: Arc<watch::Sender<u64>>,
 }
 
@@ -156,6 +159,11 @@ impl WriteTxn {
     /// about (order events, deliveries), so its commit fires the hook.
     pub fn notify_on_commit(&self) {
         self.wrote_events.store(true, Ordering::Relaxed);
+    }
+
+    /// Records the order this transaction changed (events name it).
+    pub fn touched_order(&self, id: i64) {
+        self.order.store(id, Ordering::Relaxed);
     }
 
     /// Commits; then, if [`notify_on_commit`](WriteTxn::notify_on_commit) was
@@ -167,8 +175,10 @@ impl WriteTxn {
     pub async fn commit(self) -> Result<(), DbErr> {
         if let Ok(claim) = IDEMPOTENCY_CLAIM.try_with(|id| *id) {
             use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+            let order = Some(self.order.load(Ordering::Relaxed)).filter(|id| *id != 0);
             idempotency_key::Entity::update_many()
                 .col_expr(idempotency_key::Column::State, Expr::value("committed"))
+                .col_expr(idempotency_key::Column::OrderId, Expr::value(order))
                 .filter(idempotency_key::Column::Id.eq(claim))
                 .exec(&self.txn)
                 .await?;

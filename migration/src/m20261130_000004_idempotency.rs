@@ -29,6 +29,9 @@ impl MigrationTrait for Migration {
                     // running | committed | done
                     .col(string(IdempotencyKeys::State))
                     .col(text_null(IdempotencyKeys::Response))
+                    // The order the mutation's transaction changed: what a
+                    // retry answers with when the response itself was lost.
+                    .col(big_integer_null(IdempotencyKeys::OrderId))
                     .col(timestamp_with_time_zone(IdempotencyKeys::LeaseUntil))
                     .col(timestamp_with_time_zone(IdempotencyKeys::CreatedAt))
                     .take(),
@@ -72,6 +75,7 @@ enum IdempotencyKeys {
     RequestHash,
     State,
     Response,
+    OrderId,
     LeaseUntil,
     CreatedAt,
 }

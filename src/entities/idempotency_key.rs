@@ -18,6 +18,7 @@ pub struct Model {
     pub state: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub response: Option<String>,
+    pub order_id: Option<i64>,
     pub lease_until: DateTimeUtc,
     pub created_at: DateTimeUtc,
 }

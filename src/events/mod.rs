@@ -65,6 +65,9 @@ pub async fn append(db: &WriteTxn, events: Vec<NewEvent>) -> Result<(), DbErr> {
     }
     // The commit will wake whatever follows the log in this process.
     db.notify_on_commit();
+    if let Some(first) = events.first() {
+        db.touched_order(first.order_id);
+    }
     if db.get_database_backend() == DatabaseBackend::Postgres {
         db.execute_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,

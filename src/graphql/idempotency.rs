@@ -39,6 +39,29 @@ use crate::db::{Db, IDEMPOTENCY_CLAIM};
 use crate::entities::idempotency_key;
 use crate::error::AppError;
 
+/// Root fields that return the order they change: when such a mutation
+/// committed but its response was lost (the process died in between), a retry
+/// answers with that order as it is now instead of running again.
+pub const REPLAYABLE: [&str; 7] = [
+    "placeOrder",
+    "orderAction",
+    "setOrderTracking",
+    "setOrderIntegrationRef",
+    "setOrderAdminFields",
+    "addOrderLine",
+    "changeOrderLine",
+];
+
+tokio::task_local! {
+    static REPLAY_ORDER: i64;
+}
+
+/// Inside a replay (see [`REPLAYABLE`]): the order the lost mutation changed.
+/// Replayable resolvers check it first and answer with that order.
+pub fn replayed_order() -> Option<i64> {
+    REPLAY_ORDER.try_with(|id| *id).ok()
+}
+
 /// The argument every mutation takes.
 pub const ARGUMENT: &str = "idempotencyKey";
 
@@ -103,7 +126,14 @@ impl ExtensionFactory for Idempotency {
 /// mutation operation that has one.
 struct Parsed {
     hasher: Sha256,
-    keys: Vec<(Option<String>, IdempotencyKey)>,
+    keys: Vec<(Option<String>, KeyedOperation)>,
+}
+
+/// A mutation operation with a key.
+struct KeyedOperation {
+    key: IdempotencyKey,
+    /// Whether its one root field is [`REPLAYABLE`].
+    replayable: bool,
 }
 
 struct IdempotencyExtension {
@@ -176,7 +206,20 @@ impl Extension for IdempotencyExtension {
                 }
             }
             if let Some(key) = key {
-                keys.push((name, key));
+                let roots: Vec<&str> = op
+                    .node
+                    .selection_set
+                    .node
+                    .items
+                    .iter()
+                    .filter_map(|item| match &item.node {
+                        Selection::Field(field) => Some(field.node.name.node.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                let replayable = roots.len() == op.node.selection_set.node.items.len()
+                    && matches!(roots.as_slice(), [one] if REPLAYABLE.contains(one));
+                keys.push((name, KeyedOperation { key, replayable }));
             }
         }
         if !keys.is_empty() {
@@ -203,24 +246,28 @@ impl Extension for IdempotencyExtension {
             return next.run(ctx, operation_name).await;
         };
         // The operation that runs: the named one, or the only one.
-        let key = keys.into_iter().find_map(|(name, key)| {
-            (operation_name.is_none() || name.as_deref() == operation_name).then_some(key)
+        let keyed = keys.into_iter().find_map(|(name, keyed)| {
+            (operation_name.is_none() || name.as_deref() == operation_name).then_some(keyed)
         });
-        let (Some(key), Some(Caller::Authenticated(principal))) = (key, ctx.data_opt::<Caller>())
+        let (Some(KeyedOperation { key, replayable }), Some(Caller::Authenticated(principal))) =
+            (keyed, ctx.data_opt::<Caller>())
         else {
             return next.run(ctx, operation_name).await;
         };
         hasher.update(operation_name.unwrap_or("").as_bytes());
         let hash = hex::encode(hasher.finalize());
         let scope = format!("{}:{}", principal.role.as_str(), principal.subject);
-        let claim = match self.claim(&scope, &key, &hash).await {
-            Ok(Claim::Owner(id)) => id,
+        let (claim, replay) = match self.claim(&scope, &key, &hash, replayable).await {
+            Ok(Claim::Owner(id)) => (id, None),
+            Ok(Claim::Lost { id, order }) => (id, Some(order)),
             Ok(Claim::Replay(response)) => return *response,
             Err(err) => return Response::from_errors(vec![refuse(err)]),
         };
-        let response = IDEMPOTENCY_CLAIM
-            .scope(claim, next.run(ctx, operation_name))
-            .await;
+        let execution = IDEMPOTENCY_CLAIM.scope(claim, next.run(ctx, operation_name));
+        let response = match replay {
+            Some(order) => REPLAY_ORDER.scope(order, execution).await,
+            None => execution.await,
+        };
         if let Err(err) = self.finish(claim, &response).await {
             tracing::error!(error = ?err, "cannot record an idempotent response");
         }
@@ -233,6 +280,9 @@ enum Claim {
     Owner(i64),
     /// The first request's response.
     Replay(Box<Response>),
+    /// The first request committed, changing `order`, and died before its
+    /// response was recorded: this one answers with the order.
+    Lost { id: i64, order: i64 },
 }
 
 /// Codes that mean the request did not complete (a retry should run again).
@@ -244,6 +294,7 @@ impl IdempotencyExtension {
         scope: &str,
         key: &IdempotencyKey,
         hash: &str,
+        replayable: bool,
     ) -> Result<Claim, AppError> {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
@@ -314,6 +365,26 @@ impl IdempotencyExtension {
                     }
                 }
                 ("committed", _) if existing.lease_until < now => {
+                    if let (true, Some(order)) = (replayable, existing.order_id) {
+                        // Taken like a dead owner's lease, so one retry
+                        // answers and records, and the others wait for it.
+                        let taken = idempotency_key::Entity::update_many()
+                            .col_expr(
+                                idempotency_key::Column::LeaseUntil,
+                                Expr::value(now + self.lease),
+                            )
+                            .filter(idempotency_key::Column::Id.eq(existing.id))
+                            .filter(idempotency_key::Column::LeaseUntil.eq(existing.lease_until))
+                            .exec(&self.db)
+                            .await?;
+                        if taken.rows_affected == 1 {
+                            return Ok(Claim::Lost {
+                                id: existing.id,
+                                order,
+                            });
+                        }
+                        continue;
+                    }
                     return Err(AppError::Conflict {
                         message: format!(
                             "The first request with idempotency key \"{}\" was saved, but the server stopped before recording its response; read the result instead of retrying",

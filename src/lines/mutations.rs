@@ -21,6 +21,8 @@ async fn reload(ctx: &Context<'_>, order_id: i64) -> Result<Order, AppError> {
         .ok_or_else(|| AppError::NotFound(format!("No order with id {order_id}")))
 }
 
+use crate::orders::types::replayed;
+
 #[Object]
 impl LineMutation {
     /// Adds a line (catalogue product or inline) to an order that is PENDING,
@@ -38,6 +40,9 @@ impl LineMutation {
         order_id: ID,
         #[graphql(desc = "The line to add.")] input: AddOrderLineInput,
     ) -> Result<Order, AppError> {
+        if let Some(order) = replayed(ctx).await? {
+            return Ok(order);
+        }
         let principal = require_principal(ctx)?;
         principal.require(STAFF)?;
         let order_id = ids::parse(&order_id, NodeKind::Order, "orderId")?;
@@ -59,6 +64,9 @@ impl LineMutation {
         order_id: ID,
         #[graphql(desc = "The line and what to change.")] input: ChangeOrderLineInput,
     ) -> Result<Order, AppError> {
+        if let Some(order) = replayed(ctx).await? {
+            return Ok(order);
+        }
         let principal = require_principal(ctx)?;
         principal.require(STAFF)?;
         let order_id = ids::parse(&order_id, NodeKind::Order, "orderId")?;

@@ -450,3 +450,14 @@ fn amounts(list: &[(String, Money)]) -> Vec<CurrencyAmount> {
         })
         .collect()
 }
+
+/// When this execution replays a keyed mutation whose response was lost (see
+/// `graphql::idempotency`), the order it changed, as it is now: the resolver
+/// answers with it instead of writing again.
+pub async fn replayed(ctx: &Context<'_>) -> Result<Option<Order>, AppError> {
+    let Some(id) = crate::graphql::idempotency::replayed_order() else {
+        return Ok(None);
+    };
+    let db = &crate::graphql::context::state(ctx)?.db;
+    Ok(crate::orders::service::get(db, id).await?.map(Order))
+}

@@ -9,7 +9,7 @@ use ordergraph::auth::Role;
 use ordergraph::config::Config;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, database_id, error_code};
+use crate::helpers::{Process, TestApp, database_id, error_code};
 use crate::peers::{Mode, SmtpSink, WebhookReceiver, mail_header};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -697,75 +697,6 @@ async fn only_admins_manage_delivery_settings_and_only_staff_see_deliveries() {
         .map(|f| f["path"].as_str().unwrap())
         .collect();
     assert_eq!(paths, ["input.kinds", "input.url"], "{bad}");
-}
-
-/// The server binary, as an operator runs it.
-struct Process {
-    child: tokio::process::Child,
-    url: String,
-}
-
-impl Process {
-    async fn start(database_url: &str) -> Process {
-        use tokio::io::AsyncBufReadExt;
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ordergraph"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DATABASE_URL", database_url)
-            .env("BIND_ADDR", "127.0.0.1:0")
-            .env("JWT_SECRET", crate::helpers::JWT_SECRET)
-            .env("WEBHOOK_ALLOW_PRIVATE", "true")
-            .env("WEBHOOK_TIMEOUT_SECONDS", "1")
-            .env("SMTP_TIMEOUT_SECONDS", "1")
-            .env("DELIVERY_LEASE_SECONDS", "3")
-            .env("DELIVERY_POLL_MS", "100")
-            .env("DELIVERY_RETRY_SECONDS", "1,1,1,1,1")
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("the ordergraph binary starts");
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = tokio::io::BufReader::new(stdout).lines();
-        let url = loop {
-            let line = tokio::time::timeout(WAIT, lines.next_line())
-                .await
-                .expect("the server says where it listens")
-                .unwrap()
-                .expect("a line");
-            if let Some(url) = line.strip_prefix("ordergraph is listening on ") {
-                break url.trim().to_owned();
-            }
-        };
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Process { child, url }
-    }
-
-    async fn admin(&self, query: &str, variables: Value) -> Value {
-        let token = ordergraph::auth::jwt::JwtKeys::new(crate::helpers::JWT_SECRET, None, None)
-            .sign(
-                &ordergraph::auth::Principal {
-                    role: Role::Admin,
-                    subject: "kill-test".into(),
-                    customer_id: None,
-                },
-                Duration::from_secs(600),
-            )
-            .unwrap();
-        let body: Value = reqwest::Client::new()
-            .post(format!("{}/graphql", self.url))
-            .bearer_auth(token)
-            .json(&json!({"query": query, "variables": variables}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert!(body.get("errors").is_none(), "{body}");
-        body["data"].clone()
-    }
 }
 
 #[tokio::test]

@@ -260,7 +260,10 @@ async fn anonymous_callers_may_ask_only_for_statuses_and_never_make_sql_run() {
     let circular = "{ __schema { types { fields { type { fields { type { fields { type { name } } } } } } } } }";
     let body = app.gql(Some(&staff), circular, json!({})).await;
     assert_eq!(error_code(&body), Some("QUERY_TOO_COMPLEX"), "{body}");
-    assert_eq!(body["errors"][0]["extensions"]["limit"], "introspectionDepth");
+    assert_eq!(
+        body["errors"][0]["extensions"]["limit"],
+        "introspectionDepth"
+    );
 }
 
 #[tokio::test]

@@ -199,3 +199,179 @@ async fn completed_refusals_are_replayed_like_successes() {
     let fixed = post_with_key(&app, &token, "fix-and-retry-2", PLACE, order_input("R-10")).await;
     assert!(fixed.get("errors").is_none(), "{fixed}");
 }
+
+/// Leaves every key in `state`, without a response, its lease run out.
+async fn expire_lease(app: &TestApp, state: &str) {
+    use ordergraph::entities::idempotency_key::{Column, Entity};
+    use sea_orm::EntityTrait;
+    use sea_orm::sea_query::Expr;
+    let past = chrono::Utc::now() - chrono::Duration::hours(1);
+    Entity::update_many()
+        .col_expr(Column::State, Expr::value(state))
+        .col_expr(Column::Response, Expr::value(None::<String>))
+        .col_expr(Column::LeaseUntil, Expr::value(past))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_crash_between_commit_and_response_never_runs_the_mutation_twice() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    let token = app.admin_token();
+    post_with_key(&app, &token, "crash", PLACE, order_input("R-11")).await;
+    // What a kill -9 right after the commit leaves: the key marked in the
+    // mutation's transaction, no response, the owner's lease run out.
+    expire_lease(&app, "committed").await;
+    // placeOrder names its order in the key's row: the retry answers with it.
+    let retry = post_with_key(&app, &token, "crash", PLACE, order_input("R-11")).await;
+    assert!(retry.get("errors").is_none(), "{retry}");
+    assert_eq!(retry["data"]["placeOrder"]["reference"], "R-11");
+    assert_eq!(app.count("orders").await, 1);
+    // ... and records it, so the next retry is a plain replay.
+    let again = post_with_key(&app, &token, "crash", PLACE, order_input("R-11")).await;
+    assert_eq!(again, retry);
+
+    // A mutation that does not return an order cannot be answered that way:
+    // CONFLICT, saying it was saved, rather than running it twice.
+    let customer =
+        "mutation { upsertCustomer(input: {email: \"kim@example.com\", name: \"Kim\"}) { id } }";
+    post_with_key(&app, &token, "crash-2", customer, json!({})).await;
+    expire_lease(&app, "committed").await;
+    let retry = post_with_key(&app, &token, "crash-2", customer, json!({})).await;
+    assert_eq!(error_code(&retry), Some("CONFLICT"), "{retry}");
+    let message = retry["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("was saved"), "{message}");
+
+    // A request that died before committing leaves `running`: a retry after
+    // the lease takes the key over and runs.
+    app.db
+        .execute_unprepared("DELETE FROM idempotency_keys WHERE key <> 'crash'")
+        .await
+        .unwrap();
+    expire_lease(&app, "running").await;
+    app.db
+        .execute_unprepared("DELETE FROM order_events")
+        .await
+        .unwrap();
+    app.db
+        .execute_unprepared("DELETE FROM deliveries")
+        .await
+        .unwrap();
+    app.db
+        .execute_unprepared("DELETE FROM order_lines")
+        .await
+        .unwrap();
+    app.db
+        .execute_unprepared("DELETE FROM orders")
+        .await
+        .unwrap();
+    let retry = post_with_key(&app, &token, "crash", PLACE, order_input("R-11")).await;
+    assert!(retry.get("errors").is_none(), "{retry}");
+    assert_eq!(app.count("orders").await, 1);
+}
+
+#[tokio::test]
+async fn kill_9_during_keyed_writes_then_retrying_every_key_makes_each_order_once() {
+    // A database made and migrated by a test server, then run by the binary.
+    let database = TestApp::spawn().await.stop().await;
+    // A short request timeout keeps the lease of a key whose request died
+    // short (timeout + 5 s).
+    let env = [("REQUEST_TIMEOUT_SECONDS", "3")];
+    let server = crate::helpers::Process::start_with(database.database_url(), &env).await;
+    let token = ordergraph::auth::jwt::JwtKeys::new(crate::helpers::JWT_SECRET, None, None)
+        .sign(
+            &ordergraph::auth::Principal {
+                role: Role::Admin,
+                subject: "kill-test".into(),
+                customer_id: None,
+            },
+            Duration::from_secs(600),
+        )
+        .unwrap();
+    let client = reqwest::Client::new();
+    let send = move |url: String, i: usize| {
+        let (client, token) = (client.clone(), token.clone());
+        async move {
+            let response = client
+                .post(format!("{url}/graphql"))
+                .bearer_auth(token)
+                .header("idempotency-key", format!("kill-{i}"))
+                .json(&json!({"query": PLACE, "variables": order_input(&format!("KILL-{i}"))}))
+                .send()
+                .await
+                .ok()?;
+            response.json::<Value>().await.ok()
+        }
+    };
+    // 120 keyed orders, four at a time; the server dies part way through.
+    let sender = {
+        let url = server.url.clone();
+        let send = send.clone();
+        tokio::spawn(async move {
+            let mut answered = 0;
+            for chunk in (0..120).collect::<Vec<_>>().chunks(4) {
+                let answers =
+                    futures_util::future::join_all(chunk.iter().map(|i| send(url.clone(), *i)))
+                        .await;
+                answered += answers.iter().flatten().count();
+            }
+            answered
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut server = server;
+    server.child.start_kill().unwrap();
+    server.child.wait().await.unwrap();
+    let answered = sender.await.unwrap();
+    assert!(answered < 120, "killed while writing ({answered} answered)");
+
+    // Every client retries every key on the restarted server.
+    let restarted = crate::helpers::Process::start_with(database.database_url(), &env).await;
+    let lost_responses: u64 = {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        let db = sea_orm::Database::connect(database.database_url())
+            .await
+            .unwrap();
+        ordergraph::entities::idempotency_key::Entity::find()
+            .filter(ordergraph::entities::idempotency_key::Column::State.eq("committed"))
+            .count(&db)
+            .await
+            .unwrap()
+    };
+    let mut waited_for_lease = 0;
+    for i in 0..120 {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let body = send(restarted.url.clone(), i).await.expect("an answer");
+            let retryable = body["errors"][0]["extensions"]["retryable"] == true;
+            match error_code(&body) {
+                None => {
+                    assert_eq!(body["data"]["placeOrder"]["reference"], format!("KILL-{i}"));
+                }
+                // A request that died before its commit holds the key until
+                // its lease ends; then the retry runs it.
+                Some("CONFLICT") if retryable => {
+                    assert!(std::time::Instant::now() < deadline, "{body}");
+                    waited_for_lease += 1;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
+                Some(other) => panic!("{other}: {body}"),
+            }
+            break;
+        }
+    }
+    let count = restarted
+        .admin("{ orders(first: 1) { totalCount } }", json!({}))
+        .await["orders"]["totalCount"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(count, 120, "each key made exactly one order");
+    assert!(lost_responses <= 4, "{lost_responses}");
+    // Those were answered with their order (placeOrder is replayable).
+    eprintln!(
+        "kill -9 after {answered} answers: 120 keys retried, 120 orders, {lost_responses} committed without a response (answered with their order), {waited_for_lease} retries waited for a lease"
+    );
+}
