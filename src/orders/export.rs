@@ -44,6 +44,14 @@ pub fn parse_filter(pairs: &[(String, String)]) -> AppResult<OrderFilter> {
             .ok()
     };
     for (key, value) in pairs {
+        if key.contains('\0') || value.contains('\0') {
+            // PostgreSQL cannot compare text holding NUL: refuse it here,
+            // as every other entry point does.
+            errors.push(crate::validate::nul_path_error(
+                key.replace('\0', "\\u0000"),
+            ));
+            continue;
+        }
         match key.as_str() {
             "id_eq" | "id_in[]" | "id_in" => {
                 any = true;

@@ -649,3 +649,22 @@ async fn a_nul_character_in_a_rest_body_is_refused_by_field() {
     assert_eq!(body["errors"][0]["path"], "customer.name", "{body}");
     assert_eq!(app.count("orders").await, 0);
 }
+
+#[tokio::test]
+async fn a_nul_character_in_an_export_parameter_is_refused_by_name() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/api/orders.json?platform=shop%00x"))
+        .bearer_auth(app.admin_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "BAD_USER_INPUT", "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("platform"),
+        "{body}"
+    );
+}
