@@ -33,6 +33,9 @@ enum Command {
     Migrate {
         #[arg(value_enum, default_value_t = MigrateAction::Up)]
         action: MigrateAction,
+        /// With `fresh`: do not ask for confirmation (scripts, CI).
+        #[arg(long)]
+        yes: bool,
     },
     /// Print the GraphQL schema (SDL); schema.graphql is this output.
     Schema,
@@ -70,6 +73,14 @@ enum ApiKeyAction {
         #[arg(long, default_value = "integration")]
         role: Role,
     },
+    /// List every key (newest first): id, name, role, created, last used,
+    /// revoked. Never a secret.
+    List,
+    /// Revoke a key at once (its id as `list` or GraphQL shows it).
+    Revoke {
+        /// The key's id: its global id or its database id.
+        id: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -80,7 +91,8 @@ enum MigrateAction {
     Down,
     /// List migrations and whether each is applied.
     Status,
-    /// Drop every table and apply all migrations again. Destroys all data.
+    /// Revert every migration and apply them again. Destroys all data; asks
+    /// first (or pass --yes).
     Fresh,
 }
 
@@ -103,7 +115,7 @@ async fn main() -> ExitCode {
     telemetry::init(config.log_format);
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
-        Command::Migrate { action } => migrate(config, action).await,
+        Command::Migrate { action, yes } => migrate(config, action, yes).await,
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())
@@ -111,6 +123,12 @@ async fn main() -> ExitCode {
         Command::ApiKey {
             action: ApiKeyAction::Create { name, role },
         } => api_key_create(config, &name, role).await,
+        Command::ApiKey {
+            action: ApiKeyAction::List,
+        } => api_key_list(config).await,
+        Command::ApiKey {
+            action: ApiKeyAction::Revoke { id },
+        } => api_key_revoke(config, &id).await,
         Command::Token {
             role,
             customer,
@@ -156,12 +174,18 @@ async fn serve(config: Config) -> CliResult {
     Ok(())
 }
 
-async fn migrate(config: Config, action: MigrateAction) -> CliResult {
+async fn migrate(config: Config, action: MigrateAction, yes: bool) -> CliResult {
+    if matches!(action, MigrateAction::Fresh) && !yes && !confirm_fresh(&config.database_url)? {
+        return Err("not confirmed; nothing was changed".into());
+    }
     let db = db::connect(&config.database_url, 1, db::PoolLimits::default()).await?;
     match action {
         MigrateAction::Up => Migrator::up(&db, None).await?,
         MigrateAction::Down => Migrator::down(&db, Some(1)).await?,
-        MigrateAction::Fresh => Migrator::fresh(&db).await?,
+        // Every migration reverted, then applied: sea-orm's `fresh` drops
+        // tables only and would leave PostgreSQL's order-number sequence
+        // behind, failing the first migration.
+        MigrateAction::Fresh => Migrator::refresh(&db).await?,
         MigrateAction::Status => {}
     }
     for migration in Migrator::get_migration_with_status(&db).await? {
@@ -171,6 +195,73 @@ async fn migrate(config: Config, action: MigrateAction) -> CliResult {
         };
         println!("{status:8} {}", migration.name());
     }
+    Ok(())
+}
+
+/// Asks on the terminal before `migrate fresh` wipes the database. Without a
+/// terminal (a script) there is no one to ask: refused unless `--yes`.
+fn confirm_fresh(database_url: &str) -> Result<bool, Box<dyn std::error::Error>> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Err(
+            "`migrate fresh` destroys every row; pass --yes to confirm from a script".into(),
+        );
+    }
+    let shown = database_url
+        .split_once('@')
+        .map_or(database_url, |(_, host)| host);
+    print!(
+        "`migrate fresh` drops every table of {shown} and all its data. Type \"yes\" to go on: "
+    );
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}
+
+async fn api_key_list(config: Config) -> CliResult {
+    let db = db::connect(&config.database_url, 1, db::PoolLimits::default()).await?;
+    Migrator::up(&db, None).await?;
+    let db = db::Db::new(db);
+    let rows = ordergraph::auth::keys::list_api_keys(&db)
+        .await
+        .map_err(|err| err.message())?;
+    let stamp = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(
+            || "-".to_owned(),
+            |t| t.format("%Y-%m-%dT%H:%MZ").to_string(),
+        )
+    };
+    println!(
+        "{:<6} {:<12} {:<24} {:<18} {:<18} REVOKED",
+        "ID", "ROLE", "NAME", "CREATED", "LAST USED"
+    );
+    for row in rows {
+        println!(
+            "{:<6} {:<12} {:<24} {:<18} {:<18} {}",
+            row.id,
+            row.role.as_str(),
+            row.name,
+            stamp(Some(row.created_at)),
+            stamp(row.last_used_at),
+            stamp(row.revoked_at)
+        );
+    }
+    Ok(())
+}
+
+async fn api_key_revoke(config: Config, id: &str) -> CliResult {
+    let id = ordergraph::ids::database_id(id, ordergraph::ids::NodeKind::ApiKey)?;
+    let db = db::connect(&config.database_url, 1, db::PoolLimits::default()).await?;
+    Migrator::up(&db, None).await?;
+    let db = db::Db::new(db);
+    let revoked = ordergraph::auth::keys::revoke_api_key(&db, id)
+        .await
+        .map_err(|err| err.message())?;
+    if !revoked {
+        return Err(format!("no active API key {id}").into());
+    }
+    println!("Revoked API key {id}");
     Ok(())
 }
 

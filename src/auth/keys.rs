@@ -110,6 +110,15 @@ pub async fn create_api_key(
 }
 
 /// An API key by id.
+/// Every API key, newest first (revoked ones too: they are history).
+pub async fn list_api_keys(db: &Db) -> AppResult<Vec<api_key::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(api_key::Entity::find()
+        .order_by_desc(api_key::Column::Id)
+        .all(db)
+        .await?)
+}
+
 pub async fn get(db: &Db, id: i64) -> AppResult<Option<api_key::Model>> {
     Ok(api_key::Entity::find_by_id(id).one(db).await?)
 }

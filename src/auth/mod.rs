@@ -71,15 +71,25 @@ impl Authenticator {
         payload: &serde_json::Value,
         client: IpAddr,
     ) -> Caller {
-        let member = |name: &str| {
-            payload.as_object().and_then(|members| {
+        fn find<'v>(object: &'v serde_json::Value, name: &str) -> Option<&'v serde_json::Value> {
+            object.as_object().and_then(|members| {
                 members
                     .iter()
                     .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                    .and_then(|(_, value)| value.as_str())
+                    .map(|(_, value)| value)
             })
+        }
+        // Flat (`{Authorization: ...}`) or nested as Hasura and Apollo's docs
+        // show it (`{headers: {Authorization: ...}}`); the flat form wins.
+        let headers = find(payload, "headers").cloned().unwrap_or_default();
+        let member = |name: &str| {
+            find(payload, name)
+                .or_else(|| find(&headers, name))
+                .and_then(|value| value.as_str())
+                .map(str::to_owned)
         };
-        self.resolve(member("authorization"), member("x-api-key"), client)
+        let (authorization, api_key) = (member("authorization"), member("x-api-key"));
+        self.resolve(authorization.as_deref(), api_key.as_deref(), client)
             .await
     }
 

@@ -353,7 +353,7 @@ async fn transport_errors_on_graphql_are_json_with_a_code() {
         .client
         .post(app.url("/graphql"))
         .header("content-type", "application/json")
-        .body(vec![b' '; 2 * 1024 * 1024])
+        .body(vec![b' '; 5 * 1024 * 1024])
         .send()
         .await
         .unwrap();

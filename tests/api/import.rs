@@ -209,3 +209,43 @@ async fn concurrent_imports_of_one_order_import_it_once() {
     assert_eq!(app.count("orders").await, 1);
     assert_eq!(app.count("order_lines").await, 1);
 }
+
+#[tokio::test]
+async fn a_realistic_thousand_order_import_fits_the_default_body_limit() {
+    let app = TestApp::spawn().await;
+    let address = |i: usize, kind: &str| {
+        json!({"name": format!("Customer {i} {kind}"), "companyName": "Example Trading GmbH",
+               "address1": format!("{i} Long Industrial Estate Road, Building {kind}"),
+               "address2": "Floor 3, Suite 301", "city": "Frankfurt am Main", "postalCode": "60311",
+               "country": "DE", "phone": "+49 69 1234567", "email": format!("buyer{i}@example.com")})
+    };
+    let orders: Vec<Value> = (0..1000)
+        .map(|i| {
+            json!({"source": "bulk", "externalId": format!("WEBSHOP-2026-{i:06}"), "reference": format!("PO-{i:08}"),
+                   "customerEmail": format!("buyer{i}@example.com"), "customerName": format!("Customer {i}"),
+                   "submittedAt": "2026-11-30T10:00:00Z", "notes": "Please deliver between 9 and 17 o'clock.",
+                   "shippingAddress": address(i, "shipping"), "billingAddress": address(i, "billing"),
+                   "lines": (0..3).map(|l| json!({"sku": format!("SKU-{l:04}-XL"), "name": format!("Product number {l}, size XL, colour navy"),
+                        "quantity": l + 1, "price": "19.99", "vatPercentage": "19", "ean13": "4006381333931",
+                        "category": "Apparel / Shirts"})).collect::<Vec<_>>()})
+        })
+        .collect();
+    let body = json!({"query": "mutation($input: ImportOrdersInput!) { importOrders(input: $input) { ordersImported } }",
+        "variables": {"input": {"source": "bulk", "orders": orders}}});
+    let size = serde_json::to_vec(&body).unwrap().len();
+    assert!(size > 1_300_000, "a realistic document: {size} bytes");
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(app.admin_token())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let payload: Value = response.json().await.unwrap();
+    assert_eq!(
+        payload["data"]["importOrders"]["ordersImported"], 1000,
+        "{payload}"
+    );
+}

@@ -7,6 +7,7 @@ mod helpers;
 mod access;
 mod auth;
 mod catalog;
+mod cli;
 mod customers;
 mod deliveries;
 mod exports;

@@ -50,9 +50,9 @@ async fn a_mutation_over_get_is_refused_with_405() {
 }
 
 #[tokio::test]
-async fn a_body_over_one_mebibyte_is_refused_with_413() {
+async fn a_body_over_four_mebibytes_is_refused_with_413() {
     let app = TestApp::spawn().await;
-    let padding = "x".repeat(1024 * 1024);
+    let padding = "x".repeat(4 * 1024 * 1024);
     let response = app
         .client
         .post(app.url("/graphql"))
@@ -63,7 +63,7 @@ async fn a_body_over_one_mebibyte_is_refused_with_413() {
     assert_eq!(response.status(), 413);
 
     // Just under the limit is fine.
-    let padding = "x".repeat(1000 * 1000);
+    let padding = "x".repeat(4 * 1000 * 1000);
     let body = app
         .gql(None, "{ __typename }", json!({"padding": padding}))
         .await;

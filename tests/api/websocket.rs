@@ -145,3 +145,22 @@ async fn a_connection_without_init_is_closed_with_4408_and_idle_ones_get_pings()
     let mut legacy = initialised(&app, "graphql-ws").await;
     assert_eq!(legacy.next_raw().await, json!({"type": "ka"}));
 }
+
+#[tokio::test]
+async fn credentials_nested_under_headers_are_accepted_as_hasura_and_apollo_send_them() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let token = app.admin_token();
+    let mut ws = app.ws_connect("graphql-transport-ws").await;
+    ws.send(serde_json::json!({"type": "connection_init",
+        "payload": {"headers": {"Authorization": format!("Bearer {token}")}}}))
+        .await;
+    assert_eq!(ws.next_json().await["type"], "connection_ack");
+    let mut bad = app.ws_connect("graphql-transport-ws").await;
+    bad.send(serde_json::json!({"type": "connection_init",
+        "payload": {"headers": {"authorization": "Bearer nope"}}}))
+        .await;
+    assert!(matches!(
+        bad.next().await,
+        crate::helpers::WsEvent::Closed(Some(4403))
+    ));
+}
