@@ -11,6 +11,7 @@ pub mod limits;
 pub mod loader;
 pub mod node;
 pub mod page_info;
+pub mod shape;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -88,6 +89,8 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRo
     // guess at a time; introspection stays on for tooling.
     .disable_suggestions()
     .extension(error_codes::ErrorCodes)
+    // Outside every other extension: what clients get is spec-shaped.
+    .extension(shape::ResponseShape)
 }
 
 /// The schema a running server executes: [`schema_builder`] plus the configured

@@ -24,6 +24,7 @@ mod outage;
 mod peers;
 mod place;
 mod schema;
+mod shape;
 mod statuses;
 mod transport;
 mod upsert;

@@ -1,0 +1,326 @@
+//! Gives every response the shape the GraphQL spec prescribes, which
+//! async-graphql 7 does not: its container resolution collects fields in
+//! completion order and drops the key of a field that errored. Here, after
+//! execution, the data is rebuilt in selection order ("Serialized Map
+//! Ordering"), and a field whose key is missing because it (or something
+//! below it) errored becomes `null`, or, when its type is non-null, nulls its
+//! nearest nullable parent ("Handling Field Errors"). Applied to queries and
+//! mutations over HTTP and WebSocket, and to each subscription event.
+//!
+//! The upstream fix would be in `resolve_container`: keep the selection's
+//! key order (an `IndexMap` filled in collect order, values set as they
+//! complete) and write `null` for a nullable field whose resolver failed,
+//! propagating only non-null failures. Until then this extension does it in
+//! one place, from the document, the schema registry and the error paths.
+
+use std::sync::{Arc, Mutex};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
+    NextSubscribe,
+};
+use async_graphql::indexmap::IndexMap;
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+};
+use async_graphql::registry::{MetaTypeName, Registry};
+use async_graphql::{Name, PathSegment, Request, Response, ServerResult, Value, Variables};
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+
+/// The extension factory.
+pub struct ResponseShape;
+
+impl ExtensionFactory for ResponseShape {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ShapeExtension::default())
+    }
+}
+
+#[derive(Default)]
+struct ShapeExtension {
+    operation_name: Mutex<Option<String>>,
+    /// The parsed document, once there is one (shared with the subscription
+    /// stream, which outlives the hook that wraps it).
+    document: Arc<Mutex<Option<Arc<ExecutableDocument>>>>,
+}
+
+impl ShapeExtension {
+    fn document(&self) -> Option<Arc<ExecutableDocument>> {
+        self.document.lock().ok().and_then(|d| d.clone())
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ShapeExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if let Ok(mut name) = self.operation_name.lock() {
+            name.clone_from(&request.operation_name);
+        }
+        next.run(ctx, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        if let Ok(mut slot) = self.document.lock() {
+            *slot = Some(Arc::new(document.clone()));
+        }
+        Ok(document)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let response = next.run(ctx, operation_name).await;
+        match self.document() {
+            Some(document) => reshape(
+                &ctx.schema_env.registry,
+                &document,
+                operation_name,
+                response,
+            ),
+            None => response,
+        }
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let document = self.document.clone();
+        let registry = ctx.schema_env.clone();
+        let name = self.operation_name.lock().ok().and_then(|n| n.clone());
+        next.run(ctx, stream)
+            .map(move |response| {
+                let parsed = document.lock().ok().and_then(|d| d.clone());
+                match parsed {
+                    Some(doc) => reshape(&registry.registry, &doc, name.as_deref(), response),
+                    None => response,
+                }
+            })
+            .boxed()
+    }
+}
+
+/// A non-null field is null: its parent must be null in turn.
+struct Bubble;
+
+/// The response rebuilt in selection order with nulls where fields failed.
+pub fn reshape(
+    registry: &Registry,
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    mut response: Response,
+) -> Response {
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
+            Some(op) => op,
+            None => return response,
+        },
+        (DocumentOperations::Multiple(ops), None) => match ops.values().next() {
+            Some(op) if ops.len() == 1 => op,
+            _ => return response,
+        },
+    };
+    let Value::Object(data) = std::mem::take(&mut response.data) else {
+        // No data (a request error) or already null: nothing to shape.
+        return response;
+    };
+    let root = match operation.node.ty {
+        OperationType::Query => registry.query_type.as_str(),
+        OperationType::Mutation => registry.mutation_type.as_deref().unwrap_or("Mutation"),
+        OperationType::Subscription => registry
+            .subscription_type
+            .as_deref()
+            .unwrap_or("Subscription"),
+    };
+    let errors: Vec<Vec<PathSegment>> = response.errors.iter().map(|e| e.path.clone()).collect();
+    let shaper = Shaper {
+        registry,
+        document,
+        errors: &errors,
+    };
+    response.data = match shaper.object(&[&operation.node.selection_set.node], root, data, &[]) {
+        Ok(value) => value,
+        Err(Bubble) => Value::Null,
+    };
+    response
+}
+
+struct Shaper<'a> {
+    registry: &'a Registry,
+    document: &'a ExecutableDocument,
+    errors: &'a [Vec<PathSegment>],
+}
+
+/// One response key of a selection: where its fields were written (for the
+/// sub-selections) and the type that declares it.
+struct Entry<'d> {
+    field_name: &'d str,
+    parent: String,
+    sets: Vec<&'d SelectionSet>,
+}
+
+impl<'a> Shaper<'a> {
+    /// The response keys of `sets` in document order, with every
+    /// sub-selection written for each (fragments inlined, first position wins).
+    fn collect(&self, sets: &[&'a SelectionSet], parent: &str) -> IndexMap<String, Entry<'a>> {
+        let mut keys: IndexMap<String, Entry<'a>> = IndexMap::new();
+        for set in sets {
+            self.collect_into(set, parent, &mut keys, 0);
+        }
+        keys
+    }
+
+    fn collect_into(
+        &self,
+        set: &'a SelectionSet,
+        parent: &str,
+        keys: &mut IndexMap<String, Entry<'a>>,
+        depth: usize,
+    ) {
+        if depth > 64 {
+            return;
+        }
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    let key = field.response_key().node.to_string();
+                    let entry = keys.entry(key).or_insert_with(|| Entry {
+                        field_name: field.name.node.as_str(),
+                        parent: parent.to_owned(),
+                        sets: Vec::new(),
+                    });
+                    entry.sets.push(&field.selection_set.node);
+                }
+                Selection::InlineFragment(fragment) => {
+                    let on = fragment
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map_or(parent, |c| c.node.on.node.as_str());
+                    self.collect_into(&fragment.node.selection_set.node, on, keys, depth + 1);
+                }
+                Selection::FragmentSpread(spread) => {
+                    if let Some(fragment) =
+                        self.document.fragments.get(&spread.node.fragment_name.node)
+                    {
+                        let on = fragment.node.type_condition.node.on.node.as_str();
+                        self.collect_into(&fragment.node.selection_set.node, on, keys, depth + 1);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The declared type of `field` on `parent` (`[Order!]!`), if known.
+    fn field_type(&self, parent: &str, field: &str) -> Option<&'a str> {
+        self.registry
+            .types
+            .get(parent)?
+            .fields()?
+            .get(field)
+            .map(|f| f.ty.as_str())
+    }
+
+    /// Whether some error's path starts with `path`.
+    fn errored_at_or_below(&self, path: &[PathSegment]) -> bool {
+        self.errors.iter().any(|e| e.starts_with(path))
+    }
+
+    fn object(
+        &self,
+        sets: &[&'a SelectionSet],
+        parent: &str,
+        mut data: IndexMap<Name, Value>,
+        path: &[PathSegment],
+    ) -> Result<Value, Bubble> {
+        let mut out = IndexMap::with_capacity(data.len());
+        for (key, entry) in self.collect(sets, parent) {
+            let mut here = path.to_vec();
+            here.push(PathSegment::Field(key.clone()));
+            let ty = self.field_type(&entry.parent, entry.field_name);
+            let non_null = ty.is_some_and(|t| MetaTypeName::create(t).is_non_null());
+            let value = match data.shift_remove(key.as_str()) {
+                Some(value) => self.complete(value, ty, &entry.sets, &here),
+                None if self.errored_at_or_below(&here) => Err(Bubble),
+                // Skipped (@skip/@include) or for another type: no key.
+                None => continue,
+            };
+            match value {
+                Ok(value) => {
+                    out.insert(Name::new(&key), value);
+                }
+                Err(Bubble) if non_null => return Err(Bubble),
+                Err(Bubble) => {
+                    out.insert(Name::new(&key), Value::Null);
+                }
+            }
+        }
+        // Anything the selection does not explain stays, after it.
+        out.extend(data);
+        Ok(Value::Object(out))
+    }
+
+    /// `value` of declared type `ty` (unknown: taken as nullable, kept as is
+    /// but for key order).
+    fn complete(
+        &self,
+        value: Value,
+        ty: Option<&str>,
+        sets: &[&'a SelectionSet],
+        path: &[PathSegment],
+    ) -> Result<Value, Bubble> {
+        let non_null = ty.is_some_and(|t| MetaTypeName::create(t).is_non_null());
+        match value {
+            Value::Null if non_null => Err(Bubble),
+            Value::List(items) => {
+                let inner = ty.map(|t| {
+                    let t = t.strip_suffix('!').unwrap_or(t);
+                    t.strip_prefix('[')
+                        .and_then(|t| t.strip_suffix(']'))
+                        .unwrap_or(t)
+                });
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.into_iter().enumerate() {
+                    let mut here = path.to_vec();
+                    here.push(PathSegment::Index(i));
+                    match self.complete(item, inner, sets, &here) {
+                        Ok(item) => out.push(item),
+                        // A non-null item failed: the list is null.
+                        Err(Bubble) if non_null => return Err(Bubble),
+                        Err(Bubble) => return Ok(Value::Null),
+                    }
+                }
+                Ok(Value::List(out))
+            }
+            Value::Object(map) if sets.iter().any(|s| !s.items.is_empty()) => {
+                let named = ty.map_or("", MetaTypeName::concrete_typename);
+                match self.object(sets, named, map, path) {
+                    Ok(value) => Ok(value),
+                    Err(Bubble) if non_null => Err(Bubble),
+                    Err(Bubble) => Ok(Value::Null),
+                }
+            }
+            other => Ok(other),
+        }
+    }
+}
