@@ -14,12 +14,13 @@ use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use axum::extract::{ConnectInfo, RawQuery, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Extension, RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 
+use super::access::Access;
 use super::{HttpState, ws_guard};
 use crate::auth::Caller;
 use crate::graphql::idempotency::IdempotencyKey;
@@ -30,6 +31,7 @@ use crate::graphql::loader::new_loader;
 pub async fn post(
     State(state): State<HttpState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(access): Extension<Access>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -73,6 +75,18 @@ pub async fn post(
         );
     };
     let caller = state.app.auth.from_headers(&headers, peer.ip()).await;
+    access.caller(&caller);
+    let max_document = state.app.config.graphql_max_document_bytes;
+    let note = |request: &Request| {
+        access.operation(
+            request.operation_name.as_deref(),
+            operation_kind(request, max_document).map(kind_name),
+        );
+    };
+    match &batch {
+        BatchRequest::Single(request) => note(request),
+        BatchRequest::Batch(requests) => requests.iter().for_each(note),
+    }
     let batch = match batch {
         BatchRequest::Single(request) => {
             let mut request = with_request_data(&state, request, caller);
@@ -107,6 +121,7 @@ pub async fn post(
             return error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal error");
         }
     };
+    access.response(&response);
     graphql_response(&headers, &response)
 }
 
@@ -114,6 +129,7 @@ pub async fn post(
 pub async fn get(
     State(state): State<HttpState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(access): Extension<Access>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -143,11 +159,19 @@ pub async fn get(
         return response;
     }
     let caller = state.app.auth.from_headers(&headers, peer.ip()).await;
-    let response = state
-        .schema
-        .execute(with_request_data(&state, request, caller))
-        .await;
-    graphql_response(&headers, &BatchResponse::Single(response))
+    access.caller(&caller);
+    access.operation(
+        request.operation_name.as_deref(),
+        operation_kind(&request, max_document).map(kind_name),
+    );
+    let response = BatchResponse::Single(
+        state
+            .schema
+            .execute(with_request_data(&state, request, caller))
+            .await,
+    );
+    access.response(&response);
+    graphql_response(&headers, &response)
 }
 
 /// Any other method on `/graphql`: 405 with `Allow`, in JSON like every
@@ -312,6 +336,14 @@ fn operation_kind(request: &Request, max_document: usize) -> Option<OperationTyp
             .map(|op| op.node.ty)
             .find(|ty| *ty != OperationType::Query)
             .or(Some(OperationType::Query)),
+    }
+}
+
+fn kind_name(kind: OperationType) -> &'static str {
+    match kind {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
     }
 }
 

@@ -1,5 +1,6 @@
 //! The HTTP surface: one [`router`] used by `main` and the tests alike.
 
+pub mod access;
 mod exports;
 mod graphql;
 mod health;
@@ -13,7 +14,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::graphql::AppSchema;
 use crate::state::AppState;
@@ -57,7 +57,8 @@ pub fn router(
         // Larger bodies get 413 before anything parses them.
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(max_uri, limit_uri))
-        .layer(TraceLayer::new_for_http())
+        // One access line per request, with what the handlers noted.
+        .layer(axum::middleware::from_fn(access::log))
         // A bug must not reset the connection or show its panic message: the
         // client gets a plain INTERNAL error and the panic is logged.
         .layer(CatchPanicLayer::custom(panic_response))

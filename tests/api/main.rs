@@ -18,6 +18,7 @@ mod import;
 mod lifecycle;
 mod listing;
 mod live;
+mod logs;
 mod money;
 mod nodes;
 mod outage;
