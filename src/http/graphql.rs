@@ -21,6 +21,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 
 use super::access::Access;
+use super::apq::ApqError;
 use super::{HttpState, ws_guard};
 use crate::auth::Caller;
 use crate::graphql::idempotency::IdempotencyKey;
@@ -83,42 +84,58 @@ pub async fn post(
             operation_kind(request, max_document).map(kind_name),
         );
     };
-    match &batch {
-        BatchRequest::Single(request) => note(request),
-        BatchRequest::Batch(requests) => requests.iter().for_each(note),
+    let single = matches!(batch, BatchRequest::Single(_));
+    if !single && key.is_some() {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "The Idempotency-Key header is for a single operation; in a batch, give each mutation its idempotencyKey argument",
+        );
     }
-    let batch = match batch {
-        BatchRequest::Single(request) => {
-            let mut request = with_request_data(&state, request, caller);
-            if let Some(key) = key {
-                request = request.data(key);
-            }
-            BatchRequest::Single(request)
-        }
-        BatchRequest::Batch(requests) => {
-            if key.is_some() {
-                return error_response(
-                    StatusCode::BAD_REQUEST,
-                    "The Idempotency-Key header is for a single operation; in a batch, give each mutation its idempotencyKey argument",
-                );
-            }
-            BatchRequest::Batch(
-                requests
-                    .into_iter()
-                    .map(|r| with_request_data(&state, r, caller.clone()))
-                    .collect(),
-            )
-        }
+    let requests = match batch {
+        BatchRequest::Single(request) => vec![request],
+        BatchRequest::Batch(requests) => requests,
     };
+    let prepared: Vec<Result<Request, ApqError>> = requests
+        .into_iter()
+        .map(|mut request| {
+            state.apq.apply(&mut request)?;
+            note(&request);
+            let mut request = with_request_data(&state, request, caller.clone());
+            if let Some(key) = &key {
+                request = request.data(key.clone());
+            }
+            Ok(request)
+        })
+        .collect();
     // Executed on its own task: a client that hangs up after sending a
     // mutation must not cancel it between its commit and the recording of
     // its response (the idempotency key would then answer without it).
     let schema = state.schema.clone();
-    let response = match tokio::spawn(async move { schema.execute_batch(batch).await }).await {
-        Ok(response) => response,
+    let executed = tokio::spawn(async move {
+        futures_util::future::join_all(prepared.into_iter().map(|request| {
+            let schema = schema.clone();
+            async move {
+                match request {
+                    Ok(request) => schema.execute(request).await,
+                    Err(refused) => apq_refusal(&refused),
+                }
+            }
+        }))
+        .await
+    })
+    .await;
+    let mut responses = match executed {
+        Ok(responses) => responses,
         Err(err) => {
             tracing::error!(error = %err, "a GraphQL execution task failed");
             return error_response(StatusCode::INTERNAL_SERVER_ERROR, "Internal error");
+        }
+    };
+    let response = match (single, responses.pop()) {
+        (true, Some(one)) => BatchResponse::Single(one),
+        (_, last) => {
+            responses.extend(last);
+            BatchResponse::Batch(responses)
         }
     };
     access.response(&response);
@@ -143,6 +160,10 @@ pub async fn get(
                 );
             }
         };
+    let mut request = request;
+    if let Err(refused) = state.apq.apply(&mut request) {
+        return graphql_response(&headers, &BatchResponse::Single(apq_refusal(&refused)));
+    }
     let max_document = state.app.config.graphql_max_document_bytes;
     if let Some(kind) =
         operation_kind(&request, max_document).filter(|k| *k != OperationType::Query)
@@ -337,6 +358,15 @@ fn operation_kind(request: &Request, max_document: usize) -> Option<OperationTyp
             .find(|ty| *ty != OperationType::Query)
             .or(Some(OperationType::Query)),
     }
+}
+
+/// A persisted-query refusal, as Apollo clients expect it.
+fn apq_refusal(refused: &ApqError) -> async_graphql::Response {
+    let mut error = async_graphql::ServerError::new(refused.message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", refused.code);
+    error.extensions = Some(extensions);
+    async_graphql::Response::from_errors(vec![error])
 }
 
 fn kind_name(kind: OperationType) -> &'static str {

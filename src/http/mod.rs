@@ -1,6 +1,7 @@
 //! The HTTP surface: one [`router`] used by `main` and the tests alike.
 
 pub mod access;
+mod apq;
 mod exports;
 mod graphql;
 mod health;
@@ -25,6 +26,8 @@ pub struct HttpState {
     pub app: AppState,
     /// The GraphQL schema (holds its own copy of the state).
     pub schema: AppSchema,
+    /// Automatic persisted queries remembered by this instance.
+    pub apq: std::sync::Arc<apq::PersistedQueries>,
     /// Turns true when the server begins to shut down: open WebSockets
     /// close with 1001 instead of being dropped.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
@@ -63,6 +66,9 @@ pub fn router(
         // client gets a plain INTERNAL error and the panic is logged.
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(HttpState {
+            apq: std::sync::Arc::new(apq::PersistedQueries::new(
+                app.config.graphql_max_document_bytes,
+            )),
             app,
             schema,
             shutdown,

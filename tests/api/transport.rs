@@ -195,3 +195,67 @@ async fn depth_cost_and_directive_limits_are_enforced_with_their_numbers() {
     assert_eq!(ext["allowed"], 25000);
     assert!(ext["requested"].as_u64().unwrap() > 25000, "{body}");
 }
+
+#[tokio::test]
+async fn automatic_persisted_queries_follow_apollos_protocol() {
+    use sha2::Digest;
+    let app = TestApp::spawn().await;
+    let token = app.admin_token();
+    let query = "query Statuses { orderStatuses { status } }";
+    let hash = hex::encode(sha2::Sha256::digest(query.as_bytes()));
+    let apq = json!({"persistedQuery": {"version": 1, "sha256Hash": hash}});
+    let post = |body: Value| {
+        let request = app
+            .client
+            .post(app.url("/graphql"))
+            .bearer_auth(&token)
+            .json(&body);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    // The hash alone, unknown: the code Apollo's link waits for.
+    let unknown = post(json!({"extensions": apq})).await;
+    assert_eq!(unknown["errors"][0]["message"], "PersistedQueryNotFound");
+    assert_eq!(error_code(&unknown), Some("PERSISTED_QUERY_NOT_FOUND"));
+    // The link resends with the query: it runs and is remembered.
+    let registered = post(json!({"query": query, "extensions": apq})).await;
+    assert_eq!(registered["data"]["orderStatuses"][0]["status"], "PENDING");
+    // Now the hash alone runs, over POST and over GET.
+    let by_hash = post(json!({"extensions": apq})).await;
+    assert_eq!(by_hash["data"], registered["data"]);
+    let get: Value = app
+        .client
+        .get(app.url("/graphql"))
+        .bearer_auth(&token)
+        .query(&[("extensions", apq.to_string())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(get["data"], registered["data"], "{get}");
+    // A query that does not match its hash is refused.
+    let wrong = post(json!({"query": "{ __typename }", "extensions": apq})).await;
+    assert_eq!(error_code(&wrong), Some("BAD_USER_INPUT"), "{wrong}");
+    // A persisted query still goes through every check: registered by an
+    // admin, asked for by hash without credentials, it is refused.
+    let orders = "{ orders { totalCount } }";
+    let orders_apq = json!({"persistedQuery": {"version": 1,
+        "sha256Hash": hex::encode(sha2::Sha256::digest(orders.as_bytes()))}});
+    post(json!({"query": orders, "extensions": orders_apq})).await;
+    let anonymous: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({"extensions": orders_apq}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(&anonymous),
+        Some("UNAUTHENTICATED"),
+        "{anonymous}"
+    );
+}
