@@ -80,12 +80,12 @@ impl Access {
             }
         });
     }
-
-    /// Records an error code of a REST answer.
-    pub fn code(&self, code: &str) {
-        self.with(|note| note.codes.push(code.to_owned()));
-    }
 }
+
+/// The error code of a REST answer, attached to the response by the REST
+/// error helpers (their bodies are already written).
+#[derive(Clone, Copy, Debug)]
+pub struct ErrorCode(pub &'static str);
 
 /// A client's request id, if it is one we can log safely.
 fn sane(value: &HeaderValue) -> Option<String> {
@@ -116,11 +116,14 @@ pub async fn log(mut request: Request, next: Next) -> Response {
         response.headers_mut().insert("x-request-id", value);
     }
     let status = response.status().as_u16();
-    let note = access
+    let mut note = access
         .0
         .lock()
         .map(|mut n| std::mem::take(&mut *n))
         .unwrap_or_default();
+    if let Some(ErrorCode(code)) = response.extensions().get::<ErrorCode>() {
+        note.codes.push((*code).to_owned());
+    }
     let operation = note.operation.join(",");
     let codes = note.codes.join(",");
     let failed = status >= 500 || note.codes.iter().any(|c| c == "INTERNAL");

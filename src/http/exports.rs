@@ -8,13 +8,14 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::extract::{ConnectInfo, Extension, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{StreamExt, stream};
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use serde_json::{Map, Value as Json, json};
 
+use super::access::Access;
 use super::{HttpState, rest};
 use crate::auth::Caller;
 use crate::entities::{order, order_line};
@@ -336,30 +337,33 @@ enum Format {
 pub async fn json(
     state: State<HttpState>,
     peer: ConnectInfo<SocketAddr>,
+    access: Extension<Access>,
     headers: HeaderMap,
     query: RawQuery,
 ) -> Response {
-    export(state, peer, headers, query, Format::Json).await
+    export(state, peer, access, headers, query, Format::Json).await
 }
 
 /// `GET /api/orders.csv`.
 pub async fn csv(
     state: State<HttpState>,
     peer: ConnectInfo<SocketAddr>,
+    access: Extension<Access>,
     headers: HeaderMap,
     query: RawQuery,
 ) -> Response {
-    export(state, peer, headers, query, Format::Csv).await
+    export(state, peer, access, headers, query, Format::Csv).await
 }
 
 /// `GET /api/orders.xml`.
 pub async fn xml(
     state: State<HttpState>,
     peer: ConnectInfo<SocketAddr>,
+    access: Extension<Access>,
     headers: HeaderMap,
     query: RawQuery,
 ) -> Response {
-    export(state, peer, headers, query, Format::Xml).await
+    export(state, peer, access, headers, query, Format::Xml).await
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
@@ -374,11 +378,14 @@ fn error(status: StatusCode, message: &str) -> Response {
 async fn export(
     State(state): State<HttpState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(access): Extension<Access>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     format: Format,
 ) -> Response {
-    let principal = match state.app.auth.from_headers(&headers, peer.ip()).await {
+    let caller = state.app.auth.from_headers(&headers, peer.ip()).await;
+    access.caller(&caller);
+    let principal = match caller {
         Caller::Authenticated(principal) => principal,
         Caller::Anonymous | Caller::Rejected => {
             let mut response = rest::error_body(

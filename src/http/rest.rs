@@ -8,6 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::access::ErrorCode;
 use crate::error::AppError;
 
 /// Seconds a client should wait before retrying an outage or a timeout.
@@ -47,8 +48,17 @@ pub fn retry_after(err: &AppError) -> Option<u64> {
 }
 
 /// `{"error": message, "code": CODE}` with `status`.
-pub fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({ "error": message, "code": code }))).into_response()
+pub fn error_body(status: StatusCode, code: &'static str, message: &str) -> Response {
+    with_code(
+        (status, Json(json!({ "error": message, "code": code }))).into_response(),
+        code,
+    )
+}
+
+/// Marks `response` with its error code for the access log.
+pub fn with_code(mut response: Response, code: &'static str) -> Response {
+    response.extensions_mut().insert(ErrorCode(code));
+    response
 }
 
 /// The REST answer to `err`, with `Retry-After` where it applies.
@@ -63,7 +73,7 @@ pub fn app_error(err: AppError, bad_input: StatusCode) -> Response {
     {
         body["errors"] = json!(fields);
     }
-    let mut response = (status, Json(body)).into_response();
+    let mut response = with_code((status, Json(body)).into_response(), err.code());
     if let Some(seconds) = retry_after(&err) {
         response
             .headers_mut()

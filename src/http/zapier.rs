@@ -7,12 +7,13 @@ use std::net::SocketAddr;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, Extension, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::access::Access;
 use super::{HttpState, rest};
 use crate::auth::{Caller, ORDER_WORKERS, Principal};
 use crate::entities::order;
@@ -39,7 +40,7 @@ fn failure(status: StatusCode, error: &str, fields: &[FieldError]) -> Response {
     if !fields.is_empty() {
         body["errors"] = json!(fields);
     }
-    (status, Json(body)).into_response()
+    rest::with_code((status, Json(body)).into_response(), "BAD_USER_INPUT")
 }
 
 fn from_app_error(err: AppError) -> Response {
@@ -53,8 +54,11 @@ async fn authorize(
     state: &HttpState,
     headers: &HeaderMap,
     peer: SocketAddr,
+    access: &Access,
 ) -> Result<Principal, Response> {
-    match state.app.auth.from_headers(headers, peer.ip()).await {
+    let caller = state.app.auth.from_headers(headers, peer.ip()).await;
+    access.caller(&caller);
+    match caller {
         Caller::Authenticated(principal) => {
             principal.require(ORDER_WORKERS).map_err(from_app_error)?;
             Ok(principal)
@@ -232,10 +236,11 @@ fn seed_json(order: &order::Model, lines: &[crate::entities::order_line::Model])
 pub async fn upsert(
     State(state): State<HttpState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(access): Extension<Access>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let principal = match authorize(&state, &headers, peer).await {
+    let principal = match authorize(&state, &headers, peer, &access).await {
         Ok(principal) => principal,
         Err(response) => return response,
     };
@@ -296,10 +301,11 @@ pub struct ListParams {
 pub async fn list(
     State(state): State<HttpState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(access): Extension<Access>,
     headers: HeaderMap,
     Query(params): Query<ListParams>,
 ) -> Response {
-    let policy = match authorize(&state, &headers, peer).await {
+    let policy = match authorize(&state, &headers, peer, &access).await {
         Ok(principal) => principal.policy(),
         Err(response) => return response,
     };

@@ -74,8 +74,16 @@ async fn each_request_writes_one_json_access_line() {
         .to_owned();
     assert!(!generated.is_empty());
 
+    let rest = client
+        .get(format!("{url}/api/orders.json"))
+        .header("x-api-key", "ogk_0000000000000000_00")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.status(), 401);
+
     let mut access = Vec::new();
-    while access.len() < 2 {
+    while access.len() < 3 {
         let line = tokio::time::timeout(Duration::from_secs(10), lines.recv())
             .await
             .expect("an access line within 10 s")
@@ -100,5 +108,10 @@ async fn each_request_writes_one_json_access_line() {
     assert_eq!(second["operation_type"], "mutation");
     assert_eq!(second["role"], "anonymous");
     assert_eq!(second["error_codes"], "UNAUTHENTICATED", "{second}");
+    let third = &access[2];
+    assert_eq!(third["path"], "/api/orders.json", "{third}");
+    assert_eq!(third["status"], 401);
+    assert_eq!(third["role"], "rejected");
+    assert_eq!(third["error_codes"], "UNAUTHENTICATED");
     child.start_kill().unwrap();
 }
