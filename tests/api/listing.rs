@@ -630,3 +630,99 @@ async fn a_customer_lists_their_orders_and_addressbook() {
         json!([{"externalId": "EXT-D"}, {"externalId": "EXT-C"}])
     );
 }
+
+/// What Relay's cursor spec and Apollo's `relayStylePagination` rely on, for
+/// a connection page: the page cursors are its first and last edges' cursors,
+/// and an empty page has none.
+fn assert_relay_page(page: &Value) {
+    let edges = page["edges"].as_array().unwrap();
+    let info = &page["pageInfo"];
+    match (edges.first(), edges.last()) {
+        (Some(first), Some(last)) => {
+            assert_eq!(info["startCursor"], first["cursor"], "{page}");
+            assert_eq!(info["endCursor"], last["cursor"], "{page}");
+        }
+        _ => {
+            assert!(
+                info["startCursor"].is_null() && info["endCursor"].is_null(),
+                "{page}"
+            );
+            assert_eq!(info["hasNextPage"], false);
+        }
+    }
+    assert!(
+        edges
+            .iter()
+            .all(|e| e["cursor"].is_string() && e["node"].is_object())
+    );
+}
+
+#[tokio::test]
+async fn every_connection_follows_the_relay_cursor_spec() {
+    let app = TestApp::spawn().await;
+    // Orders: pages forward and backward, and an empty result.
+    import_many(&app, "R", 9, 10).await;
+    for variables in [
+        json!({"first": 4}),
+        json!({"last": 4}),
+        json!({"first": 100}),
+    ] {
+        let data = app.admin(PAGE, variables).await;
+        assert_relay_page(&data["orders"]);
+    }
+    let empty = app
+        .admin(
+            "{ orders(filter: {search: \"no such order\"}) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }",
+            json!({}),
+        )
+        .await;
+    assert_relay_page(&empty["orders"]);
+
+    // A customer's orders: the same connection type, walked to the end.
+    let customer = app
+        .admin(
+            "mutation { upsertCustomer(input: {email: \"walk@example.com\", name: \"Walk\"}) { id } }",
+            json!({}),
+        )
+        .await["upsertCustomer"]["id"]
+        .clone();
+    for _ in 0..5 {
+        app.admin(
+            "mutation($c: ID!) { placeOrder(input: {customerId: $c, lines: [{name: \"x\", quantity: 1, price: \"1\"}]}) { id } }",
+            json!({"c": customer}),
+        )
+        .await;
+    }
+    let walk = "query($c: ID!, $after: String) { node(id: $c) { ... on Customer { orders(first: 2, after: $after) {
+        edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } } }";
+    let (mut after, mut seen) = (None::<String>, Vec::new());
+    loop {
+        let data = app
+            .admin(walk, json!({"c": customer, "after": after}))
+            .await;
+        let page = &data["node"]["orders"];
+        assert_relay_page(page);
+        seen.extend(
+            page["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["id"].to_string()),
+        );
+        if page["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+    let unique: std::collections::BTreeSet<_> = seen.iter().collect();
+    assert_eq!((seen.len(), unique.len()), (5, 5), "{seen:?}");
+
+    // Deliveries (e-mails kept without SMTP): forward pages.
+    let deliveries = app
+        .admin(
+            "{ deliveries(first: 2) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }",
+            json!({}),
+        )
+        .await;
+    assert_relay_page(&deliveries["deliveries"]);
+}
