@@ -256,10 +256,13 @@ fn operations<'d>(
     document: &'d ExecutableDocument,
     name: Option<&str>,
 ) -> Vec<&'d Positioned<OperationDefinition>> {
-    match (&document.operations, name) {
-        (DocumentOperations::Single(op), _) => vec![op],
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).into_iter().collect(),
-        (DocumentOperations::Multiple(ops), None) => ops.values().collect(),
+    match (
+        super::selected_operation(document, name),
+        &document.operations,
+    ) {
+        (Some(op), _) => vec![op],
+        (None, DocumentOperations::Multiple(ops)) if name.is_none() => ops.values().collect(),
+        (None, _) => Vec::new(),
     }
 }
 

@@ -16,6 +16,8 @@ pub mod shape;
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_graphql::Positioned;
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition};
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::admin::mutations::AdminFieldMutation;
@@ -110,6 +112,21 @@ pub fn build_schema(state: AppState, budget: Option<Arc<Budget>>) -> AppSchema {
         .limit_directives(config.graphql_max_directives)
         .data(state.clone())
         .finish()
+}
+
+/// The operation a request runs: the one named `name`, or the document's
+/// only one. `None` when the name is unknown, or missing in a document of
+/// several (execution refuses both).
+pub fn selected_operation<'d>(
+    document: &'d ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'d Positioned<OperationDefinition>> {
+    match (&document.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        (DocumentOperations::Multiple(_), None) => None,
+    }
 }
 
 /// The SDL, as written to `schema.graphql`.

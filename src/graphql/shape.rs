@@ -20,9 +20,7 @@ use async_graphql::extensions::{
     NextSubscribe,
 };
 use async_graphql::indexmap::IndexMap;
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
-};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::registry::{MetaTypeName, Registry};
 use async_graphql::{Name, PathSegment, Request, Response, ServerResult, Value, Variables};
 use futures_util::StreamExt;
@@ -128,16 +126,8 @@ pub fn reshape(
     operation_name: Option<&str>,
     mut response: Response,
 ) -> Response {
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
-            Some(op) => op,
-            None => return response,
-        },
-        (DocumentOperations::Multiple(ops), None) => match ops.values().next() {
-            Some(op) if ops.len() == 1 => op,
-            _ => return response,
-        },
+    let Some(operation) = super::selected_operation(document, operation_name) else {
+        return response;
     };
     let Value::Object(data) = std::mem::take(&mut response.data) else {
         // No data (a request error) or already null: nothing to shape.

@@ -26,6 +26,7 @@ use super::{HttpState, ws_guard};
 use crate::auth::Caller;
 use crate::graphql::idempotency::IdempotencyKey;
 use crate::graphql::loader::new_loader;
+use crate::graphql::selected_operation;
 
 /// `POST /graphql`: one operation, or a batch (an array) of at most
 /// `GRAPHQL_MAX_BATCH`.
@@ -344,19 +345,17 @@ fn operation_kind(request: &Request, max_document: usize) -> Option<OperationTyp
         return None;
     }
     let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    match (&document.operations, request.operation_name.as_deref()) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| op.node.ty)
-        }
+    let name = request.operation_name.as_deref();
+    match (selected_operation(&document, name), &document.operations) {
+        (Some(op), _) => Some(op.node.ty),
         // Several operations and no name: execution refuses it as ambiguous, but a
         // mutation must not run over GET even then.
-        (DocumentOperations::Multiple(ops), None) => ops
+        (None, DocumentOperations::Multiple(ops)) if name.is_none() => ops
             .values()
             .map(|op| op.node.ty)
             .find(|ty| *ty != OperationType::Query)
             .or(Some(OperationType::Query)),
+        (None, _) => None,
     }
 }
 
