@@ -196,6 +196,63 @@ pub struct Config {
     /// (it still writes deliveries; instances with a worker send them).
     /// Default true.
     pub delivery_worker: bool,
+    /// `CORS_ALLOWED_ORIGINS`: the web origins (`https://shop.example.com`,
+    /// comma-separated) whose pages may call the API from a browser, or `*`
+    /// for any origin. Unset: no cross-origin browser access.
+    pub cors_allowed_origins: Option<CorsOrigins>,
+    /// `CORS_ALLOW_CREDENTIALS`: `true` lets those pages send cookies and
+    /// browser-held HTTP authentication. Only with a list of origins, never
+    /// with `*`. Default false (an `Authorization` header set by the page
+    /// itself needs no credentials mode).
+    pub cors_allow_credentials: bool,
+}
+
+/// The origins allowed to call the API from a browser.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// Any origin (`*`).
+    Any,
+    /// Exactly these origins, as browsers send them (`scheme://host[:port]`).
+    List(Vec<String>),
+}
+
+impl FromStr for CorsOrigins {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parts: Vec<&str> = s
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        if parts == ["*"] {
+            return Ok(CorsOrigins::Any);
+        }
+        parts
+            .iter()
+            .map(|part| {
+                if *part == "*" {
+                    return Err("`*` stands alone: it cannot be mixed with origins".to_owned());
+                }
+                let url = url::Url::parse(part).map_err(|e| format!("{part:?} is not an origin: {e}"))?;
+                // An origin is scheme, host and port; a path or query would never
+                // match what a browser sends in `Origin`, so it is a mistake.
+                if !matches!(url.scheme(), "http" | "https")
+                    || url.host().is_none()
+                    || url.path() != "/"
+                    || url.query().is_some()
+                    || url.fragment().is_some()
+                    || !url.username().is_empty()
+                {
+                    return Err(format!(
+                        "{part:?} is not an origin: expected scheme://host[:port], e.g. https://shop.example.com"
+                    ));
+                }
+                Ok(url.origin().ascii_serialization())
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(CorsOrigins::List)
+    }
 }
 
 /// The default database: an SQLite file in the working directory.
@@ -212,7 +269,7 @@ impl Config {
     /// Reads every setting through `lookup` (tests pass a map).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let get = |var: &str| lookup(var).filter(|v| !v.trim().is_empty());
-        Ok(Config {
+        Config {
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             bind_addr: parse(&get, "BIND_ADDR", DEFAULT_BIND_ADDR)?,
             jwt_secret: get("JWT_SECRET").map(jwt_secret).transpose()?,
@@ -264,7 +321,25 @@ impl Config {
             delivery_lease_seconds: parse(&get, "DELIVERY_LEASE_SECONDS", "60")?,
             delivery_poll_ms: parse(&get, "DELIVERY_POLL_MS", "1000")?,
             delivery_worker: parse(&get, "DELIVERY_WORKER", "true")?,
-        })
+            cors_allowed_origins: optional(&get, "CORS_ALLOWED_ORIGINS")?,
+            cors_allow_credentials: parse(&get, "CORS_ALLOW_CREDENTIALS", "false")?,
+        }
+        .checked()
+    }
+
+    /// Settings that are valid alone but not together.
+    fn checked(self) -> Result<Config, ConfigError> {
+        // The CORS spec forbids `*` with credentials; browsers would refuse
+        // every answer, so say it at start instead.
+        if self.cors_allow_credentials
+            && !matches!(self.cors_allowed_origins, Some(CorsOrigins::List(_)))
+        {
+            return Err(ConfigError {
+                var: "CORS_ALLOW_CREDENTIALS",
+                message: "needs CORS_ALLOWED_ORIGINS to list origins (never `*`)".into(),
+            });
+        }
+        Ok(self)
     }
 
     /// Dev mode: no `JWT_SECRET`, so a generated one is kept in the database.
@@ -593,6 +668,51 @@ mod tests {
         assert_eq!(
             config(&[("GRAPHQL_BUDGET_ADMIN", "lots")]).unwrap_err().var,
             "GRAPHQL_BUDGET_ADMIN"
+        );
+    }
+
+    #[test]
+    fn cors_origins_are_exact_origins_and_star_never_has_credentials() {
+        let c = config(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "https://Shop.Example.com, http://localhost:5173",
+        )])
+        .unwrap();
+        assert_eq!(
+            c.cors_allowed_origins,
+            Some(CorsOrigins::List(vec![
+                "https://shop.example.com".into(),
+                "http://localhost:5173".into()
+            ]))
+        );
+        assert_eq!(
+            config(&[("CORS_ALLOWED_ORIGINS", "*")])
+                .unwrap()
+                .cors_allowed_origins,
+            Some(CorsOrigins::Any)
+        );
+        for bad in [
+            "https://shop.example.com/app",
+            "shop.example.com",
+            "*, https://a.example",
+            "ftp://a.example",
+        ] {
+            let err = config(&[("CORS_ALLOWED_ORIGINS", bad)]).unwrap_err();
+            assert_eq!(err.var, "CORS_ALLOWED_ORIGINS", "{bad}");
+        }
+        let err = config(&[
+            ("CORS_ALLOWED_ORIGINS", "*"),
+            ("CORS_ALLOW_CREDENTIALS", "true"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.var, "CORS_ALLOW_CREDENTIALS");
+        assert!(
+            config(&[
+                ("CORS_ALLOWED_ORIGINS", "https://a.example"),
+                ("CORS_ALLOW_CREDENTIALS", "true")
+            ])
+            .unwrap()
+            .cors_allow_credentials
         );
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod access;
 mod apq;
+mod cors;
 mod exports;
 mod graphql;
 mod health;
@@ -41,7 +42,8 @@ pub fn router(
 ) -> Router {
     let max_body = app.config.max_body_bytes;
     let max_uri = app.config.max_uri_bytes;
-    Router::new()
+    let cors = cors::layer(&app.config);
+    let router = Router::new()
         .route("/", get(playground::page))
         .route(
             "/graphql",
@@ -59,7 +61,14 @@ pub fn router(
         .route("/readyz", get(health::readyz))
         // Larger bodies get 413 before anything parses them.
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(axum::middleware::from_fn_with_state(max_uri, limit_uri))
+        .layer(axum::middleware::from_fn_with_state(max_uri, limit_uri));
+    // Outside the limits, so their refusals carry CORS headers too and a
+    // browser app can read why it was refused; preflights never reach a route.
+    let router = match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router
         // One access line per request, with what the handlers noted.
         .layer(axum::middleware::from_fn(access::log))
         // A bug must not reset the connection or show its panic message: the

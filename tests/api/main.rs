@@ -2,12 +2,14 @@
 //! test (SQLite, or PostgreSQL when TEST_DATABASE_URL is set), driven over HTTP
 //! and WebSocket like any client would.
 
+mod browser;
 mod helpers;
 
 mod access;
 mod auth;
 mod catalog;
 mod cli;
+mod cors;
 mod customers;
 mod deliveries;
 mod exports;
