@@ -124,6 +124,7 @@ impl App {
             db,
             config: Arc::new(config),
             db_statements,
+            dev_admin_token: dev_admin_token.clone().map(|t| Arc::new(Secret::new(t))),
         };
         // Like the event feed, the worker's polls stay out of the statement
         // counter, which measures what requests run.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use crate::auth::Authenticator;
-use crate::config::Config;
+use crate::config::{Config, Secret};
 use crate::db::Db;
 use crate::events::bus::EventBus;
 
@@ -23,4 +23,7 @@ pub struct AppState {
     pub db_statements: Arc<AtomicU64>,
     /// The live feed of committed order events (subscriptions).
     pub events: EventBus,
+    /// In dev mode, the admin token printed at start; the playground fills it
+    /// in for callers on this machine.
+    pub dev_admin_token: Option<Arc<Secret>>,
 }

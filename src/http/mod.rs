@@ -45,6 +45,8 @@ pub fn router(
     let cors = cors::layer(&app.config);
     let router = Router::new()
         .route("/", get(playground::page))
+        .route("/graphiql", get(playground::graphiql))
+        .route("/playground/{file}", get(playground::asset))
         .route(
             "/graphql",
             get(graphql::get)

@@ -26,6 +26,7 @@ mod nodes;
 mod outage;
 mod peers;
 mod place;
+mod playground;
 mod schema;
 mod shape;
 mod statuses;
