@@ -140,8 +140,18 @@ impl serde::Serialize for Money {
     }
 }
 
-/// The GraphQL `Decimal` scalar: a string on output; a string or a number on input.
-#[Scalar(name = "Decimal")]
+/// An exact decimal number: an amount, quantity or percentage. Written as a
+/// string of digits with a point and two to four decimals ("30.5663",
+/// "19.00", "-4.50"), never in exponent form; read from such a string (the
+/// safe choice) or a JSON number. At most four decimals are stored: more is
+/// refused, not rounded. Map it to a decimal type (`decimal.js`, `BigDecimal`,
+/// Python `Decimal`), never to a binary float. Totals keep four decimals;
+/// round them for display half away from zero to the currency's minor unit
+/// (`30.5663` EUR shows as `30.57`), and compute with the four-decimal value.
+#[Scalar(
+    name = "Decimal",
+    specified_by_url = "https://speleotrove.com/decimal/daconvs.html#refnumsyn"
+)]
 impl ScalarType for Money {
     fn parse(value: Value) -> InputValueResult<Self> {
         let text = match &value {

@@ -1,6 +1,9 @@
 //! Plain-value scalars that inputs and outputs share and services may use:
-//! `Date` (YYYY-MM-DD; async-graphql calls chrono's date `NaiveDate`) and
-//! `BigInt` (64-bit integers such as database ids, as strings).
+//! `Date` (YYYY-MM-DD; async-graphql calls chrono's date `NaiveDate`),
+//! `DateTime` (an instant, RFC 3339), `BigInt` (64-bit integers such as
+//! database ids, as strings) and `JSON`. Ours rather than async-graphql's
+//! built-ins so each carries a description a client developer can act on and
+//! `@specifiedBy` a public specification.
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::NaiveDate;
@@ -9,8 +12,14 @@ use chrono::NaiveDate;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date(pub NaiveDate);
 
-/// A calendar date in ISO 8601 form, YYYY-MM-DD (UTC days).
-#[Scalar(name = "Date")]
+/// A calendar date, YYYY-MM-DD (RFC 3339 `full-date`), read as a UTC day: a
+/// filter `dateTo: "2026-11-30"` includes all of that day in UTC. Map it to a
+/// plain string or a date-only type (`LocalDate`, `Temporal.PlainDate`), never
+/// to a JavaScript `Date`, which would shift it by the browser's time zone.
+#[Scalar(
+    name = "Date",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
+)]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
@@ -32,10 +41,14 @@ impl ScalarType for Date {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BigInt(pub i64);
 
-/// A 64-bit signed integer, such as a database id. Written as a string
-/// ("9007199254740993"), because a JSON number read by JavaScript loses
-/// integers above 2^53; read from a string or an integer.
-#[Scalar(name = "BigInt")]
+/// A 64-bit signed integer, such as a database id. Written as a string of
+/// decimal digits ("9007199254740993"), because a JSON number read by
+/// JavaScript loses integers above 2^53; read from such a string or an
+/// integer. Map it to a string (or `bigint`), never to a JavaScript number.
+#[Scalar(
+    name = "BigInt",
+    specified_by_url = "https://speleotrove.com/decimal/daconvs.html#refnumsyn"
+)]
 impl ScalarType for BigInt {
     fn parse(value: Value) -> InputValueResult<Self> {
         let parsed = match &value {
@@ -50,6 +63,69 @@ impl ScalarType for BigInt {
 
     fn to_value(&self) -> Value {
         Value::String(self.0.to_string())
+    }
+}
+
+/// An instant, in UTC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DateTime(pub chrono::DateTime<chrono::Utc>);
+
+impl From<chrono::DateTime<chrono::Utc>> for DateTime {
+    fn from(instant: chrono::DateTime<chrono::Utc>) -> Self {
+        DateTime(instant)
+    }
+}
+
+/// An instant: an RFC 3339 date-time with its offset, e.g.
+/// "2026-11-30T09:15:00.123456+00:00". Written in UTC (offset `+00:00`) with
+/// as many fractional digits as it has (none to nine); read with any offset,
+/// which is converted to UTC. A date-time without an offset is refused: it
+/// does not name an instant. Map it to `Date`/`Instant`/`datetime` types that
+/// keep the offset.
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://scalars.graphql.org/andimarek/date-time"
+)]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => chrono::DateTime::parse_from_rfc3339(s.trim())
+                .map(|t| DateTime(t.with_timezone(&chrono::Utc)))
+                .map_err(|_| {
+                    InputValueError::custom(format!(
+                        "invalid DateTime \"{s}\": expected RFC 3339 with an offset, e.g. 2026-11-30T09:15:00Z"
+                    ))
+                }),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339())
+    }
+}
+
+/// Any JSON value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Json(pub serde_json::Value);
+
+/// Any JSON value (RFC 8259): an object, array, string, number, boolean or
+/// null, given inline in the query or as a variable. Used for free-form data
+/// the API stores as given (order metadata, custom fields, event payloads).
+#[Scalar(
+    name = "JSON",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc8259"
+)]
+impl ScalarType for Json {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        value
+            .into_json()
+            .map(Json)
+            .map_err(|e| InputValueError::custom(format!("invalid JSON: {e}")))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::from_json(self.0.clone()).unwrap_or(Value::Null)
     }
 }
 
@@ -70,6 +146,18 @@ mod tests {
             BigInt(42)
         );
         assert!(<BigInt as ScalarType>::parse(Value::from("4.2")).is_err());
+    }
+
+    #[test]
+    fn date_times_need_an_offset_and_come_out_in_utc() {
+        let t = <DateTime as ScalarType>::parse(Value::from("2026-11-30T10:15:00+01:00")).unwrap();
+        assert_eq!(t.to_value(), Value::from("2026-11-30T09:15:00+00:00"));
+        let err = <DateTime as ScalarType>::parse(Value::from("2026-11-30T10:15:00")).unwrap_err();
+        assert!(
+            err.into_server_error(Default::default())
+                .message
+                .contains("offset")
+        );
     }
 
     #[test]

@@ -74,16 +74,16 @@ impl ApiKey {
         self.0.role
     }
     /// When it was created.
-    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::scalars::DateTime {
+        self.0.created_at.into()
     }
     /// When it was last used, to the minute; null if never.
-    async fn last_used_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.0.last_used_at
+    async fn last_used_at(&self) -> Option<crate::scalars::DateTime> {
+        self.0.last_used_at.map(Into::into)
     }
     /// When it was revoked; null while it works.
-    async fn revoked_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.0.revoked_at
+    async fn revoked_at(&self) -> Option<crate::scalars::DateTime> {
+        self.0.revoked_at.map(Into::into)
     }
 }
 

@@ -1,6 +1,8 @@
 //! GraphQL inputs of the catalogue.
 
-use async_graphql::{InputObject, Json};
+use async_graphql::InputObject;
+
+use crate::scalars::Json;
 
 use crate::money::Money;
 
@@ -37,5 +39,5 @@ pub struct ProductInput {
     /// Product page URL.
     pub url: Option<String>,
     /// Free key/value data (an object).
-    pub custom: Option<Json<serde_json::Value>>,
+    pub custom: Option<Json>,
 }

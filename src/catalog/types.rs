@@ -1,6 +1,8 @@
 //! GraphQL types of the catalogue.
 
-use async_graphql::{ID, Json, Object};
+use async_graphql::{ID, Object};
+
+use crate::scalars::Json;
 
 use crate::entities::product;
 use crate::ids::{NodeKind, global_id};
@@ -80,7 +82,7 @@ impl Product {
         self.0.url.as_deref()
     }
     /// Free key/value data.
-    async fn custom(&self) -> Option<Json<serde_json::Value>> {
+    async fn custom(&self) -> Option<Json> {
         self.0.custom.clone().map(Json)
     }
 }

@@ -90,8 +90,8 @@ impl Customer {
     }
 
     /// When the customer was first seen.
-    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::scalars::DateTime {
+        self.0.created_at.into()
     }
 }
 

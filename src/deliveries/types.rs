@@ -1,6 +1,8 @@
 //! GraphQL types of deliveries.
 
-use async_graphql::{Context, ID, Json, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, SimpleObject};
+
+use crate::scalars::Json;
 
 use super::kinds::{DeliveryChannel, DeliveryState, TemplateKind};
 use super::loaders::{AttemptsOfDelivery, EndpointId, RuleId};
@@ -69,12 +71,12 @@ impl WebhookEndpoint {
         self.0.disabled_reason.as_deref()
     }
     /// When it was registered.
-    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::scalars::DateTime {
+        self.0.created_at.into()
     }
     /// When it last changed.
-    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> crate::scalars::DateTime {
+        self.0.updated_at.into()
     }
 }
 
@@ -154,8 +156,8 @@ impl AutomationRule {
         &self.0.unless_statuses.0
     }
     /// When it was created.
-    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::scalars::DateTime {
+        self.0.created_at.into()
     }
 }
 
@@ -232,20 +234,20 @@ impl Delivery {
         self.0.recipient.as_deref()
     }
     /// When it is (or was) due.
-    async fn due_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.due_at
+    async fn due_at(&self) -> crate::scalars::DateTime {
+        self.0.due_at.into()
     }
     /// Attempts made so far (of this round, after a redelivery).
     async fn attempt_count(&self) -> i32 {
         self.0.attempts
     }
     /// When it was delivered; null until then.
-    async fn sent_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.0.sent_at
+    async fn sent_at(&self) -> Option<crate::scalars::DateTime> {
+        self.0.sent_at.map(Into::into)
     }
     /// For webhooks, the body as sent (the event and the order as of the
     /// event); for e-mails, the template's context.
-    async fn payload(&self) -> Json<serde_json::Value> {
+    async fn payload(&self) -> Json {
         Json(self.0.payload.clone())
     }
     /// For e-mails, what was sent or kept; null before it was rendered.
@@ -267,8 +269,8 @@ impl Delivery {
             .collect())
     }
     /// When it was created.
-    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::scalars::DateTime {
+        self.0.created_at.into()
     }
 }
 
@@ -287,8 +289,8 @@ impl DeliveryAttempt {
         &self.0.worker
     }
     /// When it started.
-    async fn started_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.started_at
+    async fn started_at(&self) -> crate::scalars::DateTime {
+        self.0.started_at.into()
     }
     /// How long it took, in milliseconds.
     async fn duration_ms(&self) -> BigInt {

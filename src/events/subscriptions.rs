@@ -217,8 +217,8 @@ impl OrderStatusChange {
         self.0.event.note.as_deref()
     }
     /// When it changed.
-    async fn changed_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.event.created_at
+    async fn changed_at(&self) -> crate::scalars::DateTime {
+        self.0.event.created_at.into()
     }
 }
 

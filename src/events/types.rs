@@ -75,7 +75,7 @@ impl OrderEvent {
     }
 
     /// When it happened.
-    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::scalars::DateTime {
+        self.0.created_at.into()
     }
 }

@@ -131,5 +131,9 @@ pub fn selected_operation<'d>(
 
 /// The SDL, as written to `schema.graphql`.
 pub fn sdl() -> String {
-    schema_builder().finish().sdl()
+    // async-graphql leaves `@specifiedBy` out of the SDL by default; clients
+    // generating code from schema.graphql need it as much as introspection does.
+    schema_builder()
+        .finish()
+        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }

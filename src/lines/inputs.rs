@@ -1,7 +1,9 @@
 //! GraphQL inputs of order lines: a line of a new order, and the edits of an
 //! existing order's lines.
 
-use async_graphql::{ID, InputObject, Json};
+use async_graphql::{ID, InputObject};
+
+use crate::scalars::Json;
 
 use crate::customers::inputs::AddressInput;
 use crate::money::Money;
@@ -49,7 +51,7 @@ pub struct OrderLineInput {
     /// A note on the line.
     pub note: Option<String>,
     /// Free key/value data (seed 001's `custom`): an object.
-    pub custom: Option<Json<serde_json::Value>>,
+    pub custom: Option<Json>,
     /// Where this line goes, when not to the order's shipping address (seed 003).
     pub address: Option<AddressInput>,
 }

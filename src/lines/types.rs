@@ -1,6 +1,8 @@
 //! GraphQL type of order lines.
 
-use async_graphql::{ID, Json, Object};
+use async_graphql::{ID, Object};
+
+use crate::scalars::Json;
 
 use crate::customers::types::Address;
 use crate::entities::{addressbook, order_line};
@@ -122,7 +124,7 @@ impl OrderLine {
         self.0.note.as_deref()
     }
     /// Free key/value data.
-    async fn custom(&self) -> Option<Json<serde_json::Value>> {
+    async fn custom(&self) -> Option<Json> {
         self.0.custom.clone().map(Json)
     }
     /// Where this line goes, when not to the order's shipping address.

@@ -34,7 +34,7 @@ impl OrderMessage {
         self.0.notify
     }
     /// When it was written.
-    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::scalars::DateTime {
+        self.0.created_at.into()
     }
 }

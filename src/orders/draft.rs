@@ -100,7 +100,7 @@ struct Common<'a> {
     total_tax: Option<Money>,
     payment_method: &'a Option<String>,
     notes: &'a Option<String>,
-    metadata: &'a Option<async_graphql::Json<Json>>,
+    metadata: &'a Option<crate::scalars::Json>,
 }
 
 struct CommonChecked {
@@ -293,7 +293,7 @@ impl NewOrder {
             test: input.test,
             tracking_code: &None,
             tracking_url: &None,
-            submitted_at: input.submitted_at,
+            submitted_at: input.submitted_at.map(|t| t.0),
         };
         Self::assemble(&common, checked, specific, lines, defaults, "", errors)
     }
@@ -349,7 +349,7 @@ impl NewOrder {
             test: input.test,
             tracking_code: &input.tracking_code,
             tracking_url: &input.tracking_url,
-            submitted_at: input.submitted_at,
+            submitted_at: input.submitted_at.map(|t| t.0),
         };
         Self::assemble(&common, checked, specific, lines, defaults, prefix, errors)
     }

@@ -83,7 +83,7 @@ pub fn parse_filter(pairs: &[(String, String)]) -> AppResult<OrderFilter> {
         filter.statuses = Some(statuses);
     }
     if !any {
-        filter.submitted_from = Some(Utc::now() - Duration::hours(24));
+        filter.submitted_from = Some((Utc::now() - Duration::hours(24)).into());
     }
     if errors.is_empty() {
         Ok(filter)

@@ -1,8 +1,9 @@
 //! GraphQL inputs of orders: the write path (place, upsert, import, actions,
 //! tracking) and the read path (filters, sort keys, statistics filter).
 
-use async_graphql::{Enum, ID, InputObject, Json};
-use chrono::{DateTime, Utc};
+use async_graphql::{Enum, ID, InputObject};
+
+use crate::scalars::Json;
 
 use super::payment::PaymentStatus;
 use super::workflow::OrderStatus;
@@ -52,11 +53,11 @@ pub struct PlaceOrderInput {
     /// Notes from the buyer.
     pub notes: Option<String>,
     /// Free data (an object).
-    pub metadata: Option<Json<serde_json::Value>>,
+    pub metadata: Option<Json>,
     /// A test order: left out of statistics unless asked for.
     pub test: Option<bool>,
     /// The order's business date; default now.
-    pub submitted_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub submitted_at: Option<crate::scalars::DateTime>,
 }
 
 /// An order as a source platform has it, keyed by (`source`, `externalId`).
@@ -107,9 +108,9 @@ pub struct UpsertOrderInput {
     /// Notes from the buyer.
     pub notes: Option<String>,
     /// Free data (an object).
-    pub metadata: Option<Json<serde_json::Value>>,
+    pub metadata: Option<Json>,
     /// The order's business date (seed 004's `order_date`); default now.
-    pub submitted_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub submitted_at: Option<crate::scalars::DateTime>,
     /// A test order.
     pub test: Option<bool>,
 }
@@ -150,7 +151,7 @@ pub struct OrderActionInput {
     /// STATUS_CHANGED template; seed 003's `notify: 1`). Default false.
     pub notify: Option<bool>,
     /// For UPDATE_METADATA: the keys to set (null removes a key).
-    pub metadata: Option<Json<serde_json::Value>>,
+    pub metadata: Option<Json>,
     /// Change only if the order is still at this version; else CONFLICT.
     pub expected_version: Option<i32>,
 }
@@ -202,7 +203,7 @@ pub struct OrderFilter {
     /// Submitted on or before this day (UTC), the whole day included.
     pub date_to: Option<Date>,
     /// Submitted at or after this moment.
-    pub submitted_from: Option<DateTime<Utc>>,
+    pub submitted_from: Option<crate::scalars::DateTime>,
     /// Submitted on this day (UTC).
     pub submitted_on: Option<Date>,
     /// Gross total at least this.

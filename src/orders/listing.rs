@@ -110,7 +110,7 @@ pub fn condition(filter: &OrderFilter) -> AppResult<Condition> {
         errors.push(FieldError::new("filter.dateTo", "is before dateFrom"));
     }
     if let Some(from) = filter.submitted_from {
-        cond = cond.add(order::Column::SubmittedAt.gte(from));
+        cond = cond.add(order::Column::SubmittedAt.gte(from.0));
     }
     if let Some(day) = filter.submitted_on {
         cond = cond

@@ -1,7 +1,9 @@
 //! GraphQL types of the order domain. Each wraps a database row and says in its
 //! docs what null and empty mean.
 
-use async_graphql::{Context, ID, Json, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, SimpleObject};
+
+use crate::scalars::Json;
 
 use super::import::{ImportOutcome, ImportResultStatus};
 use super::loaders::OrderId;
@@ -181,7 +183,7 @@ impl Order {
         Ok(self.0.staff_notes.as_deref())
     }
     /// Free data given with the order.
-    async fn metadata(&self) -> Option<Json<serde_json::Value>> {
+    async fn metadata(&self) -> Option<Json> {
         self.0.metadata.clone().map(Json)
     }
     /// Staff's extra fields, by name; empty when none. Staff and admins only
@@ -245,16 +247,16 @@ impl Order {
     }
     /// The order's business date (given by imports and upserts, else the
     /// creation time).
-    async fn submitted_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.submitted_at
+    async fn submitted_at(&self) -> crate::scalars::DateTime {
+        self.0.submitted_at.into()
     }
     /// When the order was created here.
-    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::scalars::DateTime {
+        self.0.created_at.into()
     }
     /// When the order or its lines last changed.
-    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> crate::scalars::DateTime {
+        self.0.updated_at.into()
     }
 }
 

@@ -78,3 +78,56 @@ async fn every_type_field_argument_and_enum_value_has_a_description() {
     }
     assert!(missing.is_empty(), "undocumented: {missing:#?}");
 }
+
+#[tokio::test]
+async fn custom_scalars_say_how_to_map_them_and_name_their_spec() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let body = app
+        .admin(
+            r#"{ __schema { types { name kind description specifiedByURL } } }"#,
+            serde_json::json!({}),
+        )
+        .await;
+    let types = body["__schema"]["types"].as_array().unwrap();
+    let builtin = ["String", "Int", "Float", "Boolean", "ID"];
+    let scalars: Vec<_> = types
+        .iter()
+        .filter(|t| t["kind"] == "SCALAR" && !builtin.contains(&t["name"].as_str().unwrap()))
+        .collect();
+    assert!(scalars.len() >= 5, "{scalars:?}");
+    for scalar in scalars {
+        let url = scalar["specifiedByURL"].as_str().unwrap_or_default();
+        assert!(url.starts_with("https://"), "{scalar}");
+        let description = scalar["description"].as_str().unwrap_or_default();
+        assert!(
+            description.len() > 80 && !description.contains("Implement the"),
+            "{scalar}"
+        );
+    }
+    // Values round-trip in the documented forms.
+    let body = app
+        .admin(
+            r#"mutation { placeOrder(input: {submittedAt: "2026-11-30T10:15:00+01:00", metadata: {po: [1, "a"]}, lines: [{name: "x", quantity: "1", price: "2.5"}]}) { submittedAt metadata databaseId totals { grossTotal } } }"#,
+            serde_json::json!({}),
+        )
+        .await;
+    let order = &body["placeOrder"];
+    assert_eq!(order["submittedAt"], "2026-11-30T09:15:00+00:00", "{body}");
+    assert_eq!(order["metadata"], serde_json::json!({"po": [1, "a"]}));
+    assert!(order["databaseId"].is_string());
+    assert!(
+        order["totals"]["grossTotal"]
+            .as_str()
+            .unwrap()
+            .contains('.')
+    );
+    let refused = app
+        .gql(
+            Some(&app.admin_token()),
+            r#"mutation { placeOrder(input: {submittedAt: "2026-11-30T10:15:00", lines: [{name: "x", quantity: "1", price: "2"}]}) { id } }"#,
+            serde_json::json!({}),
+        )
+        .await;
+    let message = refused["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("offset"), "{refused}");
+}
