@@ -27,6 +27,7 @@ mod place;
 mod schema;
 mod shape;
 mod statuses;
+mod traces;
 mod transport;
 mod upsert;
 mod visibility;
