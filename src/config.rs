@@ -205,6 +205,21 @@ pub struct Config {
     /// with `*`. Default false (an `Authorization` header set by the page
     /// itself needs no credentials mode).
     pub cors_allow_credentials: bool,
+    /// Where traces go over OTLP/HTTP (protobuf):
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as given, else
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/traces` appended (the
+    /// OpenTelemetry rule). Unset: no exporter and no spans are made.
+    pub otel_traces_endpoint: Option<String>,
+    /// `OTEL_SERVICE_NAME`: the `service.name` of exported traces. Default
+    /// `ordergraph`.
+    pub otel_service_name: String,
+    /// `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`: which traces are
+    /// kept. Default `parentbased_always_on` (all, unless the caller's
+    /// `traceparent` says it dropped its trace).
+    pub otel_traces_sampler: TraceSampler,
+    /// `OTEL_BSP_SCHEDULE_DELAY`: milliseconds between batch exports of
+    /// finished spans. Default 5000.
+    pub otel_bsp_schedule_delay_ms: u64,
 }
 
 /// The origins allowed to call the API from a browser.
@@ -323,6 +338,10 @@ impl Config {
             delivery_worker: parse(&get, "DELIVERY_WORKER", "true")?,
             cors_allowed_origins: optional(&get, "CORS_ALLOWED_ORIGINS")?,
             cors_allow_credentials: parse(&get, "CORS_ALLOW_CREDENTIALS", "false")?,
+            otel_traces_endpoint: traces_endpoint(&get)?,
+            otel_service_name: get("OTEL_SERVICE_NAME").unwrap_or_else(|| "ordergraph".into()),
+            otel_traces_sampler: TraceSampler::from_env(&get)?,
+            otel_bsp_schedule_delay_ms: parse(&get, "OTEL_BSP_SCHEDULE_DELAY", "5000")?,
         }
         .checked()
     }
@@ -524,6 +543,89 @@ fn budgets(get: &impl Fn(&str) -> Option<String>) -> Result<Budgets, ConfigError
         .collect()
 }
 
+/// Which traces are sampled, as OpenTelemetry's `OTEL_TRACES_SAMPLER` names
+/// them: `always_on`, `always_off`, `traceidratio`, and each of these
+/// `parentbased_` (follow the caller's decision when a `traceparent` came).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TraceSampler {
+    /// Whether a sampled (or dropped) parent decides.
+    pub parent_based: bool,
+    /// The share of new traces kept: 1 for always_on, 0 for always_off.
+    pub ratio: f64,
+}
+
+impl TraceSampler {
+    fn from_env(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        // Read even when unused, so the settings test sees (and so documents) it.
+        let arg = get("OTEL_TRACES_SAMPLER_ARG");
+        let raw = get("OTEL_TRACES_SAMPLER").unwrap_or_else(|| "parentbased_always_on".into());
+        let name = raw.trim().to_ascii_lowercase();
+        let (parent_based, kind) = match name.strip_prefix("parentbased_") {
+            Some(kind) => (true, kind),
+            None => (false, name.as_str()),
+        };
+        let ratio = match kind {
+            "always_on" => 1.0,
+            "always_off" => 0.0,
+            // The specification's default ratio when the argument is missing.
+            "traceidratio" => match arg {
+                None => 1.0,
+                Some(arg) => arg
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|r| (0.0..=1.0).contains(r))
+                    .ok_or_else(|| ConfigError {
+                        var: "OTEL_TRACES_SAMPLER_ARG",
+                        message: format!("expected a ratio from 0 to 1, got {arg:?}"),
+                    })?,
+            },
+            _ => {
+                return Err(ConfigError {
+                    var: "OTEL_TRACES_SAMPLER",
+                    message: format!(
+                        "expected always_on, always_off, traceidratio or one of them with parentbased_, got {raw:?}"
+                    ),
+                });
+            }
+        };
+        Ok(TraceSampler {
+            parent_based,
+            ratio,
+        })
+    }
+}
+
+/// The OTLP/HTTP traces URL, from the signal's own variable (used as given)
+/// or the base endpoint (plus `/v1/traces`), as OpenTelemetry specifies.
+fn traces_endpoint(get: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
+    let (var, url) = match (
+        get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+        get("OTEL_EXPORTER_OTLP_ENDPOINT"),
+    ) {
+        (Some(traces), _) => (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            traces.trim().to_owned(),
+        ),
+        (None, Some(base)) => (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("{}/v1/traces", base.trim().trim_end_matches('/')),
+        ),
+        (None, None) => return Ok(None),
+    };
+    match url::Url::parse(&url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(Some(url)),
+        Ok(_) => Err(ConfigError {
+            var,
+            message: format!("OTLP over HTTP needs an http:// or https:// URL, got {url:?}"),
+        }),
+        Err(e) => Err(ConfigError {
+            var,
+            message: format!("cannot parse {url:?}: {e}"),
+        }),
+    }
+}
+
 fn seconds_list(raw: Option<String>, default: &str) -> Result<Vec<u64>, ConfigError> {
     let raw = raw.unwrap_or_else(|| default.to_owned());
     raw.split(',')
@@ -629,6 +731,71 @@ mod tests {
                 "{var} is not in the README's settings"
             );
         }
+    }
+
+    #[test]
+    fn traces_follow_the_opentelemetry_variables() {
+        let off = config(&[]).unwrap();
+        assert_eq!(off.otel_traces_endpoint, None);
+        assert_eq!(off.otel_service_name, "ordergraph");
+        assert_eq!(
+            off.otel_traces_sampler,
+            TraceSampler {
+                parent_based: true,
+                ratio: 1.0
+            }
+        );
+        let base = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/")]).unwrap();
+        assert_eq!(
+            base.otel_traces_endpoint.as_deref(),
+            Some("http://collector:4318/v1/traces")
+        );
+        // The signal's own variable wins and is used as given.
+        let own = config(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "https://x.example/traces",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            own.otel_traces_endpoint.as_deref(),
+            Some("https://x.example/traces")
+        );
+        assert_eq!(
+            config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317")])
+                .unwrap_err()
+                .var,
+            "OTEL_EXPORTER_OTLP_ENDPOINT"
+        );
+        let ratio = config(&[
+            ("OTEL_TRACES_SAMPLER", "traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "0.25"),
+        ])
+        .unwrap();
+        assert_eq!(
+            ratio.otel_traces_sampler,
+            TraceSampler {
+                parent_based: false,
+                ratio: 0.25
+            }
+        );
+        assert_eq!(
+            config(&[
+                ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+                ("OTEL_TRACES_SAMPLER_ARG", "2")
+            ])
+            .unwrap_err()
+            .var,
+            "OTEL_TRACES_SAMPLER_ARG"
+        );
+        assert_eq!(
+            config(&[("OTEL_TRACES_SAMPLER", "jaeger_remote")])
+                .unwrap_err()
+                .var,
+            "OTEL_TRACES_SAMPLER"
+        );
     }
 
     #[test]

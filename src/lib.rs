@@ -25,7 +25,7 @@
 //! - [`events`]: the order event log written with every change, and its live
 //!   feed.
 //! - [`settings`]: server state kept in the database (the dev JWT secret).
-//! - [`telemetry`]: tracing setup.
+//! - [`telemetry`]: tracing setup: logs, and traces over OpenTelemetry.
 //!
 //! Each domain folder has the same roles, one file each when it needs them:
 //! `inputs.rs` (GraphQL input objects), `types.rs` (GraphQL object types),

@@ -112,8 +112,21 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(config.log_format);
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    // Traces are for the server; the other commands only log.
+    let traces = if matches!(command, Command::Serve) {
+        match telemetry::init_with_traces(&config) {
+            Ok(traces) => Some(traces),
+            Err(err) => {
+                eprintln!("error: traces: {err}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        telemetry::init(config.log_format);
+        None
+    };
+    let result = match command {
         Command::Serve => serve(config).await,
         Command::Migrate { action, yes } => migrate(config, action, yes).await,
         Command::Schema => {
@@ -136,6 +149,10 @@ async fn main() -> ExitCode {
             subject,
         } => token(config, role, customer, ttl, subject).await,
     };
+    // After the server drained: the last requests' spans go out too.
+    if let Some(traces) = traces {
+        traces.shutdown().await;
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

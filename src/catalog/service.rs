@@ -18,6 +18,7 @@ use crate::money::Money;
 use crate::validate::{MAX_SHORT, check_len, check_percentage};
 
 /// Creates a product or replaces the one with the same code.
+#[tracing::instrument(name = "catalog.upsert", skip_all)]
 pub async fn upsert(db: &Db, input: ProductInput) -> AppResult<product::Model> {
     let mut errors = Vec::new();
     let code = input.code.trim().to_owned();

@@ -149,6 +149,7 @@ async fn find_or_create<C: ConnectionTrait>(
 }
 
 /// Creates or updates a customer, keyed by external id, else e-mail.
+#[tracing::instrument(name = "customers.upsert", skip_all)]
 pub async fn upsert(db: &Db, input: CustomerInput) -> AppResult<customer::Model> {
     let mut errors = Vec::new();
     let external_id = clean(&input.external_id);

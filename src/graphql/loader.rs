@@ -34,7 +34,10 @@ pub type Loader = DataLoader<DbLoader, HashMapCache>;
 
 /// A fresh loader over `db`, caching within its request when `cache` is set.
 pub fn new_loader(db: Db, cache: bool) -> Loader {
-    let loader = DataLoader::with_cache(DbLoader { db }, tokio::spawn, HashMapCache::default());
+    // A batch runs on its own task, under the span of the field that asked
+    // first, so its SQL shows in that request's trace.
+    let spawn = |batch| tokio::spawn(tracing::Instrument::in_current_span(batch));
+    let loader = DataLoader::with_cache(DbLoader { db }, spawn, HashMapCache::default());
     loader.enable_all_cache(cache);
     loader
 }

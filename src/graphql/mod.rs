@@ -12,6 +12,7 @@ pub mod loader;
 pub mod node;
 pub mod page_info;
 pub mod shape;
+pub mod spans;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -102,7 +103,13 @@ pub fn build_schema(state: AppState, budget: Option<Arc<Budget>>) -> AppSchema {
     let ttl = Duration::from_secs(config.idempotency_ttl_hours.max(1) * 3600);
     // A running request holds its key a little longer than it may run.
     let lease = Duration::from_secs(config.request_timeout_seconds.max(1) + 5);
-    schema_builder()
+    let mut builder = schema_builder();
+    // Only with an exporter: an extension costs every field a boxed future.
+    if config.otel_traces_endpoint.is_some() {
+        // Outside the limits, so a refused or timed-out operation has its span.
+        builder = builder.extension(spans::Spans);
+    }
+    builder
         // Outside the limits' timeout, so a timed-out mutation frees its key.
         .extension(idempotency::Idempotency::new(state.db.clone(), ttl, lease))
         .extension(limits::Limits::new(

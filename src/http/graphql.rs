@@ -19,6 +19,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
+use tracing::Instrument;
 
 use super::access::Access;
 use super::apq::ApqError;
@@ -111,8 +112,9 @@ pub async fn post(
     // Executed on its own task: a client that hangs up after sending a
     // mutation must not cancel it between its commit and the recording of
     // its response (the idempotency key would then answer without it).
+    // It stays under the request's server span (traces).
     let schema = state.schema.clone();
-    let executed = tokio::spawn(async move {
+    let executed = tokio::spawn(Instrument::in_current_span(async move {
         futures_util::future::join_all(prepared.into_iter().map(|request| {
             let schema = schema.clone();
             async move {
@@ -123,7 +125,7 @@ pub async fn post(
             }
         }))
         .await
-    })
+    }))
     .await;
     let mut responses = match executed {
         Ok(responses) => responses,

@@ -8,6 +8,7 @@ mod graphql;
 mod health;
 mod playground;
 mod rest;
+mod trace;
 mod ws_guard;
 mod zapier;
 
@@ -76,6 +77,8 @@ pub fn router(
         // A bug must not reset the connection or show its panic message: the
         // client gets a plain INTERNAL error and the panic is logged.
         .layer(CatchPanicLayer::custom(panic_response))
+        // Each request's server span (when traces are on), around everything.
+        .layer(axum::middleware::from_fn(trace::server_span))
         .with_state(HttpState {
             apq: std::sync::Arc::new(apq::PersistedQueries::new(
                 app.config.graphql_max_document_bytes,

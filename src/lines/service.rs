@@ -117,6 +117,7 @@ async fn find_line<C: ConnectionTrait>(
 }
 
 /// Adds a line.
+#[tracing::instrument(name = "lines.add", skip_all, fields(order.id = order_id))]
 pub async fn add(
     db: &Db,
     actor: &Principal,
@@ -159,6 +160,7 @@ pub async fn add(
 }
 
 /// Changes a line's quantity, price or note.
+#[tracing::instrument(name = "lines.change", skip_all, fields(order.id = order_id))]
 pub async fn change(
     db: &Db,
     actor: &Principal,
@@ -252,6 +254,7 @@ pub async fn change(
 }
 
 /// Removes a line; the last line cannot be removed (cancel the order instead).
+#[tracing::instrument(name = "lines.remove", skip_all, fields(order.id = order_id))]
 pub async fn remove(
     db: &Db,
     actor: &Principal,

@@ -14,6 +14,7 @@ use crate::orders::edit::OrderEdit;
 use crate::validate::{MAX_LONG, MAX_SHORT, check_len};
 
 /// Adds a message to order `order_id`.
+#[tracing::instrument(name = "messages.add", skip_all, fields(order.id = order_id))]
 pub async fn add(
     db: &Db,
     actor: &Principal,

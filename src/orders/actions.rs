@@ -19,6 +19,7 @@ fn before_after<T: serde::Serialize>(before: &T, after: &T) -> Json {
 }
 
 /// Runs an `orderAction`.
+#[tracing::instrument(name = "orders.action", skip_all, fields(order.id = id, order.action = ?input.action))]
 pub async fn order_action(
     db: &Db,
     actor: &Principal,
@@ -103,6 +104,7 @@ pub async fn order_action(
 }
 
 /// Sets tracking (and optionally moves the status and sets staff notes).
+#[tracing::instrument(name = "orders.set_tracking", skip_all, fields(order.id = id))]
 pub async fn set_tracking(
     db: &Db,
     actor: &Principal,
@@ -178,6 +180,7 @@ pub async fn set_tracking(
 }
 
 /// Sets the order's id in an external system (seed 003 set_integration_ref).
+#[tracing::instrument(name = "orders.set_integration_ref", skip_all, fields(order.id = id))]
 pub async fn set_integration_ref(
     db: &Db,
     actor: &Principal,

@@ -133,6 +133,7 @@ pub(super) fn reference_taken(new: &NewOrder) -> AppError {
 }
 
 /// Places a new order.
+#[tracing::instrument(name = "orders.place", skip_all, fields(order.lines = input.lines.len()))]
 pub async fn place(
     db: &Db,
     defaults: Defaults<'_>,

@@ -67,6 +67,7 @@ fn duplicate(external_id: &str, order_id: Option<i64>) -> ImportOutcome {
 }
 
 /// Imports `input`; one outcome per input order, in input order.
+#[tracing::instrument(name = "orders.import", skip_all, fields(import.orders = input.orders.len()))]
 pub async fn import(
     db: &Db,
     defaults: Defaults<'_>,

@@ -349,6 +349,7 @@ pub const DEFAULT_ORDER: [OrderOrderBy; 1] = [OrderOrderBy {
 }];
 
 /// One page of the orders matching `condition`.
+#[tracing::instrument(name = "orders.list", skip_all)]
 pub async fn list(
     db: &Db,
     condition: Condition,

@@ -39,6 +39,7 @@ async fn find_for_update<C: ConnectionTrait>(
 
 /// Creates or updates the order keyed by (source, externalId). Returns the
 /// order and whether it was created.
+#[tracing::instrument(name = "orders.upsert", skip_all)]
 pub async fn upsert(
     db: &Db,
     defaults: Defaults<'_>,

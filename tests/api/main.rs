@@ -30,6 +30,7 @@ mod playground;
 mod schema;
 mod shape;
 mod statuses;
+mod traces;
 mod transport;
 mod upsert;
 mod visibility;
