@@ -125,6 +125,7 @@ impl App {
             config: Arc::new(config),
             db_statements,
             dev_admin_token: dev_admin_token.clone().map(|t| Arc::new(Secret::new(t))),
+            metrics: Arc::new(crate::metrics::Metrics::new()),
         };
         // Like the event feed, the worker's polls stay out of the statement
         // counter, which measures what requests run.

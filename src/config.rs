@@ -205,6 +205,10 @@ pub struct Config {
     /// with `*`. Default false (an `Authorization` header set by the page
     /// itself needs no credentials mode).
     pub cors_allow_credentials: bool,
+    /// `METRICS_TOKEN`: when set, `/metrics` answers only requests carrying
+    /// it as a Bearer token. Unset: `/metrics` is open (keep it off the
+    /// public network, as usual for Prometheus endpoints).
+    pub metrics_token: Option<Secret>,
     /// Where traces go over OTLP/HTTP (protobuf):
     /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as given, else
     /// `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/traces` appended (the
@@ -338,6 +342,7 @@ impl Config {
             delivery_worker: parse(&get, "DELIVERY_WORKER", "true")?,
             cors_allowed_origins: optional(&get, "CORS_ALLOWED_ORIGINS")?,
             cors_allow_credentials: parse(&get, "CORS_ALLOW_CREDENTIALS", "false")?,
+            metrics_token: get("METRICS_TOKEN").map(Secret::new),
             otel_traces_endpoint: traces_endpoint(&get)?,
             otel_service_name: get("OTEL_SERVICE_NAME").unwrap_or_else(|| "ordergraph".into()),
             otel_traces_sampler: TraceSampler::from_env(&get)?,

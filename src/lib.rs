@@ -26,6 +26,7 @@
 //!   feed.
 //! - [`settings`]: server state kept in the database (the dev JWT secret).
 //! - [`telemetry`]: tracing setup: logs, and traces over OpenTelemetry.
+//! - [`metrics`]: the Prometheus metrics behind `/metrics`.
 //!
 //! Each domain folder has the same roles, one file each when it needs them:
 //! `inputs.rs` (GraphQL input objects), `types.rs` (GraphQL object types),
@@ -60,6 +61,7 @@ pub mod http;
 pub mod ids;
 pub mod lines;
 pub mod messages;
+pub mod metrics;
 pub mod money;
 pub mod orders;
 pub mod scalars;

@@ -26,4 +26,6 @@ pub struct AppState {
     /// In dev mode, the admin token printed at start; the playground fills it
     /// in for callers on this machine.
     pub dev_admin_token: Option<Arc<Secret>>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }

@@ -654,3 +654,20 @@ pub async fn attempts(db: &Db, id: i64) -> AppResult<Vec<delivery_attempt::Model
         .all(db)
         .await?)
 }
+
+/// How many deliveries are in each (channel, state), for the metrics:
+/// SCHEDULED is the backlog, FAILED the ones that gave up.
+pub async fn counts(db: &Db) -> Result<Vec<(String, String, i64)>, sea_orm::DbErr> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::Channel)
+        .column(delivery::Column::State)
+        .column_as(Expr::col(delivery::Column::Id).count(), "count")
+        .group_by(delivery::Column::Channel)
+        .group_by(delivery::Column::State)
+        .into_tuple::<(String, String, i64)>()
+        .all(db.conn())
+        .await
+}

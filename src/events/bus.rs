@@ -15,6 +15,7 @@
 //! on a timer (`EVENT_POLL_MS`) as a safety net.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use sea_orm::sqlx::postgres::PgListener;
@@ -111,6 +112,7 @@ pub async fn fetch<C: ConnectionTrait>(
 pub struct EventBus {
     sender: broadcast::Sender<Arc<Published>>,
     tasks: Arc<Vec<AbortHandle>>,
+    published: Arc<AtomicI64>,
 }
 
 impl EventBus {
@@ -132,7 +134,15 @@ impl EventBus {
         let wake = Arc::new(Notify::new());
         let start_after = latest_id(&db).await?;
         let postgres = db.get_database_backend() == DatabaseBackend::Postgres;
-        let fetch = fetcher(db, sender.clone(), wake.clone(), commits, start_after, poll);
+        let published = Arc::new(AtomicI64::new(start_after));
+        let fetch = fetcher(
+            db,
+            sender.clone(),
+            wake.clone(),
+            commits,
+            published.clone(),
+            poll,
+        );
         let mut tasks = vec![tokio::spawn(fetch).abort_handle()];
         if postgres {
             tasks
@@ -141,12 +151,19 @@ impl EventBus {
         Ok(EventBus {
             sender,
             tasks: Arc::new(tasks),
+            published,
         })
     }
 
     /// A receiver of every event published from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.sender.subscribe()
+    }
+
+    /// The id of the last event published to subscribers; with the newest
+    /// committed id, how far the live feed is behind the log.
+    pub fn last_published(&self) -> i64 {
+        self.published.load(Ordering::Relaxed)
     }
 
     /// Stops the background tasks.
@@ -177,9 +194,10 @@ async fn fetcher(
     sender: broadcast::Sender<Arc<Published>>,
     notified: Arc<Notify>,
     mut commits: watch::Receiver<u64>,
-    mut last: i64,
+    published: Arc<AtomicI64>,
     poll: Duration,
 ) {
+    let mut last = published.load(Ordering::Relaxed);
     let mut hooked = true;
     loop {
         tokio::select! {
@@ -200,6 +218,7 @@ async fn fetcher(
                         // No receivers is fine: nobody is subscribed right now.
                         let _ = sender.send(Arc::new(row));
                     }
+                    published.store(last, Ordering::Relaxed);
                     if !full {
                         break;
                     }

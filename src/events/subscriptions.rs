@@ -263,7 +263,10 @@ impl EventSubscription {
         let app = state(ctx)?;
         let live = app.events.subscribe();
         let stream = events(app.db.clone(), live, filter, after).await?;
-        Ok(futures_util::StreamExt::map(stream, |item| {
+        // Lives as long as the stream: the gauge counts it until it ends.
+        let active = app.metrics.subscription();
+        Ok(futures_util::StreamExt::map(stream, move |item| {
+            let _ = &active;
             item.map(|p| OrderEvent(p.event.clone()))
         }))
     }
@@ -302,7 +305,9 @@ impl EventSubscription {
         let app = state(ctx)?;
         let live = app.events.subscribe();
         let stream = events(app.db.clone(), live, filter, None).await?;
-        Ok(futures_util::StreamExt::map(stream, |item| {
+        let active = app.metrics.subscription();
+        Ok(futures_util::StreamExt::map(stream, move |item| {
+            let _ = &active;
             item.map(OrderStatusChange)
         }))
     }

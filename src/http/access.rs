@@ -4,17 +4,19 @@
 //! HTTP status, duration, and what the handler adds: the GraphQL operation
 //! name(s) and type, the caller's role and subject, and the GraphQL error
 //! codes, so an UNAUTHENTICATED answer does not look like a plain 200.
+//! The same facts feed the request and operation metrics.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use async_graphql::BatchResponse;
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::auth::Caller;
+use crate::metrics::Metrics;
 
 /// What a handler learned about its request, for the access line.
 #[derive(Default, Debug)]
@@ -98,7 +100,11 @@ fn sane(value: &HeaderValue) -> Option<String> {
 }
 
 /// The middleware: sets up the note, runs the request, writes the line.
-pub async fn log(mut request: Request, next: Next) -> Response {
+pub async fn log(
+    State(metrics): State<Arc<Metrics>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let id = request
         .headers()
         .get("x-request-id")
@@ -109,9 +115,16 @@ pub async fn log(mut request: Request, next: Next) -> Response {
     let method = request.method().clone();
     // The path only: query strings can carry personal data and GET queries.
     let path = request.uri().path().to_owned();
+    // The router's pattern (`/playground/{file}`), never the raw path: one
+    // series per route, whatever clients ask for.
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
     let started = Instant::now();
     let mut response = next.run(request).await;
-    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let seconds = started.elapsed().as_secs_f64();
+    let duration_ms = seconds * 1000.0;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
     }
@@ -123,6 +136,11 @@ pub async fn log(mut request: Request, next: Next) -> Response {
         .unwrap_or_default();
     if let Some(ErrorCode(code)) = response.extensions().get::<ErrorCode>() {
         note.codes.push((*code).to_owned());
+    }
+    metrics.request(method.as_str(), route.as_deref(), status, seconds);
+    if !note.operation.is_empty() {
+        let names: Vec<Option<&str>> = note.operation.iter().map(|n| Some(n.as_str())).collect();
+        metrics.operations(&names, note.kind, &note.codes, seconds);
     }
     let operation = note.operation.join(",");
     let codes = note.codes.join(",");

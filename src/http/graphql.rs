@@ -81,10 +81,8 @@ pub async fn post(
     access.caller(&caller);
     let max_document = state.app.config.graphql_max_document_bytes;
     let note = |request: &Request| {
-        access.operation(
-            request.operation_name.as_deref(),
-            operation_kind(request, max_document).map(kind_name),
-        );
+        let (kind, name) = operation(request, max_document).unzip();
+        access.operation(name.flatten().as_deref(), kind.map(kind_name));
     };
     let single = matches!(batch, BatchRequest::Single(_));
     if !single && key.is_some() {
@@ -184,10 +182,8 @@ pub async fn get(
     }
     let caller = state.app.auth.from_headers(&headers, peer.ip()).await;
     access.caller(&caller);
-    access.operation(
-        request.operation_name.as_deref(),
-        operation_kind(&request, max_document).map(kind_name),
-    );
+    let (kind, name) = operation(&request, max_document).unzip();
+    access.operation(name.flatten().as_deref(), kind.map(kind_name));
     let response = BatchResponse::Single(
         state
             .schema
@@ -298,6 +294,8 @@ async fn serve_websocket(
             return close(&mut sink, 4403, "Forbidden").await;
         }
     }
+    // Counted from acceptance until the connection is gone, however it ends.
+    let _open = state.app.metrics.websocket();
     let db = state.app.db.clone();
     let shared = Arc::new(ws_guard::Shared::default());
     let (handler_sink, outgoing) = ws_guard::outbox();
@@ -343,20 +341,33 @@ fn with_request_data(state: &HttpState, request: Request, caller: Caller) -> Req
 /// Documents over `max_document` bytes are not parsed: the limits refuse them
 /// before anything runs, and parsing first would cost what the limit saves.
 fn operation_kind(request: &Request, max_document: usize) -> Option<OperationType> {
+    operation(request, max_document).map(|(kind, _)| kind)
+}
+
+/// The selected operation's type and name, for the access log and metrics.
+fn operation(request: &Request, max_document: usize) -> Option<(OperationType, Option<String>)> {
     if request.query.len() > max_document {
         return None;
     }
     let document = async_graphql::parser::parse_query(&request.query).ok()?;
     let name = request.operation_name.as_deref();
     match (selected_operation(&document, name), &document.operations) {
-        (Some(op), _) => Some(op.node.ty),
+        (Some(op), DocumentOperations::Single(_)) => Some((op.node.ty, None)),
+        // The parser files every named operation under its name, a lone one
+        // too: that is its name when the client sent no operationName.
+        (Some(op), DocumentOperations::Multiple(ops)) => Some((
+            op.node.ty,
+            name.map(str::to_owned)
+                .or_else(|| ops.keys().next().map(|n| n.to_string())),
+        )),
         // Several operations and no name: execution refuses it as ambiguous, but a
         // mutation must not run over GET even then.
         (None, DocumentOperations::Multiple(ops)) if name.is_none() => ops
             .values()
             .map(|op| op.node.ty)
             .find(|ty| *ty != OperationType::Query)
-            .or(Some(OperationType::Query)),
+            .or(Some(OperationType::Query))
+            .map(|ty| (ty, None)),
         (None, _) => None,
     }
 }
@@ -501,4 +512,36 @@ fn error_response(status: StatusCode, message: &str) -> Response {
     };
     let body = json!({"errors": [{"message": message, "extensions": {"code": code}}]});
     (status, axum::Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lone_named_operation_is_named_without_operation_name() {
+        let named = |query: &str| {
+            let request = Request::new(query);
+            operation(&request, 10_000).and_then(|(_, name)| name)
+        };
+        assert_eq!(
+            named("query Viewer { viewer { role } }").as_deref(),
+            Some("Viewer")
+        );
+        assert_eq!(
+            named("  # c\n  mutation Place($x: Int){ a }").as_deref(),
+            Some("Place")
+        );
+        assert_eq!(
+            named("subscription Live @skip(if: false) { a }").as_deref(),
+            Some("Live")
+        );
+        assert_eq!(named("{ viewer { role } }"), None);
+        assert_eq!(named("query { viewer }"), None);
+        let chosen = Request::new("query A { a } query B { b }").operation_name("B");
+        assert_eq!(
+            operation(&chosen, 10_000).and_then(|(_, n)| n).as_deref(),
+            Some("B")
+        );
+    }
 }

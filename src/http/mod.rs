@@ -6,6 +6,7 @@ mod cors;
 mod exports;
 mod graphql;
 mod health;
+mod metrics;
 mod playground;
 mod rest;
 mod trace;
@@ -62,6 +63,7 @@ pub fn router(
         .route("/api/v1/orders", get(zapier::list).post(zapier::upsert))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::scrape))
         // Larger bodies get 413 before anything parses them.
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(max_uri, limit_uri));
@@ -73,7 +75,10 @@ pub fn router(
     };
     router
         // One access line per request, with what the handlers noted.
-        .layer(axum::middleware::from_fn(access::log))
+        .layer(axum::middleware::from_fn_with_state(
+            app.metrics.clone(),
+            access::log,
+        ))
         // A bug must not reset the connection or show its panic message: the
         // client gets a plain INTERNAL error and the panic is logged.
         .layer(CatchPanicLayer::custom(panic_response))

@@ -21,6 +21,7 @@ mod lifecycle;
 mod listing;
 mod live;
 mod logs;
+mod metrics;
 mod money;
 mod nodes;
 mod outage;
