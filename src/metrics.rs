@@ -229,11 +229,10 @@ impl Metrics {
         codes: &[String],
         seconds: f64,
     ) {
-        let kind = match kind {
-            Some(k @ ("query" | "mutation" | "subscription")) => k,
-            _ => "unknown",
-        }
-        .to_owned();
+        let kind = kind
+            .filter(|k| matches!(*k, "query" | "mutation" | "subscription"))
+            .unwrap_or("unknown")
+            .to_owned();
         let outcome = codes
             .first()
             .map(|c| bounded_code(c))
