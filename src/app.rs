@@ -140,7 +140,8 @@ impl App {
             None
         };
         let budget = Budget::new(&state.config.budgets()).map(Arc::new);
-        let schema = graphql::build_schema(state.clone(), budget.clone());
+        let trusted = Arc::new(graphql::trusted::TrustedDocuments::new(state.db.clone()));
+        let schema = graphql::build_schema(state.clone(), budget.clone(), trusted.clone());
         let (stopping, shutdown) = tokio::sync::watch::channel(false);
         housekeeping(
             budget,
@@ -148,7 +149,7 @@ impl App {
             Duration::from_secs(state.config.idempotency_ttl_hours.max(1) * 3600),
             shutdown.clone(),
         );
-        let router = http::router(state.clone(), schema, shutdown);
+        let router = http::router(state.clone(), schema, shutdown, trusted);
         let addr = state.config.bind_addr;
         let listener = TcpListener::bind(addr)
             .await

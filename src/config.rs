@@ -209,6 +209,10 @@ pub struct Config {
     /// it as a Bearer token. Unset: `/metrics` is open (keep it off the
     /// public network, as usual for Prometheus endpoints).
     pub metrics_token: Option<Secret>,
+    /// `GRAPHQL_TRUSTED_DOCUMENTS`: `on` runs only operations an admin
+    /// registered (`ordergraph documents register`, `registerTrustedDocuments`),
+    /// over HTTP and WebSocket alike. Default off.
+    pub graphql_trusted_documents: bool,
     /// Where traces go over OTLP/HTTP (protobuf):
     /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as given, else
     /// `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/traces` appended (the
@@ -343,6 +347,8 @@ impl Config {
             cors_allowed_origins: optional(&get, "CORS_ALLOWED_ORIGINS")?,
             cors_allow_credentials: parse(&get, "CORS_ALLOW_CREDENTIALS", "false")?,
             metrics_token: get("METRICS_TOKEN").map(Secret::new),
+            graphql_trusted_documents: optional::<Switch>(&get, "GRAPHQL_TRUSTED_DOCUMENTS")?
+                == Some(Switch::On),
             otel_traces_endpoint: traces_endpoint(&get)?,
             otel_service_name: get("OTEL_SERVICE_NAME").unwrap_or_else(|| "ordergraph".into()),
             otel_traces_sampler: TraceSampler::from_env(&get)?,

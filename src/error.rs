@@ -86,6 +86,8 @@ pub enum AppError {
     IdempotencyMismatch { key: String },
     /// A request with this idempotency key is still running. Retryable.
     IdempotencyInFlight { key: String },
+    /// Trusted-documents mode is on and this document is not registered.
+    UntrustedDocument { document_id: String },
     /// Anything else. The cause is logged, never shown.
     Internal(Arc<dyn std::error::Error + Send + Sync>),
 }
@@ -111,6 +113,8 @@ impl AppError {
             AppError::IdempotencyMismatch { .. } | AppError::IdempotencyInFlight { .. } => {
                 "CONFLICT"
             }
+            // Apollo Router's code for the same refusal: clients know it.
+            AppError::UntrustedDocument { .. } => "PERSISTED_QUERY_NOT_IN_LIST",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -191,6 +195,9 @@ impl AppError {
             AppError::IdempotencyInFlight { key } => {
                 format!("A request with idempotency key \"{key}\" is still running; retry shortly")
             }
+            AppError::UntrustedDocument { document_id } => format!(
+                "This server runs only registered operations (GRAPHQL_TRUSTED_DOCUMENTS=on); document {document_id} is not registered"
+            ),
             AppError::Internal(_) => "Internal error".into(),
         }
     }
@@ -316,6 +323,9 @@ impl From<AppError> for async_graphql::Error {
                 }
                 AppError::Timeout(_) | AppError::Unavailable => ext.set("retryable", true),
                 AppError::IdempotencyMismatch { key } => ext.set("idempotencyKey", key.as_str()),
+                AppError::UntrustedDocument { document_id } => {
+                    ext.set("documentId", document_id.as_str())
+                }
                 AppError::IdempotencyInFlight { key } => {
                     ext.set("idempotencyKey", key.as_str());
                     ext.set("retryable", true);

@@ -44,6 +44,11 @@ enum Command {
         #[command(subcommand)]
         action: ApiKeyAction,
     },
+    /// Manage trusted documents (GRAPHQL_TRUSTED_DOCUMENTS=on runs only these).
+    Documents {
+        #[command(subcommand)]
+        action: DocumentsAction,
+    },
     /// Print a signed JWT (with JWT_SECRET, or the dev secret in the database).
     Token {
         /// admin, staff, integration or customer.
@@ -81,6 +86,19 @@ enum ApiKeyAction {
         /// The key's id: its global id or its database id.
         id: String,
     },
+}
+
+#[derive(Subcommand)]
+enum DocumentsAction {
+    /// Register the operations in FILEs: `.graphql` files (one document
+    /// each) or JSON manifests (Apollo's persisted query manifest, or an
+    /// object of id to document). Already registered ones stay.
+    Register {
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+    /// List every registered document: id, name, registered by and when.
+    List,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -142,6 +160,12 @@ async fn main() -> ExitCode {
         Command::ApiKey {
             action: ApiKeyAction::Revoke { id },
         } => api_key_revoke(config, &id).await,
+        Command::Documents {
+            action: DocumentsAction::Register { files },
+        } => documents_register(config, &files).await,
+        Command::Documents {
+            action: DocumentsAction::List,
+        } => documents_list(config).await,
         Command::Token {
             role,
             customer,
@@ -262,6 +286,50 @@ async fn api_key_list(config: Config) -> CliResult {
             stamp(Some(row.created_at)),
             stamp(row.last_used_at),
             stamp(row.revoked_at)
+        );
+    }
+    Ok(())
+}
+
+async fn documents_register(config: Config, files: &[std::path::PathBuf]) -> CliResult {
+    use ordergraph::graphql::trusted;
+    let mut documents = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        documents.extend(trusted::read_file(&file.display().to_string(), &text)?);
+    }
+    let db = db::connect(&config.database_url, 1, db::PoolLimits::default()).await?;
+    Migrator::up(&db, None).await?;
+    let db = db::Db::new(db);
+    let mut registered = 0;
+    for chunk in documents.chunks(trusted::MAX_REGISTER) {
+        let rows = trusted::register(&db, "cli", chunk.to_vec())
+            .await
+            .map_err(|err| err.message())?;
+        for row in &rows {
+            println!("sha256:{} {}", row.hash, row.name.as_deref().unwrap_or("-"));
+        }
+        registered += rows.len();
+    }
+    eprintln!("{registered} document(s) registered");
+    Ok(())
+}
+
+async fn documents_list(config: Config) -> CliResult {
+    let db = db::connect(&config.database_url, 1, db::PoolLimits::default()).await?;
+    Migrator::up(&db, None).await?;
+    let db = db::Db::new(db);
+    let rows = ordergraph::graphql::trusted::list(&db)
+        .await
+        .map_err(|err| err.message())?;
+    for row in rows {
+        println!(
+            "sha256:{} {:<24} {:<24} {}",
+            row.hash,
+            row.name.as_deref().unwrap_or("-"),
+            row.created_by,
+            row.created_at.format("%Y-%m-%dT%H:%MZ")
         );
     }
     Ok(())

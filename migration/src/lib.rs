@@ -8,6 +8,7 @@ mod m20261122_000001_initial;
 mod m20261122_000002_order_search;
 mod m20261129_000003_deliveries;
 mod m20261130_000004_idempotency;
+mod m20261130_000005_trusted_documents;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_order_search::Migration),
             Box::new(m20261129_000003_deliveries::Migration),
             Box::new(m20261130_000004_idempotency::Migration),
+            Box::new(m20261130_000005_trusted_documents::Migration),
         ]
     }
 }

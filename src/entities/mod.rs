@@ -16,4 +16,5 @@ pub mod order_line;
 pub mod order_message;
 pub mod product;
 pub mod setting;
+pub mod trusted_document;
 pub mod webhook_endpoint;

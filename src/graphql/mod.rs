@@ -13,6 +13,7 @@ pub mod node;
 pub mod page_info;
 pub mod shape;
 pub mod spans;
+pub mod trusted;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,6 +52,7 @@ pub struct QueryRoot(
     CustomerQuery,
     CatalogQuery,
     DeliveryQuery,
+    trusted::TrustedDocumentQuery,
 );
 
 // One object per domain, merged.
@@ -68,6 +70,7 @@ pub struct MutationRoot(
     CustomerMutation,
     CatalogMutation,
     DeliveryMutation,
+    trusted::TrustedDocumentMutation,
 );
 
 // One object per domain, merged.
@@ -98,7 +101,11 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRo
 
 /// The schema a running server executes: [`schema_builder`] plus the configured
 /// limits and the server state.
-pub fn build_schema(state: AppState, budget: Option<Arc<Budget>>) -> AppSchema {
+pub fn build_schema(
+    state: AppState,
+    budget: Option<Arc<Budget>>,
+    trusted: Arc<trusted::TrustedDocuments>,
+) -> AppSchema {
     let config = &state.config;
     let ttl = Duration::from_secs(config.idempotency_ttl_hours.max(1) * 3600);
     // A running request holds its key a little longer than it may run.
@@ -108,6 +115,11 @@ pub fn build_schema(state: AppState, budget: Option<Arc<Budget>>) -> AppSchema {
     if config.otel_traces_endpoint.is_some() {
         // Outside the limits, so a refused or timed-out operation has its span.
         builder = builder.extension(spans::Spans);
+    }
+    if config.graphql_trusted_documents {
+        // Before every other check: an unregistered document is refused
+        // without being parsed, costed or keyed.
+        builder = builder.extension(trusted::TrustedOnly(trusted));
     }
     builder
         // Outside the limits' timeout, so a timed-out mutation frees its key.

@@ -50,6 +50,10 @@ pub async fn post(
             "POST /graphql takes a JSON body (Content-Type: application/json)",
         );
     }
+    let document_ids = match document_ids(&body) {
+        Ok(ids) => ids,
+        Err(message) => return error_response(StatusCode::BAD_REQUEST, message),
+    };
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(batch) => batch,
         Err(err) => {
@@ -95,10 +99,20 @@ pub async fn post(
         BatchRequest::Single(request) => vec![request],
         BatchRequest::Batch(requests) => requests,
     };
-    let prepared: Vec<Result<Request, ApqError>> = requests
+    let mut resolved = Vec::with_capacity(requests.len());
+    for (i, mut request) in requests.into_iter().enumerate() {
+        let id = document_ids.get(i).cloned().flatten();
+        resolved.push(
+            resolve_document(&state, &mut request, id)
+                .await
+                .map(|()| request)
+                .map_err(Box::new),
+        );
+    }
+    let prepared: Vec<Result<Request, Box<async_graphql::Response>>> = resolved
         .into_iter()
-        .map(|mut request| {
-            state.apq.apply(&mut request)?;
+        .map(|request| {
+            let request = request?;
             note(&request);
             let mut request = with_request_data(&state, request, caller.clone());
             if let Some(key) = &key {
@@ -118,7 +132,7 @@ pub async fn post(
             async move {
                 match request {
                     Ok(request) => schema.execute(request).await,
-                    Err(refused) => apq_refusal(&refused),
+                    Err(refused) => *refused,
                 }
             }
         }))
@@ -162,8 +176,11 @@ pub async fn get(
             }
         };
     let mut request = request;
-    if let Err(refused) = state.apq.apply(&mut request) {
-        return graphql_response(&headers, &BatchResponse::Single(apq_refusal(&refused)));
+    let id = form_urlencoded::parse(query.as_deref().unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "documentId")
+        .map(|(_, v)| v.into_owned());
+    if let Err(refused) = resolve_document(&state, &mut request, id).await {
+        return graphql_response(&headers, &BatchResponse::Single(refused));
     }
     let max_document = state.app.config.graphql_max_document_bytes;
     if let Some(kind) =
@@ -369,6 +386,101 @@ fn operation(request: &Request, max_document: usize) -> Option<(OperationType, O
             .or(Some(OperationType::Query))
             .map(|ty| (ty, None)),
         (None, _) => None,
+    }
+}
+
+/// The `documentId` of each request in a body (GraphQL over HTTP's persisted
+/// documents), in order; empty when none has one. async-graphql's request type
+/// drops the key, so it is read here, and only when the body mentions it.
+fn document_ids(body: &[u8]) -> Result<Vec<Option<String>>, &'static str> {
+    const KEY: &[u8] = b"documentId";
+    if !body.windows(KEY.len()).any(|w| w == KEY) {
+        return Ok(Vec::new());
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| "The body is not a GraphQL request")?;
+    let id = |one: &serde_json::Value| match one.get("documentId") {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(id)) => Ok(Some(id.clone())),
+        Some(_) => Err("documentId must be a string: sha256:<64 hex digits>"),
+    };
+    match &json {
+        serde_json::Value::Array(many) => many.iter().map(id).collect(),
+        one => Ok(vec![id(one)?]),
+    }
+}
+
+/// Fills in the text of a request sent by id: a registered (trusted)
+/// document's `documentId`, or, with trusted documents on, Apollo's
+/// persisted-query hash, which then names a registered document (an
+/// automatic persisted query does not count as registered). Other requests
+/// go through the automatic persisted queries.
+async fn resolve_document(
+    state: &HttpState,
+    request: &mut Request,
+    document_id: Option<String>,
+) -> Result<(), async_graphql::Response> {
+    let trusted_mode = state.app.config.graphql_trusted_documents;
+    let refuse =
+        |message: &'static str, code: &'static str| apq_refusal(&ApqError { message, code });
+    if let Some(id) = document_id {
+        if !request.query.is_empty() {
+            return Err(refuse(
+                "Send either query or documentId, not both",
+                "BAD_USER_INPUT",
+            ));
+        }
+        let hash = crate::graphql::trusted::parse_id(&id).ok_or_else(|| {
+            refuse(
+                "Invalid documentId: expected sha256:<64 hex digits>",
+                "BAD_USER_INPUT",
+            )
+        })?;
+        request.query = lookup(state, &hash, trusted_mode).await?;
+        return Ok(());
+    }
+    if trusted_mode && request.query.is_empty() {
+        let hash = request
+            .extensions
+            .get("persistedQuery")
+            .and_then(|v| v.clone().into_json().ok())
+            .and_then(|json| {
+                json["sha256Hash"]
+                    .as_str()
+                    .and_then(crate::graphql::trusted::parse_id)
+            });
+        if let Some(hash) = hash {
+            request.extensions.remove("persistedQuery");
+            request.query = lookup(state, &hash, true).await?;
+            return Ok(());
+        }
+    }
+    state
+        .apq
+        .apply(request)
+        .map_err(|refused| apq_refusal(&refused))
+}
+
+/// The registered text with `hash`, or the refusal clients expect.
+async fn lookup(
+    state: &HttpState,
+    hash: &str,
+    trusted_mode: bool,
+) -> Result<String, async_graphql::Response> {
+    match state.trusted.find(hash).await {
+        Ok(Some(text)) => Ok(text.to_string()),
+        Ok(None) if trusted_mode => Err(async_graphql::Response::from_errors(vec![
+            crate::graphql::error_codes::request_error(crate::error::AppError::UntrustedDocument {
+                document_id: format!("sha256:{hash}"),
+            }),
+        ])),
+        Ok(None) => Err(apq_refusal(&ApqError {
+            message: "PersistedQueryNotFound",
+            code: "PERSISTED_QUERY_NOT_FOUND",
+        })),
+        Err(err) => Err(async_graphql::Response::from_errors(vec![
+            crate::graphql::error_codes::request_error(err),
+        ])),
     }
 }
 

@@ -31,6 +31,8 @@ pub struct HttpState {
     pub schema: AppSchema,
     /// Automatic persisted queries remembered by this instance.
     pub apq: std::sync::Arc<apq::PersistedQueries>,
+    /// Registered documents, which clients may send by id.
+    pub trusted: std::sync::Arc<crate::graphql::trusted::TrustedDocuments>,
     /// Turns true when the server begins to shut down: open WebSockets
     /// close with 1001 instead of being dropped.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
@@ -41,6 +43,7 @@ pub fn router(
     app: AppState,
     schema: AppSchema,
     shutdown: tokio::sync::watch::Receiver<bool>,
+    trusted: std::sync::Arc<crate::graphql::trusted::TrustedDocuments>,
 ) -> Router {
     let max_body = app.config.max_body_bytes;
     let max_uri = app.config.max_uri_bytes;
@@ -91,6 +94,7 @@ pub fn router(
             app,
             schema,
             shutdown,
+            trusted,
         })
 }
 

@@ -26,7 +26,9 @@ pub fn status_of(err: &AppError, bad_input: StatusCode) -> StatusCode {
         | AppError::IdempotencyMismatch { .. }
         | AppError::IdempotencyInFlight { .. } => StatusCode::CONFLICT,
         AppError::InvalidTransition { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::QueryTooComplex { .. } => StatusCode::BAD_REQUEST,
+        AppError::QueryTooComplex { .. } | AppError::UntrustedDocument { .. } => {
+            StatusCode::BAD_REQUEST
+        }
         AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Timeout(_) | AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AppError::SubscriberLagged { .. } | AppError::Internal(_) => {

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, error_code};
 
-fn cli(url: &str, args: &[&str]) -> Output {
+pub fn cli(url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ordergraph"))
         .args(args)
         .env("DATABASE_URL", url)
@@ -18,7 +18,7 @@ fn cli(url: &str, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-fn stdout(output: &Output) -> String {
+pub fn stdout(output: &Output) -> String {
     assert!(
         output.status.success(),
         "{}",

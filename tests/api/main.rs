@@ -33,6 +33,7 @@ mod shape;
 mod statuses;
 mod traces;
 mod transport;
+mod trusted;
 mod upsert;
 mod visibility;
 mod websocket;
