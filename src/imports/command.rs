@@ -119,12 +119,18 @@ pub async fn run(db: &Db, defaults: Defaults<'_>, args: ImportArgs) -> ExitCode 
         actor: ACTOR.to_owned(),
     };
     let bytes = Arc::new(AtomicU64::new(0));
-    let rows = read::spawn(
+    let rows = match read::spawn(
         format,
         Box::new(Counted::new(input, bytes.clone())),
         options.source.clone(),
         options.batch_size * 2,
-    );
+    ) {
+        Ok(rows) => rows,
+        Err(err) => {
+            eprintln!("error: cannot start the reader: {err}");
+            return ExitCode::from(EXIT_STOPPED);
+        }
+    };
     let mut outputs = Outputs {
         report,
         progress: Progress::new(std::io::stderr().is_terminal(), bytes, total),

@@ -108,31 +108,37 @@ impl<R: Read> Read for Counted<R> {
 /// Starts a thread that reads `input` as `format` and sends every order,
 /// checked, down the returned channel (`capacity` rows ahead at most). A
 /// [`ReadError`] is the last item. `source` (the import's `--source`) fills in
-/// orders that name none. Dropping the receiver stops the thread.
+/// orders that name none. Dropping the receiver stops the thread at its next
+/// order.
 pub fn spawn(
     format: Format,
     input: Box<dyn Read + Send>,
     source: Option<String>,
     capacity: usize,
-) -> mpsc::Receiver<Result<Row, ReadError>> {
+) -> std::io::Result<mpsc::Receiver<Result<Row, ReadError>>> {
     let (tx, rx) = mpsc::channel(capacity.max(1));
-    tokio::task::spawn_blocking(move || {
-        let orders = match orders(format, input) {
-            Ok(orders) => orders,
-            Err(err) => {
-                let _ = tx.blocking_send(Err(err));
-                return;
+    // A thread of its own rather than tokio's blocking pool: the runtime
+    // waits for blocking tasks when it shuts down, and a reader blocked on a
+    // standard input that never ends would keep a stopped import alive.
+    std::thread::Builder::new()
+        .name("import-reader".into())
+        .spawn(move || {
+            let orders = match orders(format, input) {
+                Ok(orders) => orders,
+                Err(err) => {
+                    let _ = tx.blocking_send(Err(err));
+                    return;
+                }
+            };
+            for raw in orders {
+                let row = raw.map(|raw| check(raw, source.as_deref()));
+                let stop = row.is_err();
+                if tx.blocking_send(row).is_err() || stop {
+                    return;
+                }
             }
-        };
-        for raw in orders {
-            let row = raw.map(|raw| check(raw, source.as_deref()));
-            let stop = row.is_err();
-            if tx.blocking_send(row).is_err() || stop {
-                return;
-            }
-        }
-    });
-    rx
+        })?;
+    Ok(rx)
 }
 
 /// The orders of `input`, one at a time.

@@ -228,11 +228,14 @@ fn to_input(
             mapped
         }
     };
-    let has_source = ours
-        .get("source")
-        .and_then(Value::as_str)
-        .is_some_and(|s| !s.trim().is_empty());
-    if !has_source {
+    // Absent, null or blank: the default's to fill. Anything else (a
+    // number) is the order's, for the input's own check to refuse.
+    let missing = match ours.get("source") {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        Some(_) => false,
+    };
+    if missing {
         match default_source {
             Some(source) => {
                 ours.insert("source".into(), Value::String(source.to_owned()));
@@ -576,6 +579,10 @@ mod tests {
         assert_eq!(
             errors(json!({"externalId": "A"}), None),
             ["source: missing: give every order a source, or pass --source"]
+        );
+        assert_eq!(
+            errors(json!({"externalId": "A", "source": 5}), Some("cli")),
+            ["source: invalid type: integer `5`, expected a string"]
         );
     }
 
