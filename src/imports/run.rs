@@ -208,7 +208,7 @@ async fn flush(
     summary: &mut Summary,
     listener: &mut dyn Listener,
 ) -> bool {
-    let first_row = batch[0].number;
+    let first_row = batch.first().map_or(0, |row| row.number);
     let mut orders: Vec<UpsertOrderInput> = Vec::with_capacity(batch.len());
     let mut rows = Vec::with_capacity(batch.len());
     for row in batch {
