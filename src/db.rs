@@ -137,6 +137,22 @@ impl Db {
         })
     }
 
+    /// Refreshes the planner's statistics of `tables` after a bulk load.
+    /// PostgreSQL only: without statistics (autovacuum may be off, or not
+    /// have come round yet) it takes a table that grew from empty for a tiny
+    /// one and looks keys up by scanning it, so each batch of an import gets
+    /// slower than the last. SQLite's planner picks the unique indexes
+    /// without statistics.
+    pub async fn analyze(&self, tables: &[&str]) -> Result<(), DbErr> {
+        if self.conn.get_database_backend() != DbBackend::Postgres || tables.is_empty() {
+            return Ok(());
+        }
+        self.conn
+            .execute_unprepared(&format!("ANALYZE {}", tables.join(", ")))
+            .await
+            .map(|_| ())
+    }
+
     /// A receiver that sees a change after every commit that wrote order
     /// events or deliveries. Dropping it unsubscribes.
     pub fn commits(&self) -> watch::Receiver<u64> {

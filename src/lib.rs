@@ -24,6 +24,8 @@
 //! - [`catalog`]: products that order lines resolve against.
 //! - [`events`]: the order event log written with every change, and its live
 //!   feed.
+//! - [`imports`]: order files (JSON, NDJSON, CSV) imported from the command
+//!   line, streamed in batches through the `importOrders` write path.
 //! - [`settings`]: server state kept in the database (the dev JWT secret).
 //! - [`telemetry`]: tracing setup: logs, and traces over OpenTelemetry.
 //! - [`metrics`]: the Prometheus metrics behind `/metrics`.
@@ -59,6 +61,7 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod ids;
+pub mod imports;
 pub mod lines;
 pub mod messages;
 pub mod metrics;

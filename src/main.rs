@@ -49,6 +49,10 @@ enum Command {
         #[command(subcommand)]
         action: DocumentsAction,
     },
+    /// Import orders from a file (JSON array, NDJSON or CSV), in batches
+    /// through importOrders. Exit code 0: every order imported or known;
+    /// 1: some orders failed; 2: stopped early or could not start.
+    Import(ordergraph::imports::command::ImportArgs),
     /// Print a signed JWT (with JWT_SECRET, or the dev secret in the database).
     Token {
         /// admin, staff, integration or customer.
@@ -172,6 +176,7 @@ async fn main() -> ExitCode {
             ttl,
             subject,
         } => token(config, role, customer, ttl, subject).await,
+        Command::Import(args) => return import(config, args).await,
     };
     // After the server drained: the last requests' spans go out too.
     if let Some(traces) = traces {
@@ -364,6 +369,28 @@ async fn api_key_create(config: Config, name: &str, role: Role) -> CliResult {
         role.as_str()
     );
     Ok(())
+}
+
+async fn import(config: Config, args: ordergraph::imports::command::ImportArgs) -> ExitCode {
+    use ordergraph::imports::command::{self, EXIT_STOPPED};
+    // One connection: batches run one after the other, each in its own
+    // transaction.
+    let db = match db::connect(&config.database_url, 1, db::PoolLimits::default()).await {
+        Ok(db) => db,
+        Err(err) => {
+            eprintln!("error: database: {err}");
+            return ExitCode::from(EXIT_STOPPED);
+        }
+    };
+    if let Err(err) = Migrator::up(&db, None).await {
+        eprintln!("error: migrations: {err}");
+        return ExitCode::from(EXIT_STOPPED);
+    }
+    let db = db::Db::new(db);
+    let defaults = ordergraph::orders::draft::Defaults {
+        currency: &config.default_currency,
+    };
+    command::run(&db, defaults, args).await
 }
 
 async fn token(

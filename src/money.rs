@@ -140,6 +140,43 @@ impl serde::Serialize for Money {
     }
 }
 
+/// Read like the GraphQL scalar (order files of `ordergraph import` go through
+/// serde): a string, or a number taken by its shortest round-trip text.
+impl<'de> serde::Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Money;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a decimal number or a string holding one")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Money, E> {
+                text.parse::<Money>()
+                    .map_err(|e| E::custom(format!("invalid Decimal \"{text}\": {e}")))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Money, E> {
+                self.visit_str(&n.to_string())
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Money, E> {
+                self.visit_str(&n.to_string())
+            }
+
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Money, E> {
+                // Rust prints the shortest text that reads back as the same
+                // double, as serde_json does for the GraphQL scalar.
+                self.visit_str(&n.to_string())
+            }
+        }
+
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
 /// An exact decimal number: an amount, quantity or percentage. Written as a
 /// string of digits with a point and two to four decimals ("30.5663",
 /// "19.00", "-4.50"), never in exponent form; read from such a string (the

@@ -66,8 +66,10 @@ impl ScalarType for BigInt {
     }
 }
 
-/// An instant, in UTC.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// An instant, in UTC. Read by serde (order files of `ordergraph import`)
+/// like the scalar: RFC 3339 with an offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+#[serde(transparent)]
 pub struct DateTime(pub chrono::DateTime<chrono::Utc>);
 
 impl From<chrono::DateTime<chrono::Utc>> for DateTime {
@@ -106,7 +108,8 @@ impl ScalarType for DateTime {
 }
 
 /// Any JSON value.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Json(pub serde_json::Value);
 
 /// Any JSON value (RFC 8259): an object, array, string, number, boolean or

@@ -29,7 +29,9 @@ pub struct CustomerInput {
 
 /// An address: either `id` of an address of the same customer (the other fields
 /// are then ignored), or the fields of a new one.
-#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq)]
+// Deserialize: order files of `ordergraph import`, in the GraphQL names.
+#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AddressInput {
     /// An existing address of the order's customer (its `Address.id`).
     pub id: Option<ID>,

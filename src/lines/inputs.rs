@@ -10,7 +10,9 @@ use crate::money::Money;
 
 /// One order line: a catalogue product (`productId` or `productCode`) or an
 /// inline product (`name` and `price`). Given values win over the catalogue's.
-#[derive(InputObject, Clone, Debug, Default)]
+// Deserialize: order files of `ordergraph import`, in the GraphQL names.
+#[derive(InputObject, Clone, Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrderLineInput {
     /// A catalogue product by id.
     pub product_id: Option<ID>,

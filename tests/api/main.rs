@@ -17,6 +17,7 @@ mod hardening;
 mod health;
 mod idempotency;
 mod import;
+mod import_file;
 mod lifecycle;
 mod listing;
 mod live;

@@ -1,0 +1,18 @@
+//! Order files imported from the command line (`ordergraph import FILE`):
+//! JSON arrays, NDJSON and CSV, in our GraphQL shape or seed 004's or seed
+//! 001's, streamed through the `importOrders` write path in batches.
+//!
+//! - [`read`]: the file as a stream of orders (JSON, NDJSON; [`columns`] for
+//!   CSV), read on a thread of its own.
+//! - [`shapes`]: one order in any of the shapes, to an `UpsertOrderInput`.
+//! - [`run`]: batches through `orders::import`, outcomes in file order.
+//! - [`report`], [`progress`]: the per-row report file; progress on stderr.
+//! - [`command`]: the command's arguments, summary and exit codes.
+
+pub mod columns;
+pub mod command;
+pub mod progress;
+pub mod read;
+pub mod report;
+pub mod run;
+pub mod shapes;
