@@ -135,6 +135,7 @@ impl EventBus {
         let start_after = latest_id(&db).await?;
         let postgres = db.get_database_backend() == DatabaseBackend::Postgres;
         let published = Arc::new(AtomicI64::new(start_after));
+        let announcer = postgres.then(|| announcer(db.clone(), commits.clone()));
         let fetch = fetcher(
             db,
             sender.clone(),
@@ -144,7 +145,8 @@ impl EventBus {
             poll,
         );
         let mut tasks = vec![tokio::spawn(fetch).abort_handle()];
-        if postgres {
+        if let Some(announcer) = announcer {
+            tasks.push(tokio::spawn(announcer).abort_handle());
             tasks
                 .push(tokio::spawn(listener(database_url.to_owned(), wake.clone())).abort_handle());
         }
@@ -230,6 +232,38 @@ async fn fetcher(
                 }
             }
         }
+    }
+}
+
+/// Shortest gap between two NOTIFYs of one instance: commits within it are
+/// announced together.
+const ANNOUNCE_EVERY: Duration = Duration::from_millis(5);
+
+/// Tells other instances that this one committed events: a NOTIFY sent after
+/// the commit, on a pooled connection, never inside the writing transaction
+/// (PostgreSQL serialises every committing transaction that has a pending
+/// NOTIFY on one global lock). Commits that come while a NOTIFY is out, or
+/// within [`ANNOUNCE_EVERY`] of it, share the next one. A NOTIFY lost to a
+/// crash between commit and announce is made up by the readers' poll.
+async fn announcer(db: DatabaseConnection, mut commits: watch::Receiver<u64>) {
+    // The pool (and its hook) is gone only at shutdown.
+    while commits.changed().await.is_ok() {
+        commits.borrow_and_update();
+        announce(&db).await;
+        tokio::time::sleep(ANNOUNCE_EVERY).await;
+    }
+}
+
+/// One NOTIFY telling every instance to read the log now (PostgreSQL; a
+/// no-op on SQLite, where one process owns the file). For writers without a
+/// live feed of their own (`ordergraph import`), after each commit.
+pub async fn announce<C: ConnectionTrait>(db: &C) {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return;
+    }
+    let sql = format!("SELECT pg_notify('{CHANNEL}', '')");
+    if let Err(err) = db.execute_unprepared(&sql).await {
+        tracing::warn!(error = %err, "announcing new order events failed; other instances catch up at their next poll");
     }
 }
 

@@ -100,15 +100,8 @@ pub async fn append(db: &WriteTxn, events: Vec<NewEvent>) -> Result<(), DbErr> {
         );
     }
     // The outbox: what these events ask to be sent, in this same transaction.
+    // Other instances hear of the commit from this instance's announcer
+    // (`bus::announcer`), after it: a NOTIFY in here would serialise commits.
     crate::deliveries::plan::plan(db, &appended).await?;
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        // Delivered only if and when this transaction commits; every instance
-        // then reads the new rows by id. No payload: the table is the source.
-        db.execute_raw(Statement::from_string(
-            DatabaseBackend::Postgres,
-            format!("SELECT pg_notify('{}', '')", bus::CHANNEL),
-        ))
-        .await?;
-    }
     Ok(())
 }

@@ -185,6 +185,9 @@ impl Run<'_, '_> {
         {
             return false;
         }
+        // Servers on this database read the new events now, not at their
+        // next poll.
+        crate::events::bus::announce(self.db.conn()).await;
         if self.summary.counts.imported >= self.next_analyze {
             self.next_analyze = self.summary.counts.imported.saturating_mul(4);
             // Only an optimisation: a refusal (a role that does not own the

@@ -246,6 +246,9 @@ async fn a_change_through_one_instance_reaches_a_subscriber_on_another() {
         "DATABASE_URL" => Some(app.database_url().to_owned()),
         "BIND_ADDR" => Some("127.0.0.1:0".into()),
         "JWT_SECRET" => Some(JWT_SECRET.into()),
+        // No polling to fall back on: only the first instance's NOTIFY,
+        // sent after its commits, can wake this one in time.
+        "EVENT_POLL_MS" => Some("600000".into()),
         _ => None,
     })
     .unwrap();
