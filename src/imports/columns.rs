@@ -9,7 +9,7 @@ use std::io::Read;
 
 use serde_json::{Map, Value};
 
-use super::read::{RawOrder, ReadError};
+use super::raw::{RawOrder, ReadError};
 use crate::lines::draft::MAX_LINES;
 
 /// The columns that name an order, in the three shapes: consecutive rows
@@ -288,7 +288,7 @@ impl Order {
 fn typed(column: &Column, cell: &str, line: u64, problems: &mut Vec<String>) -> Value {
     let field = column.path.last().map_or("", String::as_str);
     match field {
-        "test" => match super::shapes::parse_bool(cell) {
+        "test" => match super::seeds::parse_bool(cell) {
             Some(b) => Value::Bool(b),
             None => Value::String(cell.to_owned()),
         },

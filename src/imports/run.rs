@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::read::{ReadError, Row};
-use super::shapes::{Shape, seed_path};
+use super::shapes::{Shape, file_path};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::orders::draft::Defaults;
@@ -326,7 +326,7 @@ fn from_outcome(meta: Meta, i: usize, outcome: ImportOutcome) -> RowResult {
         .map(|error| {
             let error = error.strip_prefix(&prefix).unwrap_or(error);
             match error.split_once(": ") {
-                Some((path, message)) => format!("{}: {message}", seed_path(meta.shape, path)),
+                Some((path, message)) => format!("{}: {message}", file_path(meta.shape, path)),
                 None => error.to_owned(),
             }
         })
