@@ -73,6 +73,9 @@ impl App {
         let limits = db::PoolLimits {
             acquire: Duration::from_millis(config.db_acquire_timeout_ms.max(1)),
             statement: Some(Duration::from_millis(config.db_statement_timeout_ms)),
+            idle_in_transaction: Some(Duration::from_millis(
+                config.db_idle_in_transaction_timeout_ms,
+            )),
         };
         let mut db = db::connect(&config.database_url, config.db_max_connections, limits).await?;
         // The event feed polls in the background: it gets a handle cloned before

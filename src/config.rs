@@ -123,6 +123,11 @@ pub struct Config {
     /// server's connections (migrations run without it); 0 disables. Default
     /// 10000.
     pub db_statement_timeout_ms: u64,
+    /// `DB_IDLE_IN_TRANSACTION_TIMEOUT_MS`: PostgreSQL's
+    /// `idle_in_transaction_session_timeout` for the server's connections; 0
+    /// disables. An open transaction holds back the event log's readers
+    /// cluster-wide, so ours are ended when left idle. Default 5000.
+    pub db_idle_in_transaction_timeout_ms: u64,
     /// `DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a pooled
     /// connection before it answers UNAVAILABLE. Default 5000.
     pub db_acquire_timeout_ms: u64,
@@ -312,6 +317,11 @@ impl Config {
             graphql_budgets: budgets(&get)?,
             request_timeout_seconds: parse(&get, "REQUEST_TIMEOUT_SECONDS", "30")?,
             db_statement_timeout_ms: parse(&get, "DB_STATEMENT_TIMEOUT_MS", "10000")?,
+            db_idle_in_transaction_timeout_ms: parse(
+                &get,
+                "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+                "5000",
+            )?,
             db_acquire_timeout_ms: parse(&get, "DB_ACQUIRE_TIMEOUT_MS", "5000")?,
             auth_max_failures: parse(&get, "AUTH_MAX_FAILURES", "10")?,
             auth_failure_window_seconds: parse(&get, "AUTH_FAILURE_WINDOW_SECONDS", "300")?,

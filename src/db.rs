@@ -40,6 +40,11 @@ pub struct PoolLimits {
     /// PostgreSQL's `statement_timeout` (then: TIMEOUT). SQLite has none;
     /// the request timeout bounds it there.
     pub statement: Option<Duration>,
+    /// PostgreSQL's `idle_in_transaction_session_timeout`: a transaction of
+    /// ours left open without a statement running is ended after this. An
+    /// open transaction holds back every reader of the event log (see
+    /// `events::bus`), so ours must not stay open for long.
+    pub idle_in_transaction: Option<Duration>,
 }
 
 impl Default for PoolLimits {
@@ -47,6 +52,7 @@ impl Default for PoolLimits {
         PoolLimits {
             acquire: Duration::from_secs(30),
             statement: None,
+            idle_in_transaction: None,
         }
     }
 }
@@ -59,10 +65,21 @@ pub async fn connect(
     limits: PoolLimits,
 ) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
-    let statement_timeout = limits
-        .statement
-        .filter(|t| !t.is_zero())
-        .map(|t| t.as_millis().to_string());
+    let millis = |limit: Option<Duration>| {
+        limit
+            .filter(|t| !t.is_zero())
+            .map(|t| t.as_millis().to_string())
+    };
+    let settings: Vec<(&'static str, String)> = [
+        ("statement_timeout", millis(limits.statement)),
+        (
+            "idle_in_transaction_session_timeout",
+            millis(limits.idle_in_transaction),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| value.map(|v| (name, v)))
+    .collect();
     options
         .max_connections(max_connections)
         .min_connections(1)
@@ -71,9 +88,8 @@ pub async fn connect(
         .connect_timeout(limits.acquire)
         .acquire_timeout(limits.acquire)
         .sqlx_logging(false)
-        .map_sqlx_postgres_opts(move |opts| match &statement_timeout {
-            Some(ms) => opts.options([("statement_timeout", ms.as_str())]),
-            None => opts,
+        .map_sqlx_postgres_opts(move |opts| {
+            opts.options(settings.iter().map(|(name, v)| (*name, v.as_str())))
         })
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)

@@ -83,6 +83,8 @@ pub struct Metrics {
     pool_max: Gauge,
     sql_statements: Counter<u64, AtomicU64>,
     event_lag: Gauge,
+    event_held: Gauge,
+    event_held_seconds: Gauge<f64, AtomicU64>,
     deliveries: Family<DeliveryLabels, Gauge>,
     operation_names: Mutex<HashSet<String>>,
 }
@@ -98,6 +100,10 @@ pub struct Snapshot {
     pub sql_statements: u64,
     /// Committed events not yet published to subscribers.
     pub event_lag: i64,
+    /// Committed events an open transaction (anywhere in the cluster) holds
+    /// back from every reader, and how long the oldest has waited.
+    pub event_held: i64,
+    pub event_held_seconds: f64,
     /// Deliveries by (channel, state); absent pairs read as 0.
     pub deliveries: Vec<(String, String, i64)>,
 }
@@ -173,6 +179,18 @@ impl Metrics {
             "Committed order events not yet published to this instance's subscribers",
             event_lag.clone(),
         );
+        let event_held = Gauge::default();
+        registry.register(
+            "event_log_held_events",
+            "Committed order events not yet readable because an older transaction (any session of the PostgreSQL cluster) is still open",
+            event_held.clone(),
+        );
+        let event_held_seconds = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "event_log_held_seconds",
+            "How long the oldest held-back order event has waited",
+            event_held_seconds.clone(),
+        );
         let deliveries = Family::<DeliveryLabels, Gauge>::default();
         registry.register(
             "deliveries",
@@ -191,6 +209,8 @@ impl Metrics {
             pool_max,
             sql_statements,
             event_lag,
+            event_held,
+            event_held_seconds,
             deliveries,
             operation_names: Mutex::new(HashSet::new()),
         }
@@ -302,6 +322,8 @@ impl Metrics {
         self.sql_statements
             .inc_by(snapshot.sql_statements.saturating_sub(seen));
         self.event_lag.set(snapshot.event_lag.max(0));
+        self.event_held.set(snapshot.event_held.max(0));
+        self.event_held_seconds.set(snapshot.event_held_seconds);
         // States that emptied must read 0, not keep their last value.
         self.deliveries.clear();
         for (channel, state, count) in &snapshot.deliveries {

@@ -9,6 +9,7 @@ mod m20261122_000002_order_search;
 mod m20261129_000003_deliveries;
 mod m20261130_000004_idempotency;
 mod m20261130_000005_trusted_documents;
+mod m20261130_000006_event_log_position;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_deliveries::Migration),
             Box::new(m20261130_000004_idempotency::Migration),
             Box::new(m20261130_000005_trusted_documents::Migration),
+            Box::new(m20261130_000006_event_log_position::Migration),
         ]
     }
 }

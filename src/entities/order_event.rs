@@ -1,5 +1,5 @@
 //! `order_events`: every change to an order, written in the same transaction as the
-//! change. The order's history, the subscription source (its id is the cursor) and
+//! change. The order's history, the subscription source (read in `(tx, id)` order) and
 //! the outbox for notifications.
 
 use sea_orm::entity::prelude::*;
@@ -24,6 +24,11 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub data: Option<Json>,
     pub created_at: DateTimeUtc,
+    /// The writing transaction's id (PostgreSQL `pg_current_xact_id()`, set by
+    /// the column default; 0 on SQLite and for events older than the column).
+    /// With `id`, the event's position in the log: readers go in `(tx, id)`
+    /// order (see `events::bus`).
+    pub tx: i64,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,22 +1,58 @@
 //! [`EventBus`]: turns committed `order_events` rows into a live feed.
 //!
-//! One fetcher task per instance reads rows with `id > last seen` from the
-//! table and publishes them, in id order, to a bounded broadcast channel that
+//! One fetcher task per instance reads the log after the last position it
+//! published and publishes, in log order, to a bounded broadcast channel that
 //! every subscriber reads. The table is the only source: nothing is published
-//! that is not committed, and the writers' advisory lock (see
-//! [`super::append`]) makes ids commit in order, so "ids after N" never skips
-//! a row that commits late.
+//! that is not committed.
+//!
+//! # Reading order without a writer-side lock
+//!
+//! Writers take no shared lock, so event ids commit out of order: a slow
+//! transaction may commit id 10 after id 11 was read, and "ids after 11"
+//! would skip it. Instead every event records its transaction's id (`tx`,
+//! PostgreSQL's `pg_current_xact_id()`), and a reader takes only events of
+//! transactions older than the oldest one still running,
+//! `pg_snapshot_xmin(pg_current_snapshot())` of the reading statement itself,
+//! in `(tx, id)` order. Every transaction below that horizon has ended, so its
+//! events are all visible or will never exist; any event committed later
+//! belongs to a transaction at or above the horizon and so sorts after
+//! everything read. This is the design of transactional outboxes that read
+//! "in commit order" on PostgreSQL (e.g. Marten's high-water mark, Sequin,
+//! pgmq); logical decoding would give commit order too, but needs
+//! `wal_level=logical` and a replication slot per instance, which a plain
+//! PostgreSQL in a test or on a small host does not have.
+//!
+//! The pitfalls, and what handles each:
+//! - an id allocated before a slower transaction commits is never skipped:
+//!   the horizon holds the reader back until that transaction ends;
+//! - the horizon is cluster-wide: any transaction holding a transaction id, in
+//!   any database, holds the feed back. The reader never skips past it; our
+//!   own connections are bounded by `idle_in_transaction_session_timeout` and
+//!   `statement_timeout` (`db::connect`), and the lag is logged (with the
+//!   session holding it) and exported as metrics ([`held`]);
+//! - per-order causality: transaction ids are assigned at a transaction's
+//!   first write, not at commit. Every transaction that changes an existing
+//!   order locks the order row (`SELECT … FOR UPDATE`, which assigns no id
+//!   while it waits) as its first write (`orders::edit::OrderEdit`,
+//!   `orders::upsert`), so two transactions on one order get ids in the order
+//!   they held the lock, and the order's events come out in version order;
+//! - a wake-up can arrive before its event has cleared the horizon (a NOTIFY
+//!   is sent after commit, but another transaction may still be open): while
+//!   events are held back the fetcher polls again after a few milliseconds,
+//!   backing off, instead of waiting for the next wake-up.
+//!
+//! SQLite has one writer at a time: events keep `tx = 0` and ids commit in
+//! order, so the same query (without a horizon) is exact there.
 //!
 //! The fetcher wakes when a write transaction of this process that appended
 //! events commits (the commit hook of [`crate::db::Db`], whatever transport
-//! the change came through), on PostgreSQL when a NOTIFY arrives (sent inside
-//! the writing transaction, so only on commit, by any instance; every instance
-//! LISTENs on one dedicated connection and catches up after reconnecting), and
-//! on a timer (`EVENT_POLL_MS`) as a safety net.
+//! the change came through), on PostgreSQL when a NOTIFY arrives (sent after
+//! commit by each instance's announcer, coalesced; every instance LISTENs on
+//! one dedicated connection and catches up after reconnecting), and on a
+//! timer (`EVENT_POLL_MS`) as a safety net.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, Statement};
@@ -24,6 +60,7 @@ use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::AbortHandle;
 
 use super::OrderEventKind;
+use super::position::Position;
 use crate::entities::order_event;
 use crate::orders::workflow::OrderStatus;
 
@@ -31,6 +68,19 @@ use crate::orders::workflow::OrderStatus;
 pub const CHANNEL: &str = "ordergraph_events";
 /// Rows read per fetch.
 const PAGE: i64 = 500;
+
+/// The reading statement's horizon: transactions below it have all ended.
+/// A scalar subquery, so PostgreSQL computes it once per statement (and can
+/// use it as an index bound) from that statement's own snapshot.
+const HORIZON: &str = "(SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint)";
+
+/// The first re-poll while events are held back by the horizon; doubled up
+/// to [`REPOLL_MAX`] while they stay held.
+const REPOLL_FIRST: Duration = Duration::from_millis(2);
+const REPOLL_MAX: Duration = Duration::from_millis(250);
+/// How long events may be held back before the fetcher logs who holds them
+/// (then at most once per this interval).
+const HELD_WARN_AFTER: Duration = Duration::from_secs(5);
 
 /// A committed event with what access checks need.
 #[derive(Clone, Debug)]
@@ -40,9 +90,17 @@ pub struct Published {
     pub customer_id: Option<i64>,
 }
 
+impl Published {
+    /// Where the event sits in the log.
+    pub fn position(&self) -> Position {
+        Position::of(&self.event)
+    }
+}
+
 #[derive(FromQueryResult)]
 struct Row {
     id: i64,
+    tx: i64,
     order_id: i64,
     kind: OrderEventKind,
     from_status: Option<OrderStatus>,
@@ -55,21 +113,27 @@ struct Row {
     customer_id: Option<i64>,
 }
 
-/// Committed events with id > `after` (optionally of one order or one
-/// customer's orders), oldest first, at most `limit`.
+/// Readable events after `after` (optionally of one order or one customer's
+/// orders), in log order, at most `limit`. On PostgreSQL only events below
+/// the horizon are readable (see the module docs), so a later call never
+/// returns anything that sorts before what this one returned.
 pub async fn fetch<C: ConnectionTrait>(
     db: &C,
-    after: i64,
+    after: Position,
     limit: i64,
     order_id: Option<i64>,
     customer_id: Option<i64>,
 ) -> Result<Vec<Published>, sea_orm::DbErr> {
     let backend = db.get_database_backend();
     let mut sql = String::from(
-        "SELECT e.id, e.order_id, e.kind, e.from_status, e.to_status, e.actor, e.note, e.notify, e.data, \
-         e.created_at, o.customer_id FROM order_events e JOIN orders o ON o.id = e.order_id WHERE e.id > $1",
+        "SELECT e.id, e.tx, e.order_id, e.kind, e.from_status, e.to_status, e.actor, e.note, e.notify, \
+         e.data, e.created_at, o.customer_id FROM order_events e JOIN orders o ON o.id = e.order_id \
+         WHERE (e.tx, e.id) > ($1, $2)",
     );
-    let mut values: Vec<sea_orm::Value> = vec![after.into()];
+    if backend == DatabaseBackend::Postgres {
+        sql.push_str(&format!(" AND e.tx < {HORIZON}"));
+    }
+    let mut values: Vec<sea_orm::Value> = vec![after.tx.into(), after.id.into()];
     if let Some(order) = order_id {
         values.push(order.into());
         sql.push_str(&format!(" AND e.order_id = ${}", values.len()));
@@ -79,7 +143,7 @@ pub async fn fetch<C: ConnectionTrait>(
         sql.push_str(&format!(" AND o.customer_id = ${}", values.len()));
     }
     values.push(limit.into());
-    sql.push_str(&format!(" ORDER BY e.id LIMIT ${}", values.len()));
+    sql.push_str(&format!(" ORDER BY e.tx, e.id LIMIT ${}", values.len()));
     let rows = Row::find_by_statement(Statement::from_sql_and_values(
         backend,
         crate::db::numbered_placeholders(backend, &sql),
@@ -93,6 +157,7 @@ pub async fn fetch<C: ConnectionTrait>(
             customer_id: r.customer_id,
             event: order_event::Model {
                 id: r.id,
+                tx: r.tx,
                 order_id: r.order_id,
                 kind: r.kind,
                 from_status: r.from_status,
@@ -107,12 +172,156 @@ pub async fn fetch<C: ConnectionTrait>(
         .collect())
 }
 
+/// The position of the newest readable event ([`Position::START`] when there
+/// is none): where a reader that wants only what comes next starts.
+pub async fn latest<C: ConnectionTrait>(db: &C) -> Result<Position, sea_orm::DbErr> {
+    #[derive(FromQueryResult)]
+    struct Last {
+        tx: i64,
+        id: i64,
+    }
+    let backend = db.get_database_backend();
+    let filter = if backend == DatabaseBackend::Postgres {
+        format!(" WHERE tx < {HORIZON}")
+    } else {
+        String::new()
+    };
+    let last = Last::find_by_statement(Statement::from_string(
+        backend,
+        format!("SELECT tx, id FROM order_events{filter} ORDER BY tx DESC, id DESC LIMIT 1"),
+    ))
+    .one(db)
+    .await?;
+    Ok(last.map_or(Position::START, |l| Position { tx: l.tx, id: l.id }))
+}
+
+/// Where a stream that wants only what commits from now on starts: after
+/// `before`, skipping the transactions in `committed` (already committed but
+/// still held back by the horizon, so they sort after `before` yet are not
+/// new).
+#[derive(Clone, Debug, Default)]
+pub struct Now {
+    pub before: Position,
+    pub committed: std::collections::HashSet<i64>,
+}
+
+impl Now {
+    /// Whether `event` committed before this moment.
+    pub fn saw(&self, event: &Published) -> bool {
+        event.position() <= self.before || self.committed.contains(&event.event.tx)
+    }
+}
+
+/// This moment of the log, from one snapshot (one statement).
+pub async fn now<C: ConnectionTrait>(db: &C) -> Result<Now, sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    if backend != DatabaseBackend::Postgres {
+        return Ok(Now {
+            before: latest(db).await?,
+            committed: Default::default(),
+        });
+    }
+    #[derive(FromQueryResult)]
+    struct Row {
+        held: bool,
+        tx: i64,
+        id: i64,
+    }
+    let rows = Row::find_by_statement(Statement::from_string(
+        backend,
+        format!(
+            "(SELECT false AS held, tx, id FROM order_events WHERE tx < {HORIZON} ORDER BY tx DESC, id DESC LIMIT 1) \
+             UNION ALL (SELECT DISTINCT true AS held, tx, 0 AS id FROM order_events WHERE tx >= {HORIZON})"
+        ),
+    ))
+    .all(db)
+    .await?;
+    let mut now = Now::default();
+    for row in rows {
+        if row.held {
+            now.committed.insert(row.tx);
+        } else {
+            now.before = Position {
+                tx: row.tx,
+                id: row.id,
+            };
+        }
+    }
+    Ok(now)
+}
+
+/// Committed events the horizon still holds back, cluster-wide.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Held {
+    /// How many.
+    pub events: i64,
+    /// Seconds since the oldest of them was written (0 when none).
+    pub seconds: f64,
+}
+
+/// What the horizon holds back now (always nothing on SQLite).
+pub async fn held<C: ConnectionTrait>(db: &C) -> Result<Held, sea_orm::DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        events: i64,
+        seconds: Option<f64>,
+    }
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(Held::default());
+    }
+    let row = Row::find_by_statement(Statement::from_string(
+        DatabaseBackend::Postgres,
+        format!(
+            "SELECT count(*) AS events, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS seconds \
+             FROM order_events WHERE tx >= {HORIZON}"
+        ),
+    ))
+    .one(db)
+    .await?;
+    Ok(row.map_or(Held::default(), |r| Held {
+        events: r.events,
+        seconds: r.seconds.unwrap_or(0.0).max(0.0),
+    }))
+}
+
+/// The session whose transaction holds the horizon back, for the log.
+async fn holder<C: ConnectionTrait>(db: &C) -> Result<Option<String>, sea_orm::DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        pid: i32,
+        datname: Option<String>,
+        usename: Option<String>,
+        application_name: Option<String>,
+        state: Option<String>,
+        seconds: Option<f64>,
+    }
+    let row = Row::find_by_statement(Statement::from_string(
+        DatabaseBackend::Postgres,
+        "SELECT pid, datname::text AS datname, usename::text AS usename, application_name, state, \
+         EXTRACT(EPOCH FROM now() - xact_start)::float8 AS seconds FROM pg_stat_activity \
+         WHERE backend_xid IS NOT NULL ORDER BY age(backend_xid) DESC LIMIT 1",
+    ))
+    .one(db)
+    .await?;
+    Ok(row.map(|r| {
+        format!(
+            "pid {} (database {}, user {}, application {:?}, {}, transaction open {:.1} s)",
+            r.pid,
+            r.datname.unwrap_or_default(),
+            r.usename.unwrap_or_default(),
+            r.application_name.unwrap_or_default(),
+            r.state.unwrap_or_default(),
+            r.seconds.unwrap_or(0.0)
+        )
+    }))
+}
+
 /// The live feed of committed events. Cheap to clone.
 #[derive(Clone)]
 pub struct EventBus {
     sender: broadcast::Sender<Arc<Published>>,
     tasks: Arc<Vec<AbortHandle>>,
-    published: Arc<AtomicI64>,
+    published: Arc<Mutex<Position>>,
 }
 
 impl EventBus {
@@ -132,9 +341,8 @@ impl EventBus {
         // Smaller than a fetch page, one burst would cut off even fast readers.
         let (sender, _) = broadcast::channel(capacity.max(2 * PAGE as usize));
         let wake = Arc::new(Notify::new());
-        let start_after = latest_id(&db).await?;
+        let published = Arc::new(Mutex::new(latest(&db).await?));
         let postgres = db.get_database_backend() == DatabaseBackend::Postgres;
-        let published = Arc::new(AtomicI64::new(start_after));
         let announcer = postgres.then(|| announcer(db.clone(), commits.clone()));
         let fetch = fetcher(
             db,
@@ -162,10 +370,13 @@ impl EventBus {
         self.sender.subscribe()
     }
 
-    /// The id of the last event published to subscribers; with the newest
-    /// committed id, how far the live feed is behind the log.
-    pub fn last_published(&self) -> i64 {
-        self.published.load(Ordering::Relaxed)
+    /// The position of the last event published to subscribers: a stream
+    /// that subscribed before reading it gets everything after it live.
+    pub fn last_published(&self) -> Position {
+        *self
+            .published
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Stops the background tasks.
@@ -176,19 +387,29 @@ impl EventBus {
     }
 }
 
-/// The id of the newest committed event (0 when there is none).
-pub async fn latest_id<C: ConnectionTrait>(db: &C) -> Result<i64, sea_orm::DbErr> {
+/// Events committed after `after` that this instance has not published yet
+/// (readable or still held back), counted up to a cap so a feed far behind
+/// costs a bounded scan.
+pub async fn unpublished<C: ConnectionTrait>(
+    db: &C,
+    after: Position,
+) -> Result<i64, sea_orm::DbErr> {
     #[derive(FromQueryResult)]
-    struct Max {
-        id: Option<i64>,
+    struct Count {
+        n: i64,
     }
-    let max = Max::find_by_statement(Statement::from_string(
-        db.get_database_backend(),
-        "SELECT MAX(id) AS id FROM order_events",
+    let backend = db.get_database_backend();
+    let count = Count::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        crate::db::numbered_placeholders(
+            backend,
+            "SELECT count(*) AS n FROM (SELECT 1 FROM order_events WHERE (tx, id) > ($1, $2) LIMIT 100000) s",
+        ),
+        [after.tx.into(), after.id.into()],
     ))
     .one(db)
     .await?;
-    Ok(max.and_then(|m| m.id).unwrap_or(0))
+    Ok(count.map_or(0, |c| c.n))
 }
 
 async fn fetcher(
@@ -196,11 +417,15 @@ async fn fetcher(
     sender: broadcast::Sender<Arc<Published>>,
     notified: Arc<Notify>,
     mut commits: watch::Receiver<u64>,
-    published: Arc<AtomicI64>,
+    published: Arc<Mutex<Position>>,
     poll: Duration,
 ) {
-    let mut last = published.load(Ordering::Relaxed);
+    let mut last = *published.lock().unwrap_or_else(PoisonError::into_inner);
+    let postgres = db.get_database_backend() == DatabaseBackend::Postgres;
     let mut hooked = true;
+    // Set while events are held back: poll again this soon.
+    let mut repoll: Option<Duration> = None;
+    let mut warned: Option<Instant> = None;
     loop {
         tokio::select! {
             () = notified.notified() => {}
@@ -209,18 +434,18 @@ async fn fetcher(
                 // carries on until the task is stopped.
                 hooked = changed.is_ok();
             }
-            () = tokio::time::sleep(poll) => {}
+            () = tokio::time::sleep(repoll.unwrap_or(poll)) => {}
         }
         loop {
             match fetch(&db, last, PAGE, None, None).await {
                 Ok(rows) => {
                     let full = rows.len() as i64 == PAGE;
                     for row in rows {
-                        last = row.event.id;
+                        last = row.position();
                         // No receivers is fine: nobody is subscribed right now.
                         let _ = sender.send(Arc::new(row));
                     }
-                    published.store(last, Ordering::Relaxed);
+                    *published.lock().unwrap_or_else(PoisonError::into_inner) = last;
                     if !full {
                         break;
                     }
@@ -231,6 +456,35 @@ async fn fetcher(
                     break;
                 }
             }
+        }
+        if !postgres {
+            continue;
+        }
+        match held(&db).await {
+            Ok(h) if h.events > 0 => {
+                repoll = Some(repoll.map_or(REPOLL_FIRST, |d| (d * 2).min(REPOLL_MAX)));
+                if h.seconds >= HELD_WARN_AFTER.as_secs_f64()
+                    && warned.is_none_or(|t| t.elapsed() >= HELD_WARN_AFTER)
+                {
+                    warned = Some(Instant::now());
+                    let who = holder(&db)
+                        .await
+                        .ok()
+                        .flatten()
+                        .unwrap_or_else(|| "unknown".into());
+                    tracing::warn!(
+                        held_events = h.events,
+                        held_seconds = h.seconds,
+                        holder = %who,
+                        "order events are held back by an open transaction; live subscribers wait until it ends"
+                    );
+                }
+            }
+            Ok(_) => {
+                repoll = None;
+                warned = None;
+            }
+            Err(err) => tracing::warn!(error = %err, "reading the event horizon failed"),
         }
     }
 }

@@ -5,10 +5,11 @@
 pub mod bus;
 pub mod kind;
 pub mod loaders;
+pub mod position;
 pub mod subscriptions;
 pub mod types;
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, Statement};
+use sea_orm::{DbErr, EntityTrait};
 use serde_json::Value as Json;
 
 pub use kind::OrderEventKind;
@@ -48,17 +49,14 @@ impl NewEvent {
     }
 }
 
-/// An arbitrary constant naming the PostgreSQL advisory lock that orders event
-/// writers.
-const EVENT_WRITE_LOCK: i64 = 0x6f72_6465_7267_7270; // "ordergrp"
-
 /// Appends `events` inside the caller's transaction, with the deliveries they
 /// ask for. Call it as the last write before commit.
 ///
-/// On PostgreSQL it first takes a transaction-scoped advisory lock, so event ids
-/// are allocated and committed in the same order by every writer: a subscriber
-/// reading "ids after N" then never misses a smaller id that commits later. The
-/// lock is held only from here to commit. SQLite writers are serialized already.
+/// No lock: each row records its transaction's id (the column default) and
+/// readers follow `(tx, id)` below the horizon (see [`bus`]). What keeps one
+/// order's events in version order is the caller's: a transaction that
+/// changes an existing order must lock the order row as its first write
+/// (`orders::edit::OrderEdit::begin` does).
 pub async fn append(db: &WriteTxn, events: Vec<NewEvent>) -> Result<(), DbErr> {
     if events.is_empty() {
         return Ok(());
@@ -67,14 +65,6 @@ pub async fn append(db: &WriteTxn, events: Vec<NewEvent>) -> Result<(), DbErr> {
     db.notify_on_commit();
     if let Some(first) = events.first() {
         db.touched_order(first.order_id);
-    }
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        db.execute_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            "SELECT pg_advisory_xact_lock($1)",
-            [EVENT_WRITE_LOCK.into()],
-        ))
-        .await?;
     }
     let now = crate::db::now();
     let models = events.into_iter().map(|e| order_event::ActiveModel {

@@ -2,12 +2,13 @@
 //!
 //! A stream subscribes to the [`EventBus`](super::bus::EventBus) first and only
 //! then replays from the table (for `after`), so an event committed during the
-//! replay is either read by the replay or arrives live; ids at or below the
-//! last one delivered are dropped, so the seam has neither a gap nor a
-//! duplicate. Filters (order, kinds, statuses, the customer's own orders, staff
-//! data) are applied here, on the server. A subscriber that falls behind the
-//! bounded live buffer gets SUBSCRIBER_LAGGED with the id to resume after, and
-//! its stream ends.
+//! replay is either read by the replay or arrives live. Both go in log order
+//! (`(tx, id)`, see [`super::bus`]), and positions at or before the last one
+//! delivered are dropped, so the seam has neither a gap nor a duplicate.
+//! Filters (order, kinds, statuses, the customer's own orders, staff data) are
+//! applied here, on the server. A subscriber that falls behind the bounded
+//! live buffer gets SUBSCRIBER_LAGGED with the cursor to resume after, and its
+//! stream ends.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::OrderEventKind;
 use super::bus::{self, Published};
+use super::position::{self, Position};
 use super::types::OrderEvent;
 use crate::auth::policy::Policy;
 use crate::db::Db;
@@ -78,8 +80,8 @@ impl Filter {
 }
 
 enum Phase {
-    /// Reading the table from this id on.
-    Replay(i64),
+    /// Reading the table after this position.
+    Replay(Position),
     Live,
     Done,
 }
@@ -90,23 +92,29 @@ struct Cursor {
     filter: Filter,
     phase: Phase,
     buffer: VecDeque<Arc<Published>>,
-    last_delivered: i64,
+    last_delivered: Position,
+    /// Live-only streams: what had committed when the stream started.
+    seen: Option<bus::Now>,
 }
 
-/// Replay (from `after`, if given) then live events matching `filter`. The
+/// Replay (after `after`, if given) then live events matching `filter`. The
 /// caller subscribes to the feed first; without `after` the stream starts
-/// "now": at the newest committed id, read after subscribing, so an event
-/// committed earlier but published late is not mistaken for a new one.
+/// "now", read from the log after subscribing: an event committed earlier
+/// but published late (still held back by the horizon) is not mistaken for a
+/// new one, and every later one is delivered.
 async fn events(
     db: Db,
     live: Receiver<Arc<Published>>,
     filter: Filter,
-    after: Option<i64>,
+    after: Option<Position>,
 ) -> Result<impl Stream<Item = Result<Arc<Published>, AppError>>, AppError> {
-    let start = match after {
-        Some(after) => after,
-        None => bus::latest_id(&db).await?,
+    let seen = match after {
+        Some(_) => None,
+        None => Some(bus::now(&db).await?),
     };
+    let start = after
+        .or(seen.as_ref().map(|n| n.before))
+        .unwrap_or_default();
     let cursor = Cursor {
         db,
         live,
@@ -114,11 +122,12 @@ async fn events(
         phase: after.map_or(Phase::Live, Phase::Replay),
         buffer: VecDeque::new(),
         last_delivered: start,
+        seen,
     };
     Ok(stream::unfold(cursor, |mut c| async move {
         loop {
             if let Some(next) = c.buffer.pop_front() {
-                c.last_delivered = next.event.id;
+                c.last_delivered = next.position();
                 return Some((Ok(next), c));
             }
             match c.phase {
@@ -135,7 +144,7 @@ async fn events(
                     match page {
                         Ok(rows) if rows.is_empty() => c.phase = Phase::Live,
                         Ok(rows) => {
-                            let end = rows.last().map_or(from, |r| r.event.id);
+                            let end = rows.last().map_or(from, Published::position);
                             c.buffer.extend(
                                 rows.into_iter()
                                     .filter(|r| c.filter.matches(r))
@@ -151,11 +160,14 @@ async fn events(
                 }
                 Phase::Live => match c.live.recv().await {
                     // Already delivered by the replay, or not for this stream.
-                    Ok(p) if p.event.id <= c.last_delivered || !c.filter.matches(&p) => {}
+                    Ok(p)
+                        if p.position() <= c.last_delivered
+                            || c.seen.as_ref().is_some_and(|n| n.saw(&p))
+                            || !c.filter.matches(&p) => {}
                     Ok(p) => c.buffer.push_back(p),
                     Err(RecvError::Lagged(_)) => {
                         c.phase = Phase::Done;
-                        let resume_after = global_id(NodeKind::OrderEvent, c.last_delivered).0;
+                        let resume_after = c.last_delivered.cursor();
                         return Some((Err(AppError::SubscriberLagged { resume_after }), c));
                     }
                     Err(RecvError::Closed) => return None,
@@ -190,10 +202,14 @@ pub struct OrderStatusChange(Arc<Published>);
 /// and the statuses before and after.
 #[Object]
 impl OrderStatusChange {
-    /// The global id of the status change's `OrderEvent`; pass it as
-    /// `orderEvents(after:)` to resume after it.
+    /// The global id of the status change's `OrderEvent`.
     async fn event_id(&self) -> ID {
         global_id(NodeKind::OrderEvent, self.0.event.id)
+    }
+    /// Where the status change's event sits in the log: pass it as
+    /// `orderEvents(after:)` to resume after it.
+    async fn cursor(&self) -> String {
+        self.0.position().cursor()
     }
     /// The order as it is now.
     async fn order(&self, ctx: &Context<'_>) -> Result<Order, AppError> {
@@ -228,7 +244,8 @@ pub struct EventSubscription;
 
 #[Subscription]
 impl EventSubscription {
-    /// Every committed event, in id order, of one order (`orderId`) or of all
+    /// Every committed event, in log order (the same on every instance; one
+    /// order's events in the order they happened), of one order (`orderId`) or of all
     /// orders the caller may see, optionally only of `kinds`. With `after`, the
     /// events after that id are replayed first and the stream then goes live,
     /// with no gap and no duplicate between the two. Customers see only their
@@ -244,7 +261,7 @@ impl EventSubscription {
             Vec<OrderEventKind>,
         >,
         #[graphql(
-            desc = "Replay the events after this one first: an `OrderEvent.id` (or `OrderStatusChange.eventId`, or `resumeAfter` of SUBSCRIBER_LAGGED); \"0\" replays from the start. Absent: live events only."
+            desc = "Replay the events after this position first: an `OrderEvent.cursor` (or `OrderStatusChange.cursor`, or `resumeAfter` of SUBSCRIBER_LAGGED); an event's id (global or database) is accepted too. \"0\" replays from the start. Absent: live events only."
         )]
         after: Option<ID>,
     ) -> Result<impl Stream<Item = Result<OrderEvent, AppError>> + use<>, AppError> {
@@ -252,15 +269,13 @@ impl EventSubscription {
         let order_id = order_id
             .map(|id| ids::parse(&id, NodeKind::Order, "orderId"))
             .transpose()?;
+        let app = state(ctx)?;
         let after = match after {
-            // "0" is before every event: the whole history.
-            Some(id) if id.trim() == "0" => Some(0),
-            Some(id) => Some(ids::parse(&id, NodeKind::OrderEvent, "after")?),
+            Some(raw) => Some(position::resolve(&app.db, &raw, "after").await?),
             None => None,
         };
         let mut filter = scope(ctx, policy, order_id).await?;
         filter.kinds = kinds;
-        let app = state(ctx)?;
         let live = app.events.subscribe();
         let stream = events(app.db.clone(), live, filter, after).await?;
         // Lives as long as the stream: the gauge counts it until it ends.

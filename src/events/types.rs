@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, Json, Object};
 
 use super::OrderEventKind;
+use super::position::Position;
 use crate::entities::order_event;
 use crate::error::AppError;
 use crate::ids::{NodeKind, global_id};
@@ -17,15 +18,22 @@ pub struct OrderEvent(pub order_event::Model);
 /// who did it and when. The same events stream live through `orderEvents`.
 #[Object]
 impl OrderEvent {
-    /// The global id: opaque, unique across all types (Relay `Node`), and the
-    /// cursor to pass as `orderEvents(after:)` to resume after this event.
+    /// The global id: opaque, unique across all types (Relay `Node`).
     pub async fn id(&self) -> ID {
         global_id(NodeKind::OrderEvent, self.0.id)
     }
 
-    /// The database id. Events are numbered in the order they are delivered.
+    /// The database id. Ids are unique and grow, but concurrent transactions
+    /// commit them out of order: to resume a stream, use `cursor`.
     async fn database_id(&self) -> BigInt {
         BigInt(self.0.id)
+    }
+
+    /// Where this event sits in the log, opaque: pass it as
+    /// `orderEvents(after:)` to get exactly the events after it, in the same
+    /// order on every instance.
+    async fn cursor(&self) -> String {
+        Position::of(&self.0).cursor()
     }
 
     /// The global id of the order it is about.

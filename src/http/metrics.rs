@@ -57,13 +57,16 @@ pub async fn scrape(State(state): State<HttpState>, headers: HeaderMap) -> Respo
         ..Snapshot::default()
     };
     let reads = async {
-        let latest = crate::events::bus::latest_id(conn).await?;
+        let lag = crate::events::bus::unpublished(conn, app.events.last_published()).await?;
+        let held = crate::events::bus::held(conn).await?;
         let deliveries = crate::deliveries::service::counts(&app.db).await?;
-        Ok::<_, sea_orm::DbErr>((latest, deliveries))
+        Ok::<_, sea_orm::DbErr>((lag, held, deliveries))
     };
     match tokio::time::timeout(READ_DEADLINE, reads).await {
-        Ok(Ok((latest, deliveries))) => {
-            snapshot.event_lag = latest - app.events.last_published();
+        Ok(Ok((lag, held, deliveries))) => {
+            snapshot.event_lag = lag;
+            snapshot.event_held = held.events;
+            snapshot.event_held_seconds = held.seconds;
             snapshot.deliveries = deliveries;
         }
         // The in-process values are still worth scraping; the log says why

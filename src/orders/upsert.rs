@@ -50,10 +50,13 @@ pub async fn upsert(
     let new = NewOrder::from_upsert(&input, &catalog, defaults, "").map_err(AppError::invalid)?;
     let external_id = new.external_id.clone().unwrap_or_default();
     let txn = db.begin_write().await?;
-    let existing = match find_for_update(&txn, &new.source, &external_id).await? {
-        Some(existing) => existing,
-        None => match create(&txn, &new).await? {
-            Some(order) => {
+    // Locking the order is this transaction's first write, so its events sort
+    // after those of whoever held the order before (see `events::bus`).
+    let existing = find_for_update(&txn, &new.source, &external_id).await?;
+    let (txn, existing) = match existing {
+        Some(existing) => (txn, existing),
+        None => {
+            if let Some(order) = create(&txn, &new).await? {
                 events::append(
                     &txn,
                     vec![created_event(&order, OrderEventKind::Created, actor)],
@@ -62,12 +65,18 @@ pub async fn upsert(
                 txn.commit().await?;
                 return Ok((order, true));
             }
-            // Someone created it meanwhile (their insert won the unique index):
-            // this call becomes an update of their order.
-            None => find_for_update(&txn, &new.source, &external_id)
+            // Someone created it meanwhile (their insert won the unique
+            // index): this call becomes an update of their order, in a new
+            // transaction. This one has written (addresses, the attempted
+            // insert), so its transaction id may be older than the creator's,
+            // and its events would be read before the order's creation.
+            drop(txn);
+            let txn = db.begin_write().await?;
+            let existing = find_for_update(&txn, &new.source, &external_id)
                 .await?
-                .ok_or_else(|| reference_taken(&new))?,
-        },
+                .ok_or_else(|| reference_taken(&new))?;
+            (txn, existing)
+        }
     };
     let updated = update(&txn, existing, &input, &new, actor).await?;
     txn.commit().await?;
