@@ -32,8 +32,8 @@
 //!   session holding it) and exported as metrics ([`held`]);
 //! - per-order causality: transaction ids are assigned at a transaction's
 //!   first write, not at commit. Every transaction that changes an existing
-//!   order locks the order row (`SELECT … FOR UPDATE`, which assigns no id
-//!   while it waits) as its first write (`orders::edit::OrderEdit`,
+//!   order first queues on that order's advisory lock, which waits without
+//!   taking an id (`orders::edit::lock`, used by `OrderEdit` and
 //!   `orders::upsert`), so two transactions on one order get ids in the order
 //!   they held the lock, and the order's events come out in version order;
 //! - a wake-up can arrive before its event has cleared the horizon (a NOTIFY

@@ -55,8 +55,8 @@ impl NewEvent {
 /// No lock: each row records its transaction's id (the column default) and
 /// readers follow `(tx, id)` below the horizon (see [`bus`]). What keeps one
 /// order's events in version order is the caller's: a transaction that
-/// changes an existing order must lock the order row as its first write
-/// (`orders::edit::OrderEdit::begin` does).
+/// changes an existing order must queue on the order's lock before its first
+/// write (`orders::edit::lock`; `OrderEdit::begin` does).
 pub async fn append(db: &WriteTxn, events: Vec<NewEvent>) -> Result<(), DbErr> {
     if events.is_empty() {
         return Ok(());

@@ -3,7 +3,9 @@
 //! updates), checks `expectedVersion`, and on `finish` saves the order with a
 //! version bump and appends the events, last, in the same transaction.
 
-use sea_orm::{ActiveModelTrait, EntityTrait, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QuerySelect, Statement,
+};
 
 use super::workflow::OrderStatus;
 use crate::auth::Principal;
@@ -11,6 +13,38 @@ use crate::db::WriteTxn;
 use crate::entities::order;
 use crate::error::{AppError, AppResult};
 use crate::events::{self, NewEvent, OrderEventKind};
+
+/// The first key of the advisory locks that queue changes of one order
+/// ("og"); the second is the order id.
+const ORDER_LOCK_SPACE: i32 = 0x6f67;
+
+/// Queues this transaction behind every other one changing order `id`, as
+/// its first statement (PostgreSQL; SQLite's writer is alone already).
+///
+/// The event log is read in transaction-id order (see `events::bus`), and a
+/// transaction id is taken at the first write, so two changes of one order
+/// are read in the order they happened only if the second takes its id after
+/// the first committed. A transaction-scoped advisory lock waits without
+/// taking one. The row lock alone does not do: a `SELECT … FOR UPDATE` that
+/// queued behind an UPDATE of the row takes a transaction id when the holder
+/// commits (to lock the newer row version, PostgreSQL's `heap_lock_updated_tuple`),
+/// even when a third transaction gets the row first, and its events would
+/// then be read before that third one's.
+pub async fn lock<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), sea_orm::DbErr> {
+    if conn.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    // Ids past 2^31 share a key with a smaller one: those orders then queue
+    // together, which is correct, only less parallel.
+    let key = id as i32;
+    conn.execute_raw(Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1, $2)",
+        [ORDER_LOCK_SPACE.into(), key.into()],
+    ))
+    .await
+    .map(|_| ())
+}
 
 /// An order being changed inside a write transaction.
 pub struct OrderEdit<'c> {
@@ -25,7 +59,8 @@ pub struct OrderEdit<'c> {
 }
 
 impl<'c> OrderEdit<'c> {
-    /// Locks order `id`; NOT_FOUND when there is none, CONFLICT when
+    /// Locks order `id` ([`lock`], then the row); NOT_FOUND when there is
+    /// none, CONFLICT when
     /// `expected_version` is given and differs.
     pub async fn begin(
         conn: &'c WriteTxn,
@@ -33,6 +68,7 @@ impl<'c> OrderEdit<'c> {
         expected_version: Option<i32>,
         actor: &Principal,
     ) -> AppResult<Self> {
+        lock(conn, id).await?;
         // Another customer's order answers exactly like a missing one, so no one
         // learns which ids exist.
         let order = order::Entity::find_by_id(id)

@@ -10,6 +10,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::create::{create, created_event, reference_taken};
 use super::draft::{Defaults, NewOrder};
+use super::edit::lock;
 use super::inputs::UpsertOrderInput;
 use super::pricing::{self, LinePricing, OrderPricing, OrderTotals};
 use super::service::lines_of;
@@ -22,19 +23,34 @@ use crate::events::{self, NewEvent, OrderEventKind};
 use crate::lines::draft::catalog_for;
 use crate::lines::service::{insert_lines, save_line_addresses};
 
+/// The order keyed by (`source`, `external_id`), locked for this
+/// transaction; call it before any write. On PostgreSQL the order's queue
+/// ([`lock`]) comes first, so this change's events are read after those of
+/// every change before it (see `events::bus`); SQLite's write transaction is
+/// alone already.
 async fn find_for_update<C: ConnectionTrait>(
     conn: &C,
     source: &str,
     external_id: &str,
 ) -> AppResult<Option<order::Model>> {
-    // FOR UPDATE on PostgreSQL serializes concurrent upserts of one order;
-    // SQLite's write transaction already does.
-    Ok(order::Entity::find()
-        .filter(order::Column::Source.eq(source))
-        .filter(order::Column::ExternalId.eq(external_id))
-        .lock_exclusive()
-        .one(conn)
-        .await?)
+    let by_key = || {
+        order::Entity::find()
+            .filter(order::Column::Source.eq(source))
+            .filter(order::Column::ExternalId.eq(external_id))
+    };
+    if conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        let Some(id) = by_key()
+            .select_only()
+            .column(order::Column::Id)
+            .into_tuple::<i64>()
+            .one(conn)
+            .await?
+        else {
+            return Ok(None);
+        };
+        lock(conn, id).await?;
+    }
+    Ok(by_key().lock_exclusive().one(conn).await?)
 }
 
 /// Creates or updates the order keyed by (source, externalId). Returns the
@@ -50,8 +66,6 @@ pub async fn upsert(
     let new = NewOrder::from_upsert(&input, &catalog, defaults, "").map_err(AppError::invalid)?;
     let external_id = new.external_id.clone().unwrap_or_default();
     let txn = db.begin_write().await?;
-    // Locking the order is this transaction's first write, so its events sort
-    // after those of whoever held the order before (see `events::bus`).
     let existing = find_for_update(&txn, &new.source, &external_id).await?;
     let (txn, existing) = match existing {
         Some(existing) => (txn, existing),
