@@ -287,10 +287,21 @@ async fn the_seed_000_adapter_never_shows_staff_data_and_refuses_customers() {
     }
 }
 
-/// Every payload a subscription delivers until it is quiet for a moment.
-async fn drain(ws: &mut crate::helpers::WsClient) -> Vec<Value> {
+/// Every payload a subscription delivers until it is quiet for a moment
+/// with nothing left to deliver: on PostgreSQL an open transaction anywhere
+/// in the cluster (another test's) holds committed events back for a while,
+/// so quiet alone does not mean done.
+async fn drain(app: &TestApp, ws: &mut crate::helpers::WsClient) -> Vec<Value> {
     let mut payloads = Vec::new();
-    while let Ok(event) = tokio::time::timeout(Duration::from_millis(1000), ws.next()).await {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let held = ordergraph::events::bus::held(&app.db).await.unwrap().events;
+        let Ok(event) = tokio::time::timeout(Duration::from_millis(1000), ws.next()).await else {
+            if held == 0 || tokio::time::Instant::now() > deadline {
+                break;
+            }
+            continue;
+        };
         match event {
             WsEvent::Json(message) if message["type"] == "next" => {
                 payloads.push(message["payload"].clone())
@@ -317,7 +328,7 @@ async fn subscriptions_show_each_role_exactly_what_the_policy_allows() {
             "query": "subscription { orderEvents(after: \"0\") { kind orderId data order { number } } }"
         }}))
         .await;
-        let payloads = drain(&mut ws).await;
+        let payloads = drain(&app, &mut ws).await;
         let events: Vec<&Value> = payloads.iter().map(|p| &p["data"]["orderEvents"]).collect();
         assert!(!events.is_empty(), "{role}");
         let admin_events = events.iter().any(|e| e["kind"] == "ADMIN_FIELDS_UPDATED");
@@ -335,7 +346,7 @@ async fn subscriptions_show_each_role_exactly_what_the_policy_allows() {
             "variables": {"id": w.own_order},
         }}))
         .await;
-        let text = serde_json::to_string(&drain(&mut ws).await).unwrap();
+        let text = serde_json::to_string(&drain(&app, &mut ws).await).unwrap();
         assert_eq!(
             text.contains(STAFF_NOTE),
             case.sees.staff_notes,
@@ -353,7 +364,7 @@ async fn subscriptions_show_each_role_exactly_what_the_policy_allows() {
             "variables": {"id": w.other_order},
         }}))
         .await;
-        let text = serde_json::to_string(&drain(&mut ws).await).unwrap();
+        let text = serde_json::to_string(&drain(&app, &mut ws).await).unwrap();
         assert_eq!(
             text.contains("NOT_FOUND"),
             !case.sees.other_customers_order,
