@@ -122,7 +122,14 @@ async fn a_hundred_thousand_orders_import_from_a_file_without_a_terminal() {
         text(&first.stdout)
     );
     // No terminal: plain progress lines, no bar drawn with escape codes.
-    assert!(stderr.contains("progress: 10000 orders"), "{stderr}");
+    // A line per 10,000 orders or per 10 s, whichever comes first: on a busy
+    // machine the counts in them need not be round.
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("progress: ") && l.contains(" orders")),
+        "{stderr}"
+    );
     assert!(!stderr.contains('\u{1b}'), "{stderr}");
     eprintln!(
         "100k import: {:.1} s, peak memory {} MiB for a {} MiB file",
