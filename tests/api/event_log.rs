@@ -216,6 +216,19 @@ async fn a_transaction_held_open_while_others_commit_is_neither_skipped_nor_reor
         .unwrap();
     assert!(held >= 10.0, "held events: {held}\n{metrics}");
     slow.commit().await.unwrap();
+    // The server's own transactions cannot stay open like that for long.
+    let limit = app
+        .db
+        .query_one_raw(Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT current_setting('idle_in_transaction_session_timeout') AS v",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<String>("", "v")
+        .unwrap();
+    assert_eq!(limit, "5s");
 
     let got = live.take(11).await;
     assert_eq!(
