@@ -86,6 +86,7 @@ impl App {
         let counter = db_statements.clone();
         db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
+            crate::statement_log::record(info);
             if info.elapsed >= SLOW_STATEMENT {
                 // The SQL text only: bound values may be personal data.
                 tracing::warn!(elapsed_ms = info.elapsed.as_millis() as u64, sql = %info.statement.sql, "slow SQL statement");

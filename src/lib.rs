@@ -29,6 +29,8 @@
 //! - [`settings`]: server state kept in the database (the dev JWT secret).
 //! - [`telemetry`]: tracing setup: logs, and traces over OpenTelemetry.
 //! - [`metrics`]: the Prometheus metrics behind `/metrics`.
+//! - [`statement_log`]: an opt-in tap on the statements the pool runs, for
+//!   benchmarks that replay the write path.
 //!
 //! Each domain folder has the same roles, one file each when it needs them:
 //! `inputs.rs` (GraphQL input objects), `types.rs` (GraphQL object types),
@@ -70,5 +72,6 @@ pub mod orders;
 pub mod scalars;
 pub mod settings;
 pub mod state;
+pub mod statement_log;
 pub mod telemetry;
 pub mod validate;
