@@ -84,7 +84,7 @@ pub async fn post(
     let caller = state.app.auth.from_headers(&headers, peer.ip()).await;
     access.caller(&caller);
     let max_document = state.app.config.graphql_max_document_bytes;
-    let note = |request: &Request| {
+    let note = |request: &mut Request| {
         let (kind, name) = operation(request, max_document).unzip();
         access.operation(name.flatten().as_deref(), kind.map(kind_name));
     };
@@ -112,8 +112,8 @@ pub async fn post(
     let prepared: Vec<Result<Request, Box<async_graphql::Response>>> = resolved
         .into_iter()
         .map(|request| {
-            let request = request?;
-            note(&request);
+            let mut request = request?;
+            note(&mut request);
             let mut request = with_request_data(&state, request, caller.clone());
             if let Some(key) = &key {
                 request = request.data(key.clone());
@@ -184,7 +184,7 @@ pub async fn get(
     }
     let max_document = state.app.config.graphql_max_document_bytes;
     if let Some(kind) =
-        operation_kind(&request, max_document).filter(|k| *k != OperationType::Query)
+        operation_kind(&mut request, max_document).filter(|k| *k != OperationType::Query)
     {
         let mut response = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -199,7 +199,7 @@ pub async fn get(
     }
     let caller = state.app.auth.from_headers(&headers, peer.ip()).await;
     access.caller(&caller);
-    let (kind, name) = operation(&request, max_document).unzip();
+    let (kind, name) = operation(&mut request, max_document).unzip();
     access.operation(name.flatten().as_deref(), kind.map(kind_name));
     let response = BatchResponse::Single(
         state
@@ -345,8 +345,8 @@ async fn serve_websocket(
 
 /// What every operation needs besides its text: the caller and a fresh loader
 /// (caching only for queries; see `graphql::loader`).
-fn with_request_data(state: &HttpState, request: Request, caller: Caller) -> Request {
-    let cache = operation_kind(&request, state.app.config.graphql_max_document_bytes)
+fn with_request_data(state: &HttpState, mut request: Request, caller: Caller) -> Request {
+    let cache = operation_kind(&mut request, state.app.config.graphql_max_document_bytes)
         .is_none_or(|kind| kind == OperationType::Query);
     request
         .data(caller)
@@ -357,17 +357,26 @@ fn with_request_data(state: &HttpState, request: Request, caller: Caller) -> Req
 /// the operation can be picked (otherwise execution reports the problem).
 /// Documents over `max_document` bytes are not parsed: the limits refuse them
 /// before anything runs, and parsing first would cost what the limit saves.
-fn operation_kind(request: &Request, max_document: usize) -> Option<OperationType> {
+fn operation_kind(request: &mut Request, max_document: usize) -> Option<OperationType> {
     operation(request, max_document).map(|(kind, _)| kind)
 }
 
 /// The selected operation's type and name, for the access log and metrics.
-fn operation(request: &Request, max_document: usize) -> Option<(OperationType, Option<String>)> {
+///
+/// The parsed document stays in the request (`Request::parsed_query`), and
+/// execution takes it from there instead of parsing the text again: one parse
+/// per operation. A document that does not parse is left for execution to
+/// report.
+fn operation(
+    request: &mut Request,
+    max_document: usize,
+) -> Option<(OperationType, Option<String>)> {
     if request.query.len() > max_document {
         return None;
     }
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    let name = request.operation_name.as_deref();
+    let name = request.operation_name.clone();
+    let name = name.as_deref();
+    let document = request.parsed_query().ok()?;
     match (selected_operation(&document, name), &document.operations) {
         (Some(op), DocumentOperations::Single(_)) => Some((op.node.ty, None)),
         // The parser files every named operation under its name, a lone one
@@ -633,8 +642,8 @@ mod tests {
     #[test]
     fn a_lone_named_operation_is_named_without_operation_name() {
         let named = |query: &str| {
-            let request = Request::new(query);
-            operation(&request, 10_000).and_then(|(_, name)| name)
+            let mut request = Request::new(query);
+            operation(&mut request, 10_000).and_then(|(_, name)| name)
         };
         assert_eq!(
             named("query Viewer { viewer { role } }").as_deref(),
@@ -650,9 +659,11 @@ mod tests {
         );
         assert_eq!(named("{ viewer { role } }"), None);
         assert_eq!(named("query { viewer }"), None);
-        let chosen = Request::new("query A { a } query B { b }").operation_name("B");
+        let mut chosen = Request::new("query A { a } query B { b }").operation_name("B");
         assert_eq!(
-            operation(&chosen, 10_000).and_then(|(_, n)| n).as_deref(),
+            operation(&mut chosen, 10_000)
+                .and_then(|(_, n)| n)
+                .as_deref(),
             Some("B")
         );
     }
