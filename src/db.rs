@@ -190,21 +190,10 @@ impl Db {
         Ok(result)
     }
 
-    /// Whether a statement sent through `&Db` goes through the writer:
-    /// SQLite's statements that change rows (a `WITH` may lead into one).
-    /// The rest (reads, pragmas) keeps using the pool.
+    /// Whether a statement sent through `&Db` goes through the writer (on
+    /// SQLite, those that change rows).
     fn routes_to_writer(&self, sql: &str) -> bool {
-        if self.writer.is_none() {
-            return false;
-        }
-        let head = sql.trim_start();
-        let word = head
-            .split(|c: char| !c.is_ascii_alphabetic())
-            .next()
-            .unwrap_or_default();
-        ["INSERT", "UPDATE", "DELETE", "REPLACE", "WITH"]
-            .iter()
-            .any(|dml| word.eq_ignore_ascii_case(dml))
+        self.writer.is_some() && changes_rows(sql)
     }
 
     /// Refreshes the planner's statistics of `tables` after a bulk load.
@@ -374,6 +363,21 @@ impl ConnectionTrait for WriteTxn {
     }
 }
 
+/// Whether `sql` is a statement that changes rows, by its first word (a
+/// `WITH` may lead into one, so it counts too). Reads, pragmas and schema
+/// changes do not: a pragma such as `journal_mode` cannot run inside a
+/// transaction, and the schema is the migrations' business.
+fn changes_rows(sql: &str) -> bool {
+    let word = sql
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or_default();
+    ["INSERT", "UPDATE", "DELETE", "REPLACE", "WITH"]
+        .iter()
+        .any(|dml| word.eq_ignore_ascii_case(dml))
+}
+
 /// The current time as stored: UTC, truncated to microseconds, which is what
 /// PostgreSQL keeps, so a value reads back equal to what was written.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
@@ -412,6 +416,28 @@ pub fn numbered_placeholders(backend: DbBackend, sql: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statements_that_change_rows_are_told_by_their_first_word() {
+        for sql in [
+            "INSERT INTO a VALUES (1)",
+            "\n  update a SET b = 1",
+            "DELETE FROM a",
+            "REPLACE INTO a VALUES (1)",
+            "WITH x AS (SELECT 1) INSERT INTO a SELECT * FROM x",
+        ] {
+            assert!(changes_rows(sql), "{sql}");
+        }
+        for sql in [
+            "SELECT * FROM a",
+            " select 1",
+            "PRAGMA journal_mode = WAL",
+            "CREATE TABLE a (b INTEGER)",
+            "",
+        ] {
+            assert!(!changes_rows(sql), "{sql}");
+        }
+    }
 
     #[test]
     fn placeholders_keep_their_numbers_on_sqlite() {

@@ -110,11 +110,12 @@ impl Writer {
     /// Waits for the turn, joins the open group (or opens one on a connection
     /// from `pool`) and starts the caller's savepoint.
     ///
-    /// The group's connection comes from the caller's pool for each group
-    /// rather than being a connection of the writer's own: the pool carries
-    /// the server's statement counter and slow-statement log, which a second
-    /// pool would bypass, and a pool connection is only held while a group
-    /// is open.
+    /// The group's connection comes from the pool of the caller that opens
+    /// the group, rather than being a connection of the writer's own: that
+    /// pool carries the server's statement counter and slow-statement log,
+    /// which a second pool would bypass, and it is held only while a group is
+    /// open. (Callers of other handles joining the group, such as the
+    /// delivery worker's, whose handle counts nothing, are counted with it.)
     pub(crate) async fn begin(
         self: &Arc<Self>,
         pool: &DatabaseConnection,
