@@ -203,7 +203,9 @@ async fn a_failing_caller_neither_fails_nor_commits_the_rest_of_its_group() {
     assert_eq!(db.write_queue(), 0);
 }
 
-#[tokio::test]
+// Several threads, like the server: the next caller runs on another thread
+// the moment the turn is free, so the rollback must already be queued then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_caller_releases_the_writer_and_its_writes_are_gone() {
     let (db, _dir) = scratch().await;
 
