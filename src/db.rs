@@ -6,6 +6,13 @@
 //! follows the event log in this process (the live feed today, deliveries
 //! next) is woken at once, whichever transport the change came through (HTTP,
 //! WebSocket, a REST adapter, the CLI), instead of waiting for a poll.
+//!
+//! On SQLite every write of the process goes through one writer (see
+//! [`sqlite_writer`]): a fair queue and group commit instead of connections
+//! fighting over the file lock. PostgreSQL gives each caller a transaction of
+//! its own.
+
+mod sqlite_writer;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -20,6 +27,7 @@ use sea_orm::{
 };
 use tokio::sync::watch;
 
+use self::sqlite_writer::{Turn, Writer};
 use crate::entities::idempotency_key;
 
 tokio::task_local! {
@@ -28,7 +36,8 @@ tokio::task_local! {
     pub static IDEMPOTENCY_CLAIM: i64;
 }
 
-/// How long an SQLite writer waits for the write lock before giving up.
+/// How long an SQLite writer waits for the write lock (another process's) or
+/// for its turn at this process's writer before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long the server's connections may wait and work. The CLI and migrations
@@ -107,24 +116,38 @@ pub struct Db {
     /// Counts commits that wrote order events or deliveries; watchers wake
     /// on change.
     commits: Arc<watch::Sender<u64>>,
+    /// SQLite's single writer; `None` on PostgreSQL.
+    writer: Option<Arc<Writer>>,
 }
 
 impl Db {
-    /// Wraps a pool.
+    /// Wraps a pool. On SQLite, starts the process's single writer: one per
+    /// database, so build one `Db` and clone it (or use
+    /// [`sharing_hook`](Db::sharing_hook)).
     pub fn new(conn: DatabaseConnection) -> Self {
+        let commits = Arc::new(watch::Sender::new(0));
+        let writer = (conn.get_database_backend() == DbBackend::Sqlite)
+            .then(|| Arc::new(Writer::new(commits.clone(), SQLITE_BUSY_TIMEOUT)));
         Db {
             conn,
-            commits: Arc::new(watch::Sender::new(0)),
+            commits,
+            writer,
         }
     }
 
     /// Another handle (`conn`, a clone of the same pool with other
-    /// callbacks) sharing this one's commit hook.
+    /// callbacks) sharing this one's commit hook and writer.
     pub fn sharing_hook(&self, conn: DatabaseConnection) -> Db {
         Db {
             conn,
             commits: self.commits.clone(),
+            writer: self.writer.clone(),
         }
+    }
+
+    /// Callers waiting for SQLite's writer now (always 0 on PostgreSQL).
+    pub fn write_queue(&self) -> usize {
+        self.writer.as_ref().map_or(0, |writer| writer.waiting())
     }
 
     /// The pool itself (for pings, closing, and code that only reads).
@@ -132,25 +155,61 @@ impl Db {
         &self.conn
     }
 
-    /// Starts a transaction that will write. On SQLite it takes the write lock
-    /// at `BEGIN` (`BEGIN IMMEDIATE`): a deferred transaction that reads first
-    /// and writes later can fail with SQLITE_BUSY when another writer got in
-    /// between, where an immediate one simply waits its turn. PostgreSQL
-    /// ignores the mode.
+    /// Starts a transaction that will write.
+    ///
+    /// On SQLite the caller waits for its turn at the process's writer and
+    /// gets a savepoint in the writer's transaction, which was opened with
+    /// `BEGIN IMMEDIATE` (it takes the write lock at once: a deferred
+    /// transaction that reads first and writes later can fail with
+    /// SQLITE_BUSY when another process's writer got in between). Waiting
+    /// longer than the busy timeout fails with a connection-acquire timeout.
+    ///
+    /// On PostgreSQL it is a transaction of its own, as ever.
     pub async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
-        let txn = self
-            .conn
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
-            })
-            .await?;
+        let (txn, turn) = match &self.writer {
+            Some(writer) => {
+                let (savepoint, turn) = writer.begin(&self.conn).await?;
+                (savepoint, Some(turn))
+            }
+            None => {
+                let txn = self
+                    .conn
+                    .begin_with_options(TransactionOptions {
+                        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                        ..Default::default()
+                    })
+                    .await?;
+                (txn, None)
+            }
+        };
         Ok(WriteTxn {
             txn,
+            turn,
             wrote_events: AtomicBool::new(false),
             order: AtomicI64::new(0),
             commits: self.commits.clone(),
         })
+    }
+
+    /// Runs one statement that changes rows as a write transaction of its
+    /// own, so on SQLite it queues at the writer like every other write
+    /// (services write single rows through `&Db` too: idempotency claims,
+    /// API keys, webhook endpoints). It marks no idempotency key and fires
+    /// no hook, like the autocommit statement it stands for.
+    async fn write_alone<T>(
+        &self,
+        run: impl AsyncFnOnce(&WriteTxn) -> Result<T, DbErr>,
+    ) -> Result<T, DbErr> {
+        let txn = self.begin_write().await?;
+        let result = run(&txn).await?;
+        txn.finish(false).await?;
+        Ok(result)
+    }
+
+    /// Whether a statement sent through `&Db` goes through the writer (on
+    /// SQLite, those that change rows).
+    fn routes_to_writer(&self, sql: &str) -> bool {
+        self.writer.is_some() && changes_rows(sql)
     }
 
     /// Refreshes the planner's statistics of `tables` after a bulk load.
@@ -177,9 +236,15 @@ impl Db {
 }
 
 /// A write transaction. Dropped without [`commit`](WriteTxn::commit), it
-/// rolls back and the hook stays silent.
+/// rolls back and the hook stays silent; on SQLite only its own savepoint
+/// rolls back and the writer passes to the next caller.
 pub struct WriteTxn {
+    /// The caller's transaction (PostgreSQL) or savepoint (SQLite). Declared
+    /// before `turn` so that, on drop, its rollback is queued on the
+    /// connection before the next caller gets the turn.
     txn: DatabaseTransaction,
+    /// SQLite: this caller's turn at the writer.
+    turn: Option<Turn>,
     wrote_events: AtomicBool,
     /// The order this transaction changed (0: none), for idempotency keys.
     order: AtomicI64,
@@ -204,8 +269,20 @@ impl WriteTxn {
     /// A mutation running under an idempotency key marks the key in this same
     /// transaction, so a crash right after the commit cannot make a retry run
     /// the mutation again.
+    ///
+    /// On SQLite this caller's writes commit with the other callers of its
+    /// group: `Ok` only once that COMMIT has returned, and an error when it
+    /// failed, although this caller's own statements all succeeded.
     pub async fn commit(self) -> Result<(), DbErr> {
-        if let Ok(claim) = IDEMPOTENCY_CLAIM.try_with(|id| *id) {
+        self.finish(true).await
+    }
+
+    async fn finish(self, mark_idempotency: bool) -> Result<(), DbErr> {
+        let claim = IDEMPOTENCY_CLAIM
+            .try_with(|id| *id)
+            .ok()
+            .filter(|_| mark_idempotency);
+        if let Some(claim) = claim {
             use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
             let order = Some(self.order.load(Ordering::Relaxed)).filter(|id| *id != 0);
             idempotency_key::Entity::update_many()
@@ -216,8 +293,14 @@ impl WriteTxn {
                 .await?;
         }
         let wrote_events = self.wrote_events.load(Ordering::Relaxed);
-        let commits = self.commits.clone();
-        self.txn.commit().await?;
+        let WriteTxn {
+            txn, turn, commits, ..
+        } = self;
+        if let Some(turn) = turn {
+            // The writer fires the hook after the group's COMMIT.
+            return turn.commit(txn, wrote_events).await;
+        }
+        txn.commit().await?;
         if wrote_events {
             commits.send_modify(|n| *n = n.wrapping_add(1));
         }
@@ -225,7 +308,9 @@ impl WriteTxn {
     }
 }
 
-/// Delegates to the pool, so `&Db` goes wherever sea-orm takes a connection.
+/// Delegates to the pool, so `&Db` goes wherever sea-orm takes a connection;
+/// on SQLite, statements that change rows go through the writer instead
+/// (see [`Db::write_alone`]).
 #[async_trait::async_trait]
 impl ConnectionTrait for Db {
     fn get_database_backend(&self) -> DbBackend {
@@ -233,18 +318,38 @@ impl ConnectionTrait for Db {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        if self.routes_to_writer(&stmt.sql) {
+            return self
+                .write_alone(async |txn| txn.execute_raw(stmt).await)
+                .await;
+        }
         self.conn.execute_raw(stmt).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        if self.routes_to_writer(sql) {
+            return self
+                .write_alone(async |txn| txn.execute_unprepared(sql).await)
+                .await;
+        }
         self.conn.execute_unprepared(sql).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        if self.routes_to_writer(&stmt.sql) {
+            return self
+                .write_alone(async |txn| txn.query_one_raw(stmt).await)
+                .await;
+        }
         self.conn.query_one_raw(stmt).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        if self.routes_to_writer(&stmt.sql) {
+            return self
+                .write_alone(async |txn| txn.query_all_raw(stmt).await)
+                .await;
+        }
         self.conn.query_all_raw(stmt).await
     }
 }
@@ -272,6 +377,21 @@ impl ConnectionTrait for WriteTxn {
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         self.txn.query_all_raw(stmt).await
     }
+}
+
+/// Whether `sql` is a statement that changes rows, by its first word (a
+/// `WITH` may lead into one, so it counts too). Reads, pragmas and schema
+/// changes do not: a pragma such as `journal_mode` cannot run inside a
+/// transaction, and the schema is the migrations' business.
+fn changes_rows(sql: &str) -> bool {
+    let word = sql
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or_default();
+    ["INSERT", "UPDATE", "DELETE", "REPLACE", "WITH"]
+        .iter()
+        .any(|dml| word.eq_ignore_ascii_case(dml))
 }
 
 /// The current time as stored: UTC, truncated to microseconds, which is what
@@ -312,6 +432,28 @@ pub fn numbered_placeholders(backend: DbBackend, sql: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statements_that_change_rows_are_told_by_their_first_word() {
+        for sql in [
+            "INSERT INTO a VALUES (1)",
+            "\n  update a SET b = 1",
+            "DELETE FROM a",
+            "REPLACE INTO a VALUES (1)",
+            "WITH x AS (SELECT 1) INSERT INTO a SELECT * FROM x",
+        ] {
+            assert!(changes_rows(sql), "{sql}");
+        }
+        for sql in [
+            "SELECT * FROM a",
+            " select 1",
+            "PRAGMA journal_mode = WAL",
+            "CREATE TABLE a (b INTEGER)",
+            "",
+        ] {
+            assert!(!changes_rows(sql), "{sql}");
+        }
+    }
 
     #[test]
     fn placeholders_keep_their_numbers_on_sqlite() {

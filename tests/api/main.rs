@@ -32,6 +32,7 @@ mod place;
 mod playground;
 mod schema;
 mod shape;
+mod sqlite_writer;
 mod statuses;
 mod traces;
 mod transport;
