@@ -126,8 +126,13 @@ impl Db {
     /// [`sharing_hook`](Db::sharing_hook)).
     pub fn new(conn: DatabaseConnection) -> Self {
         let commits = Arc::new(watch::Sender::new(0));
-        let writer = (conn.get_database_backend() == DbBackend::Sqlite)
-            .then(|| Arc::new(Writer::new(commits.clone(), SQLITE_BUSY_TIMEOUT)));
+        let writer = (conn.get_database_backend() == DbBackend::Sqlite).then(|| {
+            Arc::new(Writer::new(
+                conn.clone(),
+                commits.clone(),
+                SQLITE_BUSY_TIMEOUT,
+            ))
+        });
         Db {
             conn,
             commits,
@@ -168,7 +173,7 @@ impl Db {
     pub async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
         let (txn, turn) = match &self.writer {
             Some(writer) => {
-                let (savepoint, turn) = writer.begin(&self.conn).await?;
+                let (savepoint, turn) = writer.begin().await?;
                 (savepoint, Some(turn))
             }
             None => {

@@ -58,6 +58,8 @@ type Outcome = Option<Result<(), DbErr>>;
 
 /// The queue and what the caller at its head owns.
 pub(crate) struct Writer {
+    /// Where groups get their connection.
+    pool: DatabaseConnection,
     /// `tokio::sync::Mutex` is FIFO-fair: its holder has the turn.
     slot: Arc<Mutex<Slot>>,
     /// Callers waiting for the turn: a caller committing while others wait
@@ -93,8 +95,21 @@ struct Group {
 }
 
 impl Writer {
-    pub(crate) fn new(commits: Arc<watch::Sender<u64>>, turn_timeout: Duration) -> Self {
+    /// A writer opening its groups on `pool`.
+    ///
+    /// Always the pool of the [`Db`](super::Db) that made the writer (the
+    /// server's, with the statement counter, the slow-statement log and the
+    /// statement log): a group is shared, and its savepoints inherit the
+    /// opener's callbacks, so groups opened by a caller on another handle
+    /// (the delivery worker's) would otherwise hide the requests' statements
+    /// that join them. The worker's writes are counted with the requests'.
+    pub(crate) fn new(
+        pool: DatabaseConnection,
+        commits: Arc<watch::Sender<u64>>,
+        turn_timeout: Duration,
+    ) -> Self {
         Writer {
+            pool,
             slot: Arc::new(Mutex::new(Slot::default())),
             waiting: AtomicUsize::new(0),
             turn_timeout,
@@ -108,24 +123,15 @@ impl Writer {
     }
 
     /// Waits for the turn, joins the open group (or opens one on a connection
-    /// from `pool`) and starts the caller's savepoint.
-    ///
-    /// The group's connection comes from the pool of the caller that opens
-    /// the group, rather than being a connection of the writer's own: that
-    /// pool carries the server's statement counter and slow-statement log,
-    /// which a second pool would bypass, and it is held only while a group is
-    /// open. (Callers of other handles joining the group, such as the
-    /// delivery worker's, whose handle counts nothing, are counted with it.)
-    pub(crate) async fn begin(
-        self: &Arc<Self>,
-        pool: &DatabaseConnection,
-    ) -> Result<(DatabaseTransaction, Turn), DbErr> {
+    /// of the writer's pool) and starts the caller's savepoint.
+    pub(crate) async fn begin(self: &Arc<Self>) -> Result<(DatabaseTransaction, Turn), DbErr> {
         let mut turn = self.turn().await?;
         let slot = turn.slot_mut()?;
         let group = match slot.group.take() {
             Some(group) => group,
             None => {
-                let outer = pool
+                let outer = self
+                    .pool
                     .begin_with_options(TransactionOptions {
                         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                         ..Default::default()

@@ -74,6 +74,14 @@ const PAGE: i64 = 500;
 /// use it as an index bound) from that statement's own snapshot.
 const HORIZON: &str = "(SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint)";
 
+/// Shortest gap between two reads of the log by one instance's fetcher:
+/// wake-ups within it (commits of this process, NOTIFYs, including this
+/// instance's own) share the next read. Under a write load every commit
+/// wakes the feed, and a read per commit would cost the database about as
+/// many statements as the writes themselves; live events wait at most this
+/// much longer.
+const FETCH_GAP: Duration = Duration::from_millis(5);
+
 /// The first re-poll while events are held back by the horizon; doubled up
 /// to [`REPOLL_MAX`] while they stay held.
 const REPOLL_FIRST: Duration = Duration::from_millis(2);
@@ -426,6 +434,7 @@ async fn fetcher(
     // Set while events are held back: poll again this soon.
     let mut repoll: Option<Duration> = None;
     let mut warned: Option<Instant> = None;
+    let mut last_read = Instant::now();
     loop {
         tokio::select! {
             () = notified.notified() => {}
@@ -436,6 +445,11 @@ async fn fetcher(
             }
             () = tokio::time::sleep(repoll.unwrap_or(poll)) => {}
         }
+        let since = last_read.elapsed();
+        if since < FETCH_GAP {
+            tokio::time::sleep(FETCH_GAP - since).await;
+        }
+        last_read = Instant::now();
         loop {
             match fetch(&db, last, PAGE, None, None).await {
                 Ok(rows) => {

@@ -377,7 +377,7 @@ fn operation(
     let name = request.operation_name.clone();
     let name = name.as_deref();
     let document = request.parsed_query().ok()?;
-    match (selected_operation(&document, name), &document.operations) {
+    match (selected_operation(document, name), &document.operations) {
         (Some(op), DocumentOperations::Single(_)) => Some((op.node.ty, None)),
         // The parser files every named operation under its name, a lone one
         // too: that is its name when the client sent no operationName.
