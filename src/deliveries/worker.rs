@@ -353,6 +353,25 @@ fn start(
 async fn claim(shared: &Shared, limit: usize, busy: &[i64]) -> Result<Vec<delivery::Model>, DbErr> {
     let backend = shared.db.get_database_backend();
     let now = db::now();
+    // Most polls find nothing due. A read says so without the UPDATE, which
+    // on SQLite would queue at the process's single writer (and share a group
+    // commit with requests) on every poll.
+    let due = sea_orm::ConnectionTrait::query_one_raw(
+        &shared.db,
+        Statement::from_sql_and_values(
+            backend,
+            numbered_placeholders(
+                backend,
+                "SELECT 1 AS due FROM deliveries d WHERE d.state = 'SCHEDULED' AND d.due_at <= $1 \
+                 AND (d.lease_until IS NULL OR d.lease_until < $1) LIMIT 1",
+            ),
+            [now.into()],
+        ),
+    )
+    .await?;
+    if due.is_none() {
+        return Ok(Vec::new());
+    }
     let lease_until = now + chrono::Duration::from_std(shared.lease).unwrap_or_default();
     let mut values: Vec<sea_orm::Value> = vec![
         lease_until.into(),
