@@ -6,6 +6,8 @@
 //! ```sh
 //! cargo bench --bench place_order
 //! BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_SECONDS=10 cargo bench --bench place_order
+//! # what an index costs a write (PostgreSQL's trigram search index here):
+//! BENCH_ONLY=postgres BENCH_DROP_INDEXES=ix_orders_search_text BENCH_POSTGRES_URL=... cargo bench --bench place_order
 //! ```
 //!
 //! The ceiling's statements are not written here: they are captured from the
@@ -156,7 +158,15 @@ fn main() {
     }
 
     let mut summary = Vec::new();
+    // BENCH_ONLY=postgres (or sqlite) runs one backend.
+    let only = std::env::var("BENCH_ONLY").ok();
     for mut target in targets {
+        if only.as_deref().is_some_and(|only| only != target.label) {
+            if let Some(cleanup) = target.cleanup.take() {
+                cleanup();
+            }
+            continue;
+        }
         summary.push(runtime.block_on(bench(&target, duration)));
         if let Some(cleanup) = target.cleanup.take() {
             cleanup();
@@ -187,6 +197,23 @@ async fn bench(target: &Target, duration: Duration) -> String {
     let app = App::build(config).await.expect("app starts");
     let addr = app.local_addr();
     let backend = app.state().db.get_database_backend();
+    // What an index costs a write: BENCH_DROP_INDEXES=ix_orders_search_text
+    // runs both paths without it (the statements are the same; only the
+    // database's work per row changes).
+    for index in std::env::var("BENCH_DROP_INDEXES")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+    {
+        app.state()
+            .db
+            .conn()
+            .execute_unprepared(&format!("DROP INDEX {index}"))
+            .await
+            .expect("BENCH_DROP_INDEXES names an index");
+        println!("without index {index}");
+    }
     let token = app
         .state()
         .auth
