@@ -47,7 +47,7 @@ use std::time::{Duration, Instant};
 
 use ordergraph::app::App;
 use ordergraph::config::Config;
-use ordergraph::db::{Db, PoolLimits};
+use ordergraph::db::PoolLimits;
 use ordergraph::ids::NodeKind;
 use sea_orm::{ConnectionTrait, Database, DatabaseBackend};
 use serde_json::{Value as Json, json};
@@ -245,12 +245,13 @@ async fn bench(target: &Target, duration: Duration) -> String {
     let plan = Plan::new(backend, &captured, &second, (id_a, id_b));
     println!("captured write transaction of one placeOrder (SQL only), as the ceiling replays it:");
     // sea-orm reports neither to the statement log; the replay begins and
-    // commits through `Db::begin_write`, as the server does.
+    // commits a plain transaction (on SQLite `BEGIN IMMEDIATE`, like the
+    // server's writer, without its queue and savepoints).
     let begin = match backend {
         DatabaseBackend::Sqlite => "BEGIN IMMEDIATE",
         _ => "BEGIN",
     };
-    println!("  {begin}    <- Db::begin_write, as the server (not in the statement log)");
+    println!("  {begin}    <- as the server (not in the statement log)");
     let mut n = 0;
     for statement in &captured {
         if replay::is_lock_or_notify(&statement.sql) {
@@ -272,11 +273,9 @@ async fn bench(target: &Target, duration: Duration) -> String {
     println!("renewed per order: {}", plan.renewed());
 
     let connect = |connections| async move {
-        Db::new(
-            ordergraph::db::connect(&target.url, connections, PoolLimits::default())
-                .await
-                .expect("ceiling pool"),
-        )
+        ordergraph::db::connect(&target.url, connections, PoolLimits::default())
+            .await
+            .expect("ceiling pool")
     };
     let pool = connect(16).await;
     let next = Arc::new(AtomicU64::new(1));
@@ -307,7 +306,7 @@ async fn bench(target: &Target, duration: Duration) -> String {
     };
     let mut results: HashMap<(&str, usize), Figures> = HashMap::new();
     for (path, concurrency) in schedule {
-        replay::reset(pool.conn(), &plan.tables).await;
+        replay::reset(&pool, &plan.tables).await;
         let figures = match (path, &single) {
             ("http", _) => api.run(concurrency, duration).await,
             ("single", Some(single)) => ceiling_run(&plan, single, &next, 1, duration).await,
@@ -437,7 +436,7 @@ fn restore(value: &mut Json, back: &HashMap<&str, &str>) {
 /// The captured transaction replayed by `concurrency` clients on `db`.
 async fn ceiling_run(
     plan: &Arc<Plan>,
-    db: &Db,
+    db: &sea_orm::DatabaseConnection,
     next: &Arc<AtomicU64>,
     concurrency: usize,
     duration: Duration,

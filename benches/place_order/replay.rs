@@ -18,8 +18,10 @@
 
 use std::collections::HashMap;
 
-use ordergraph::db::Db;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait, Value,
+};
 use serde_json::Value as Json;
 
 /// Replayable statements, and what the capture dropped.
@@ -176,11 +178,20 @@ impl Plan {
         )
     }
 
-    /// Places order `k` by replaying the plan in one write transaction, begun
-    /// the way the server begins one. Returns its id and the fresh words it
-    /// used for the captured ones. Panics naming the statement that failed.
-    pub async fn replay(&self, db: &Db, k: u64) -> (i64, HashMap<String, String>) {
-        let txn = db.begin_write().await.expect("begin");
+    /// Places order `k` by replaying the plan in one plain transaction on
+    /// `db` (`BEGIN IMMEDIATE` on SQLite, as the server's writer opens its
+    /// own, but without the server's queue and savepoints: the ceiling is
+    /// what the database does with these statements alone). Returns its id
+    /// and the fresh words it used for the captured ones. Panics naming the
+    /// statement that failed.
+    pub async fn replay(&self, db: &DatabaseConnection, k: u64) -> (i64, HashMap<String, String>) {
+        let txn = db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+            .expect("begin");
         let mut fresh = Fresh {
             k,
             words: HashMap::new(),
