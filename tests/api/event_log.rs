@@ -8,8 +8,6 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use ordergraph::app::App;
-use ordergraph::config::Config;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement, TransactionTrait};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -59,6 +57,20 @@ impl Subscriber {
             out.push(message["payload"]["data"]["orderEvents"].clone());
         }
         out
+    }
+
+    /// The error that ended the subscription instead of an event.
+    async fn refusal(&mut self) -> Value {
+        // A resolver's error arrives as a result with `errors` (graphql-ws
+        // `next`); a refused operation as `error`.
+        let message = self.ws.next_json().await;
+        let error = match message["type"].as_str() {
+            Some("next") => &message["payload"]["errors"][0],
+            Some("error") => &message["payload"][0],
+            _ => panic!("an error was expected: {message}"),
+        };
+        assert!(error.is_object(), "an error was expected: {message}");
+        error.clone()
     }
 
     /// Fails if another event arrives within `quiet`.
@@ -151,15 +163,18 @@ async fn resuming_from_any_cursor_gives_exactly_the_rest_of_the_log() {
         }
     }
 
-    // A cursor that is not one, and an id of no event, are refused by name.
-    let bad = app
-        .gql(
-            Some(&token),
-            "subscription { orderEvents(after: \"not-a-cursor\") { id } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(error_code(&bad), Some("BAD_USER_INPUT"), "{bad}");
+    // A cursor that is not one is refused naming `after`; an id of no event
+    // is not found.
+    let mut bad = Subscriber::start(app.addr, &token, None, Some("not-a-cursor")).await;
+    let refused = bad.refusal().await;
+    assert_eq!(refused["extensions"]["code"], "BAD_USER_INPUT", "{refused}");
+    assert_eq!(
+        refused["extensions"]["fields"][0]["path"], "after",
+        "{refused}"
+    );
+    let mut missing = Subscriber::start(app.addr, &token, None, Some("999999")).await;
+    let refused = missing.refusal().await;
+    assert_eq!(refused["extensions"]["code"], "NOT_FOUND", "{refused}");
 }
 
 #[tokio::test]
@@ -360,27 +375,6 @@ async fn two_changes_of_one_order_are_read_in_the_order_they_happened() {
     );
 }
 
-/// A second server on `app`'s database.
-async fn second_instance(
-    app: &TestApp,
-) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let config = Config::from_lookup(|var| match var {
-        "DATABASE_URL" => Some(app.database_url().to_owned()),
-        "BIND_ADDR" => Some("127.0.0.1:0".into()),
-        "JWT_SECRET" => Some(JWT_SECRET.into()),
-        "DB_MAX_CONNECTIONS" => Some("8".into()),
-        _ => None,
-    })
-    .unwrap();
-    let second = App::build(config).await.unwrap();
-    let addr = second.local_addr();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(second.run_until(async {
-        let _ = rx.await;
-    }));
-    (addr, tx)
-}
-
 async fn post(
     client: &reqwest::Client,
     addr: std::net::SocketAddr,
@@ -406,7 +400,7 @@ async fn many_writers_on_two_instances_every_subscriber_gets_every_event_once_in
     let app = TestApp::spawn().await;
     assert_eq!(app.backend, Backend::Postgres, "{POSTGRES_ONLY}");
     let token = app.admin_token();
-    let (second, stop_second) = second_instance(&app).await;
+    let (second, stop_second) = app.another_instance(&[("DB_MAX_CONNECTIONS", "8")]).await;
     let shared = [
         new_order(&app).await,
         new_order(&app).await,

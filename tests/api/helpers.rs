@@ -104,6 +104,32 @@ impl TestApp {
         }
     }
 
+    /// Another server on this test's database (several instances sharing
+    /// PostgreSQL), with `env` on top of the basic settings. Sending on (or
+    /// dropping) the returned sender stops it.
+    pub async fn another_instance(
+        &self,
+        env: &[(&str, &str)],
+    ) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+        let config = Config::from_lookup(|var| match var {
+            "DATABASE_URL" => Some(self.database_url.clone()),
+            "BIND_ADDR" => Some("127.0.0.1:0".into()),
+            "JWT_SECRET" => Some(JWT_SECRET.into()),
+            _ => env
+                .iter()
+                .find(|(name, _)| *name == var)
+                .map(|(_, value)| (*value).to_owned()),
+        })
+        .expect("instance config parses");
+        let app = App::build(config).await.expect("another instance starts");
+        let addr = app.local_addr();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = rx.await;
+        }));
+        (addr, tx)
+    }
+
     /// Shuts the server down gracefully (its worker stops, its pool closes)
     /// and keeps the database for [`StoppedApp::start`].
     pub async fn stop(mut self) -> StoppedApp {

@@ -4,12 +4,10 @@
 
 use std::time::Duration;
 
-use ordergraph::app::App;
 use ordergraph::auth::Role;
-use ordergraph::config::Config;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, JWT_SECRET, TestApp, WsClient, WsEvent, database_id};
+use crate::helpers::{Backend, TestApp, WsClient, WsEvent, database_id};
 use crate::place::place;
 
 /// Why an ignored PostgreSQL-only test refuses to run on SQLite.
@@ -242,22 +240,9 @@ async fn replay_then_live_delivers_every_event_exactly_once() {
 async fn a_change_through_one_instance_reaches_a_subscriber_on_another() {
     let app = TestApp::spawn().await;
     assert_eq!(app.backend, Backend::Postgres, "{POSTGRES_ONLY}");
-    let config = Config::from_lookup(|var| match var {
-        "DATABASE_URL" => Some(app.database_url().to_owned()),
-        "BIND_ADDR" => Some("127.0.0.1:0".into()),
-        "JWT_SECRET" => Some(JWT_SECRET.into()),
-        // No polling to fall back on: only the first instance's NOTIFY,
-        // sent after its commits, can wake this one in time.
-        "EVENT_POLL_MS" => Some("600000".into()),
-        _ => None,
-    })
-    .unwrap();
-    let second = App::build(config).await.unwrap();
-    let second_addr = second.local_addr();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(second.run_until(async {
-        let _ = rx.await;
-    }));
+    // No polling to fall back on: only the first instance's NOTIFY, sent
+    // after its commits, can wake this one in time.
+    let (second_addr, tx) = app.another_instance(&[("EVENT_POLL_MS", "600000")]).await;
     let order = new_order(&app).await;
 
     // Subscribe on the second instance; write through the first.
