@@ -583,3 +583,83 @@ async fn a_writer_killed_mid_transaction_leaves_no_event_and_the_feed_goes_on() 
     assert_eq!(got[0]["data"]["metadata"]["after"]["step"], "after");
     live.expect_nothing_more(Duration::from_millis(200)).await;
 }
+
+/// The `(tx, id)`-index plans of the statements the live feed and `/metrics`
+/// run against the whole log, on a log of 200,000 events.
+async fn plans_of_log_reads(app: &TestApp) -> Vec<(String, String)> {
+    let order_id = db_id(&new_order(app).await);
+    // Old events, all below the horizon, as a busy log holds them.
+    app.db
+        .execute_unprepared(&format!(
+            "INSERT INTO order_events (order_id, kind, actor, notify, created_at, tx) \
+             SELECT {order_id}, 'CREATED', 'bulk', false, now(), g FROM generate_series(1, 200000) g; \
+             ANALYZE order_events"
+        ))
+        .await
+        .unwrap();
+    let mut plans = Vec::new();
+    for (name, sql) in [
+        ("held", ordergraph::events::bus::held_sql()),
+        ("any_held", ordergraph::events::bus::any_held_sql()),
+        ("now", ordergraph::events::bus::now_sql()),
+    ] {
+        let rows = app
+            .db
+            .query_all_raw(Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                format!("EXPLAIN (FORMAT TEXT) {sql}"),
+            ))
+            .await
+            .unwrap();
+        let plan = rows
+            .iter()
+            .map(|r| r.try_get::<String>("", "QUERY PLAN").unwrap())
+            .collect::<Vec<_>>()
+            .join("\n");
+        plans.push((name.to_owned(), plan));
+    }
+    plans
+}
+
+#[tokio::test]
+#[ignore = "PostgreSQL only (the horizon): TEST_DATABASE_URL=postgres://... cargo test -- --include-ignored"]
+async fn what_the_horizon_holds_back_is_read_from_the_index_not_by_scanning_the_log() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.backend, Backend::Postgres, "{POSTGRES_ONLY}");
+    // The fetcher asks after every read under load, and every scrape counts:
+    // a plan that scans the whole log would cost the database more than the
+    // writes it follows (PostgreSQL cannot see the horizon when it plans, and
+    // guesses a third of the table matches).
+    for (name, plan) in plans_of_log_reads(&app).await {
+        assert!(
+            plan.contains("order_events_position") && !plan.contains("Seq Scan"),
+            "{name} must walk the (tx, id) index from the horizon:\n{plan}"
+        );
+    }
+    // And still counts what is held: an open transaction's event.
+    let raw = Database::connect(app.database_url()).await.unwrap();
+    let slow = raw.begin().await.unwrap();
+    slow.execute_unprepared(
+        "INSERT INTO order_events (order_id, kind, actor, notify, created_at) \
+         SELECT order_id, kind, 'slow', false, now() FROM order_events LIMIT 1",
+    )
+    .await
+    .unwrap();
+    // Committed behind the open one: held back.
+    app.db
+        .execute_unprepared(
+            "INSERT INTO order_events (order_id, kind, actor, notify, created_at) \
+             SELECT order_id, kind, 'behind', false, now() FROM order_events LIMIT 1",
+        )
+        .await
+        .unwrap();
+    // At least: tests running beside this one on the cluster hold events
+    // back too.
+    let held = ordergraph::events::bus::held(&app.db).await.unwrap();
+    assert!(
+        held.events >= 1,
+        "the committed event behind the open transaction"
+    );
+    assert!(ordergraph::events::bus::any_held(&app.db).await.unwrap());
+    slow.commit().await.unwrap();
+}
