@@ -14,6 +14,10 @@ use ordergraph::auth::{Principal, Role};
 use ordergraph::config::Config;
 use ordergraph::{db, graphql, telemetry};
 
+// See Cargo.toml: glibc's malloc cost the server a fifth of its CPU per request.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "ordergraph",
