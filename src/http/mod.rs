@@ -3,7 +3,7 @@
 pub mod access;
 mod apq;
 mod cors;
-mod exports;
+mod dialects;
 mod graphql;
 mod health;
 mod metrics;
@@ -11,7 +11,6 @@ mod playground;
 mod rest;
 mod trace;
 mod ws_guard;
-mod zapier;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -59,11 +58,14 @@ pub fn router(
                 .fallback(graphql::other_method),
         )
         .route("/graphql/ws", get(graphql::websocket))
-        .route("/api/orders.json", get(exports::json))
-        .route("/api/orders.csv", get(exports::csv))
-        .route("/api/orders.xml", get(exports::xml))
-        .route("/api/zapier/order", post(zapier::upsert))
-        .route("/api/v1/orders", get(zapier::list).post(zapier::upsert))
+        .route("/api/orders.json", get(dialects::exports::json))
+        .route("/api/orders.csv", get(dialects::exports::csv))
+        .route("/api/orders.xml", get(dialects::exports::xml))
+        .route("/api/zapier/order", post(dialects::hub::upsert))
+        .route(
+            "/api/v1/orders",
+            get(dialects::hub::list).post(dialects::hub::upsert),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::scrape))

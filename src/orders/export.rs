@@ -27,6 +27,16 @@ pub struct ExportOrder {
     pub admin_fields: Vec<order_admin_field::Model>,
 }
 
+/// The query parameters of the exports; anything else is refused.
+pub const PARAMETERS: &[&str] = &[
+    "id_eq",
+    "id_in[]",
+    "status_in[]",
+    "status_eq",
+    "submitted_at_gteq",
+    "submitted_at_casted_eq",
+];
+
 /// Reads seed 003's filters from query-string pairs: `id_eq`, `id_in[]`,
 /// `status_in[]` (our status names, any case), `submitted_at_gteq` and
 /// `submitted_at_casted_eq` (YYYY-MM-DD). With none of them, the orders
@@ -72,8 +82,11 @@ pub fn parse_filter(pairs: &[(String, String)]) -> AppResult<OrderFilter> {
                 any = true;
                 filter.submitted_on = date(value, key, &mut errors);
             }
-            // Unknown parameters are ignored, as the seed's own API does.
-            _ => {}
+            // A filter not understood would widen the answer: refused.
+            _ => errors.push(FieldError::new(
+                key.clone(),
+                "is not a parameter of the order exports",
+            )),
         }
     }
     if !ids.is_empty() {

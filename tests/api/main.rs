@@ -12,6 +12,7 @@ mod cli;
 mod cors;
 mod customers;
 mod deliveries;
+mod dialects;
 mod event_log;
 mod exports;
 mod hardening;

@@ -1,23 +1,25 @@
-//! Seed 000's REST API on top of the GraphQL services: `POST /api/zapier/order`
-//! and `POST /api/v1/orders` upsert an order from the seed's JSON field names;
+//! Seed 000 (the e-commerce hub) on top of the GraphQL services: `POST
+//! /api/zapier/order` and `POST /api/v1/orders` upsert an order from the
+//! seed's JSON field names, keyed by `platform` (any case) + `orderNumber`;
 //! `GET /api/v1/orders?page=&limit=` lists them. API key (or JWT) in
-//! `X-API-Key` or `Authorization: Bearer`; the seed's error shapes.
+//! `X-API-Key` or `Authorization: Bearer`; the seed's error shapes, errors
+//! named by the seed's own field paths (`items.0.price`).
 
 use std::net::SocketAddr;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Extension, Query, State};
+use axum::extract::{ConnectInfo, Extension, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::access::Access;
-use super::{HttpState, rest};
-use crate::auth::{Caller, ORDER_WORKERS, Principal};
+use crate::auth::{ORDER_WORKERS, Principal};
 use crate::entities::order;
 use crate::error::{AppError, FieldError};
+use crate::http::access::Access;
+use crate::http::{HttpState, rest};
 use crate::lines::inputs::OrderLineInput;
 use crate::money::Money;
 use crate::orders::draft::Defaults;
@@ -56,16 +58,9 @@ async fn authorize(
     peer: SocketAddr,
     access: &Access,
 ) -> Result<Principal, Response> {
-    let caller = state.app.auth.from_headers(headers, peer.ip()).await;
-    access.caller(&caller);
-    match caller {
-        Caller::Authenticated(principal) => {
-            principal.require(ORDER_WORKERS).map_err(from_app_error)?;
-            Ok(principal)
-        }
-        Caller::Anonymous | Caller::Rejected => Err(unauthorized()),
-        Caller::Failed(err) => Err(from_app_error(err)),
-    }
+    super::principal(state, headers, peer, access, ORDER_WORKERS)
+        .await
+        .map_err(from_app_error)
 }
 
 /// A string or a number, as the seed sends amounts both ways.
@@ -135,7 +130,8 @@ fn required(value: &Option<String>, field: &str, errors: &mut Vec<FieldError>) -
 
 fn to_input(body: SeedOrder) -> Result<UpsertOrderInput, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let source = required(&body.platform, "platform", &mut errors);
+    // "shopify" and "Shopify" are one platform: one order per number.
+    let source = required(&body.platform, "platform", &mut errors).to_lowercase();
     let external_id = required(&body.order_number, "orderNumber", &mut errors);
     let status_text = required(&body.order_status, "orderStatus", &mut errors);
     let status = if status_text.is_empty() {
@@ -181,10 +177,14 @@ fn to_input(body: SeedOrder) -> Result<UpsertOrderInput, Vec<FieldError>> {
                         .unwrap_or_default(),
                     None => Money::from(1),
                 },
-                price: item
-                    .price
-                    .as_ref()
-                    .and_then(|p| p.parse(&format!("items.{i}.price"), &mut errors)),
+                // Every item field is optional in the seed: an item without a
+                // price is free, and the order's `total` as given stands.
+                price: Some(match &item.price {
+                    Some(p) => p
+                        .parse(&format!("items.{i}.price"), &mut errors)
+                        .unwrap_or_default(),
+                    None => Money::ZERO,
+                }),
                 ..Default::default()
             })
             .collect()
@@ -207,6 +207,36 @@ fn to_input(body: SeedOrder) -> Result<UpsertOrderInput, Vec<FieldError>> {
         tracking_url: body.tracking_url,
         ..Default::default()
     })
+}
+
+/// The seed's name for a field the upsert service reports by its GraphQL
+/// name (`lines.0.price` is the seed's `items.0.price`).
+fn seed_path(path: &str) -> String {
+    let (head, rest) = path.split_once('.').unwrap_or((path, ""));
+    let head = match head {
+        "lines" => "items",
+        "source" => "platform",
+        "externalId" => "orderNumber",
+        "status" => "orderStatus",
+        other => other,
+    };
+    if rest.is_empty() {
+        head.to_owned()
+    } else {
+        format!("{head}.{rest}")
+    }
+}
+
+fn seed_paths(err: AppError) -> AppError {
+    match err {
+        AppError::BadUserInput { fields, .. } => AppError::invalid(
+            fields
+                .into_iter()
+                .map(|f| FieldError::new(seed_path(&f.path), f.message))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// The seed's view of an order.
@@ -244,23 +274,11 @@ pub async fn upsert(
         Ok(principal) => principal,
         Err(response) => return response,
     };
-    let seed: SeedOrder = match serde_json::from_slice::<Value>(&body).and_then(|json| {
-        if let Some(path) = crate::validate::nul_path(&json, "") {
-            return Ok(Err(path));
-        }
-        serde_json::from_value(json).map(Ok)
-    }) {
-        Ok(Ok(seed)) => seed,
-        Ok(Err(path)) => {
-            let field = crate::validate::nul_path_error(path);
-            return failure(StatusCode::UNPROCESSABLE_ENTITY, "Invalid order", &[field]);
-        }
-        Err(err) => {
-            let field = FieldError::new("body", format!("not a JSON order: {err}"));
-            return failure(StatusCode::UNPROCESSABLE_ENTITY, "Invalid order", &[field]);
-        }
+    let body = match super::json_body::<SeedOrder>(&body) {
+        Ok(body) => body,
+        Err(err) => return from_app_error(err),
     };
-    let input = match to_input(seed) {
+    let input = match to_input(body.value) {
         Ok(input) => input,
         Err(fields) => return failure(StatusCode::UNPROCESSABLE_ENTITY, "Invalid order", &fields),
     };
@@ -271,7 +289,7 @@ pub async fn upsert(
     let (order, created) =
         match crate::orders::upsert::upsert(db, defaults, &principal.subject, input).await {
             Ok(result) => result,
-            Err(err) => return from_app_error(err),
+            Err(err) => return from_app_error(seed_paths(err)),
         };
     let lines = match crate::orders::service::lines(db, order.id).await {
         Ok(lines) => lines,
@@ -284,34 +302,44 @@ pub async fn upsert(
     };
     (
         status,
-        Json(json!({"success": true, "created": created, "order": seed_json(&order, &lines)})),
+        Json(super::with_ignored(
+            json!({"success": true, "created": created, "order": seed_json(&order, &lines)}),
+            &body.ignored,
+        )),
     )
         .into_response()
 }
 
-/// `GET /api/v1/orders` query parameters.
-#[derive(Deserialize)]
-pub struct ListParams {
-    page: Option<i32>,
-    limit: Option<i32>,
-}
-
 /// `GET /api/v1/orders?page=&limit=`: newest first, with seed 002's pagination
-/// block.
+/// block. Any other parameter is refused with 400.
 pub async fn list(
     State(state): State<HttpState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Extension(access): Extension<Access>,
     headers: HeaderMap,
-    Query(params): Query<ListParams>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     let policy = match authorize(&state, &headers, peer, &access).await {
         Ok(principal) => principal.policy(),
         Err(response) => return response,
     };
+    let read = |params: &super::Params| -> Result<(i32, i32), AppError> {
+        let number = |name| {
+            params
+                .number(name)?
+                .map(i32::try_from)
+                .transpose()
+                .map_err(|_| AppError::invalid_field(name, "is too large"))
+        };
+        Ok((number("page")?.unwrap_or(1), number("limit")?.unwrap_or(20)))
+    };
+    let (page, limit) = match super::Params::parse(query.as_deref(), &["page", "limit"])
+        .and_then(|params| read(&params))
+    {
+        Ok(values) => values,
+        Err(err) => return rest::app_error(err, StatusCode::BAD_REQUEST),
+    };
     let db = &state.app.db;
-    let page = params.page.unwrap_or(1);
-    let limit = params.limit.unwrap_or(20);
     let args = PageArgs {
         page: Some(page),
         per_page: Some(limit),

@@ -15,10 +15,10 @@ use futures_util::{StreamExt, stream};
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use serde_json::{Map, Value as Json, json};
 
-use super::access::Access;
-use super::{HttpState, rest};
 use crate::auth::Caller;
 use crate::entities::{order, order_line};
+use crate::http::access::Access;
+use crate::http::{HttpState, rest};
 
 use crate::money::Money;
 use crate::orders::export::{self, ExportOrder};
@@ -400,10 +400,9 @@ async fn export(
         }
         Caller::Failed(err) => return rest::app_error(err, StatusCode::BAD_REQUEST),
     };
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
-    let filter = match export::parse_filter(&pairs) {
+    let filter = match super::Params::parse(query.as_deref(), export::PARAMETERS)
+        .and_then(|params| export::parse_filter(params.pairs()))
+    {
         Ok(filter) => filter,
         Err(err) => return error(StatusCode::BAD_REQUEST, &err.message()),
     };
