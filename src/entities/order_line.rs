@@ -42,6 +42,8 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub custom: Option<Json>,
     pub address_id: Option<i64>,
+    /// The stock level the source reported with the line (seed 001).
+    pub stock_quantity: Option<Money>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -66,6 +66,7 @@ pub fn router(
             "/api/v1/orders",
             get(dialects::hub::list).post(dialects::hub::upsert),
         )
+        .route("/api/fulfilment/orders", post(dialects::fulfilment::create))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::scrape))

@@ -36,8 +36,6 @@ enum Conv {
     /// A list of order lines with their own names, and the quantity of a
     /// line that gives none.
     Lines(&'static [Field], Option<&'static str>),
-    /// Documented by the seed but not order data (stock levels): ignored.
-    Drop,
 }
 
 /// One field of a seed: its name there, its path in our input (dotted: a
@@ -125,7 +123,7 @@ const SEED_001_PRODUCT: &[Field] = &[
     f("name", "name", Conv::Text),
     f("reference", "sku", Conv::Text),
     f("quantity", "quantity", Conv::Amount),
-    f("stock_quantity", "", Conv::Drop),
+    f("stock_quantity", "stockQuantity", Conv::Amount),
     f("price", "price", Conv::Amount),
     f("image_url", "imageUrl", Conv::Text),
     f("brand", "brand", Conv::Text),
@@ -143,10 +141,13 @@ fn fields_of(seed: Seed) -> &'static [Field] {
 }
 
 /// Maps an order in `seed`'s names onto ours, or says every field that
-/// cannot be mapped.
+/// cannot be mapped. A member the seed does not have is an error: in a file,
+/// a typo would otherwise lose data without a word.
 pub fn map(seed: Seed, order: &Map<String, Value>) -> Result<Map<String, Value>, Vec<String>> {
     let mut errors = Vec::new();
-    let mapped = map_object(order, fields_of(seed), "", &mut errors);
+    let mut unknown = Vec::new();
+    let mapped = map_object(order, fields_of(seed), "", &mut errors, &mut unknown);
+    errors.extend(unknown.into_iter().map(|at| format!("{at}: unknown field")));
     if errors.is_empty() {
         Ok(mapped)
     } else {
@@ -154,20 +155,42 @@ pub fn map(seed: Seed, order: &Map<String, Value>) -> Result<Map<String, Value>,
     }
 }
 
-/// Maps the members of a seed object through `fields`; unknown members are
-/// errors (a typo would otherwise lose data without a word).
+/// An order mapped by [`map_lenient`], with the members it left out.
+pub struct Lenient {
+    pub order: Map<String, Value>,
+    /// Dotted seed paths of the members the seed does not have.
+    pub ignored: Vec<String>,
+}
+
+/// As [`map`], but members the seed does not have are left out and listed
+/// instead of refused: the REST dialects accept what integration platforms
+/// add and say what they did not use.
+pub fn map_lenient(seed: Seed, order: &Map<String, Value>) -> Result<Lenient, Vec<String>> {
+    let mut errors = Vec::new();
+    let mut ignored = Vec::new();
+    let order = map_object(order, fields_of(seed), "", &mut errors, &mut ignored);
+    if errors.is_empty() {
+        Ok(Lenient { order, ignored })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Maps the members of a seed object through `fields`; the paths of members
+/// it does not know go to `unknown`.
 fn map_object(
     object: &Map<String, Value>,
     fields: &[Field],
     path: &str,
     errors: &mut Vec<String>,
+    unknown: &mut Vec<String>,
 ) -> Map<String, Value> {
     let mut out = Map::new();
     let (mut first, mut last) = (None, None);
     for (key, value) in object {
         let at = crate::validate::at(path, key);
         let Some(field) = fields.iter().find(|f| f.seed == key) else {
-            errors.push(format!("{at}: unknown field"));
+            unknown.push(at);
             continue;
         };
         let converted = match field.conv {
@@ -185,17 +208,16 @@ fn map_object(
                 None
             }
             Conv::Address(inner) => match value {
-                Value::Object(address) => {
-                    Some(Value::Object(map_object(address, inner, &at, errors)))
-                }
+                Value::Object(address) => Some(Value::Object(map_object(
+                    address, inner, &at, errors, unknown,
+                ))),
                 Value::Null => None,
                 other => {
                     errors.push(format!("{at}: expected an object, not {}", kind_of(other)));
                     None
                 }
             },
-            Conv::Lines(inner, quantity) => lines(value, inner, quantity, &at, errors),
-            Conv::Drop => None,
+            Conv::Lines(inner, quantity) => lines(value, inner, quantity, &at, errors, unknown),
         };
         if let Some(converted) = converted {
             set_path(&mut out, field.ours, converted);
@@ -218,6 +240,7 @@ fn lines(
     default_quantity: Option<&str>,
     path: &str,
     errors: &mut Vec<String>,
+    unknown: &mut Vec<String>,
 ) -> Option<Value> {
     let items = match value {
         Value::Array(items) => items,
@@ -232,7 +255,7 @@ fn lines(
         let at = format!("{path}.{i}");
         match item {
             Value::Object(product) => {
-                let mut line = map_object(product, fields, &at, errors);
+                let mut line = map_object(product, fields, &at, errors, unknown);
                 if let Some(quantity) = default_quantity
                     && !line.contains_key("quantity")
                 {

@@ -64,6 +64,7 @@ pub struct LineDraft {
     pub note: Option<String>,
     pub custom: Option<Json>,
     pub address: Option<AddressInput>,
+    pub stock_quantity: Option<Money>,
 }
 
 impl LineDraft {
@@ -104,6 +105,7 @@ impl LineDraft {
             note: Set(self.note.clone()),
             custom: Set(self.custom.clone()),
             address_id: Set(address_id),
+            stock_quantity: Set(self.stock_quantity),
             created_at: Set(now),
             updated_at: Set(now),
         }
@@ -136,6 +138,7 @@ impl LineDraft {
             && self.has_custom_price == row.has_custom_price
             && self.note == row.note
             && self.custom == row.custom
+            && self.stock_quantity == row.stock_quantity
     }
 }
 
@@ -312,5 +315,6 @@ pub fn build_line(
         note: clean(&line.note),
         custom: line.custom.as_ref().map(|c| c.0.clone()),
         address: line.address.clone(),
+        stock_quantity: line.stock_quantity,
     })
 }

@@ -56,6 +56,9 @@ pub struct OrderLineInput {
     pub custom: Option<Json>,
     /// Where this line goes, when not to the order's shipping address (seed 003).
     pub address: Option<AddressInput>,
+    /// The stock level the source system reported with the line (seed 001's
+    /// `stock_quantity`): kept as given, never checked against the quantity.
+    pub stock_quantity: Option<Money>,
 }
 
 /// A line to add to an existing order.

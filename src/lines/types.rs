@@ -75,6 +75,12 @@ impl OrderLine {
     async fn supplier(&self) -> Option<&str> {
         self.0.supplier.as_deref()
     }
+
+    /// The stock level the source reported with the line (seed 001's
+    /// `stock_quantity`), as given; null when it sent none.
+    async fn stock_quantity(&self) -> Option<Money> {
+        self.0.stock_quantity
+    }
     /// Image URL.
     async fn image_url(&self) -> Option<&str> {
         self.0.image_url.as_deref()

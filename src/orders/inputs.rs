@@ -118,6 +118,17 @@ pub struct UpsertOrderInput {
     pub test: Option<bool>,
 }
 
+/// What `upsertOrder` does with an order that already exists.
+#[derive(Enum, Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum OnExisting {
+    /// Update it with the input (sync semantics). The default.
+    #[default]
+    Update,
+    /// Leave it exactly as it is and return it (`created: false`): create-only,
+    /// as seed 001's "Order already exists".
+    Keep,
+}
+
 /// A bulk import (seed 004): up to 1,000 orders of one source.
 #[derive(InputObject, Clone, Debug)]
 pub struct ImportOrdersInput {

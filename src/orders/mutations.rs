@@ -4,7 +4,8 @@ use async_graphql::{Context, ID, Object};
 
 use super::draft::Defaults;
 use super::inputs::{
-    ImportOrdersInput, OrderActionInput, PlaceOrderInput, TrackingInput, UpsertOrderInput,
+    ImportOrdersInput, OnExisting, OrderActionInput, PlaceOrderInput, TrackingInput,
+    UpsertOrderInput,
 };
 use super::types::{ImportOrdersPayload, ImportResult, Order, UpsertOrderPayload};
 use super::{actions, create, import, service, upsert};
@@ -117,9 +118,10 @@ impl OrderMutation {
 
     /// Creates the order with this (source, externalId), or updates it: given
     /// fields replace stored ones, given lines replace all lines, the status is
-    /// mirrored as given. Safe to repeat and to race: one order results, and a
-    /// repeat that changes nothing writes nothing. Admins, staff and
-    /// integrations.
+    /// mirrored as given. With `onExisting: KEEP` an existing order is returned
+    /// unchanged instead (create-only; `created: false` says it existed). Safe
+    /// to repeat and to race: one order results, and a repeat that changes
+    /// nothing writes nothing. Admins, staff and integrations.
     async fn upsert_order(
         &self,
         ctx: &Context<'_>,
@@ -129,6 +131,11 @@ impl OrderMutation {
         )]
         _idempotency_key: Option<String>,
         #[graphql(desc = "The order as the source platform has it.")] input: UpsertOrderInput,
+        #[graphql(
+            desc = "What to do when the order exists: UPDATE it (the default) or KEEP it as it is.",
+            default
+        )]
+        on_existing: OnExisting,
     ) -> Result<UpsertOrderPayload, AppError> {
         let principal = require_principal(ctx)?;
         principal.require(ORDER_WORKERS)?;
@@ -137,7 +144,7 @@ impl OrderMutation {
             currency: &state.config.default_currency,
         };
         let (order, created) =
-            upsert::upsert(&state.db, defaults, &principal.subject, input).await?;
+            upsert::upsert(&state.db, defaults, &principal.subject, input, on_existing).await?;
         Ok(UpsertOrderPayload {
             order: Order(order),
             created,

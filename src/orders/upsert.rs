@@ -11,7 +11,7 @@ use serde_json::{Map, Value as Json, json};
 use super::create::{create, created_event, reference_taken};
 use super::draft::{Defaults, NewOrder};
 use super::edit::lock;
-use super::inputs::UpsertOrderInput;
+use super::inputs::{OnExisting, UpsertOrderInput};
 use super::pricing::{self, LinePricing, OrderPricing, OrderTotals};
 use super::service::lines_of;
 use crate::customers::inputs::AddressInput;
@@ -53,20 +53,50 @@ async fn find_for_update<C: ConnectionTrait>(
     Ok(by_key().lock_exclusive().one(conn).await?)
 }
 
-/// Creates or updates the order keyed by (source, externalId). Returns the
-/// order and whether it was created.
+/// The order keyed by (`source`, `external_id`), as committed (no lock: the
+/// caller changes nothing).
+async fn find_by_key<C: ConnectionTrait>(
+    conn: &C,
+    source: &str,
+    external_id: &str,
+) -> AppResult<Option<order::Model>> {
+    Ok(order::Entity::find()
+        .filter(order::Column::Source.eq(source))
+        .filter(order::Column::ExternalId.eq(external_id))
+        .one(conn)
+        .await?)
+}
+
+/// Creates or updates the order keyed by (source, externalId); with
+/// [`OnExisting::Keep`] an existing order is returned as it is and nothing is
+/// written. Returns the order and whether it was created.
 #[tracing::instrument(name = "orders.upsert", skip_all)]
 pub async fn upsert(
     db: &Db,
     defaults: Defaults<'_>,
     actor: &str,
     input: UpsertOrderInput,
+    on_existing: OnExisting,
 ) -> AppResult<(order::Model, bool)> {
     let catalog = catalog_for(db, input.lines.iter().flatten()).await?;
     let new = NewOrder::from_upsert(&input, &catalog, defaults, "").map_err(AppError::invalid)?;
     let external_id = new.external_id.clone().unwrap_or_default();
+    if on_existing == OnExisting::Keep
+        && let Some(existing) = find_by_key(db, &new.source, &external_id).await?
+    {
+        return Ok((existing, false));
+    }
     let txn = db.begin_write().await?;
-    let existing = find_for_update(&txn, &new.source, &external_id).await?;
+    let existing = match on_existing {
+        OnExisting::Update => find_for_update(&txn, &new.source, &external_id).await?,
+        // Created since the read above: kept as well, below.
+        OnExisting::Keep => find_by_key(&txn, &new.source, &external_id).await?,
+    };
+    if on_existing == OnExisting::Keep
+        && let Some(existing) = existing
+    {
+        return Ok((existing, false));
+    }
     let (txn, existing) = match existing {
         Some(existing) => (txn, existing),
         None => {
@@ -80,11 +110,17 @@ pub async fn upsert(
                 return Ok((order, true));
             }
             // Someone created it meanwhile (their insert won the unique
-            // index): this call becomes an update of their order, in a new
-            // transaction. This one has written (addresses, the attempted
+            // index): kept as it is, or this call becomes an update of their
+            // order, in a new transaction. This one has written (addresses, the attempted
             // insert), so its transaction id may be older than the creator's,
             // and its events would be read before the order's creation.
             drop(txn);
+            if on_existing == OnExisting::Keep {
+                let existing = find_by_key(db, &new.source, &external_id)
+                    .await?
+                    .ok_or_else(|| reference_taken(&new))?;
+                return Ok((existing, false));
+            }
             let txn = db.begin_write().await?;
             let existing = find_for_update(&txn, &new.source, &external_id)
                 .await?

@@ -251,3 +251,51 @@ async fn an_empty_key_is_bad_user_input() {
         .collect();
     assert_eq!(paths, ["source", "externalId"]);
 }
+
+const CREATE_ONCE: &str = "mutation($input: UpsertOrderInput!) { upsertOrder(input: $input, onExisting: KEEP) { created order { id version totals { grossTotal } status events { kind } } } }";
+
+#[tokio::test]
+async fn keep_creates_once_and_returns_an_existing_order_unchanged() {
+    let app = TestApp::spawn().await;
+    let first = app.admin(CREATE_ONCE, json!({"input": seed_000()})).await["upsertOrder"].clone();
+    assert_eq!(first["created"], true);
+    let mut changed = seed_000();
+    changed["total"] = json!("1.00");
+    changed["status"] = json!("SHIPPED");
+    let again = app
+        .admin(CREATE_ONCE, json!({"input": changed.clone()}))
+        .await["upsertOrder"]
+        .clone();
+    assert_eq!(again["created"], false);
+    assert_eq!(
+        again["order"], first["order"],
+        "returned as it was, nothing written"
+    );
+    // Without KEEP the same input updates: the default is unchanged.
+    let updated = upsert(&app, changed).await;
+    assert_eq!(updated["created"], false);
+    assert_eq!(updated["order"]["status"], "SHIPPED");
+}
+
+#[tokio::test]
+async fn keep_under_concurrency_creates_exactly_one_order() {
+    let app = TestApp::spawn().await;
+    let calls: Vec<_> = (0..8)
+        .map(|_| app.spawn_admin(CREATE_ONCE, json!({"input": seed_000()})))
+        .collect();
+    let mut created = 0;
+    let mut ids = std::collections::HashSet::new();
+    for call in calls {
+        let result = call.await.unwrap();
+        let payload = &result["data"]["upsertOrder"];
+        assert!(payload.is_object(), "{result}");
+        if payload["created"] == true {
+            created += 1;
+        }
+        ids.insert(payload["order"]["id"].to_string());
+    }
+    assert_eq!(created, 1);
+    assert_eq!(ids.len(), 1);
+    assert_eq!(app.count("orders").await, 1);
+    assert_eq!(app.count("order_events").await, 1);
+}

@@ -286,11 +286,18 @@ pub async fn upsert(
         currency: &state.app.config.default_currency,
     };
     let db = &state.app.db;
-    let (order, created) =
-        match crate::orders::upsert::upsert(db, defaults, &principal.subject, input).await {
-            Ok(result) => result,
-            Err(err) => return from_app_error(seed_paths(err)),
-        };
+    let (order, created) = match crate::orders::upsert::upsert(
+        db,
+        defaults,
+        &principal.subject,
+        input,
+        crate::orders::inputs::OnExisting::Update,
+    )
+    .await
+    {
+        Ok(result) => result,
+        Err(err) => return from_app_error(seed_paths(err)),
+    };
     let lines = match crate::orders::service::lines(db, order.id).await {
         Ok(lines) => lines,
         Err(err) => return from_app_error(err),

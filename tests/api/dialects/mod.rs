@@ -2,6 +2,7 @@
 //! (`../shared/seeds/`), compared with the seed's sample answers: keys, types,
 //! status codes and numbers. Helpers shared by the dialects' tests.
 
+mod fulfilment;
 mod hub;
 
 use reqwest::{Method, StatusCode};
