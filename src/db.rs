@@ -14,8 +14,9 @@
 
 mod sqlite_writer;
 
-use std::sync::Arc;
+use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use sea_orm::sea_query::LikeExpr;
@@ -118,6 +119,33 @@ pub struct Db {
     commits: Arc<watch::Sender<u64>>,
     /// SQLite's single writer; `None` on PostgreSQL.
     writer: Option<Arc<Writer>>,
+    /// What the outbox planner read last, with its version.
+    planner: Memo,
+}
+
+/// One value derived from rarely changing rows, kept between transactions
+/// with the version token of those rows it was read under (the outbox
+/// planner's webhook endpoints and automation rules, versioned by
+/// triggers). Typed as `Any` so this module does not depend on the planner.
+#[derive(Clone, Default)]
+pub struct Memo(Arc<Mutex<Option<Memoized>>>);
+
+type Memoized = (String, Arc<dyn Any + Send + Sync>);
+
+impl Memo {
+    /// The value kept for `version`, if that is the version it was read at.
+    pub fn get<T: Any + Send + Sync>(&self, version: &str) -> Option<Arc<T>> {
+        let slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match &*slot {
+            Some((kept, value)) if kept == version => value.clone().downcast::<T>().ok(),
+            _ => None,
+        }
+    }
+
+    /// Keeps `value`, read at `version`, in place of what was kept.
+    pub fn put<T: Any + Send + Sync>(&self, version: &str, value: Arc<T>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some((version.to_owned(), value));
+    }
 }
 
 impl Db {
@@ -137,6 +165,7 @@ impl Db {
             conn,
             commits,
             writer,
+            planner: Memo::default(),
         }
     }
 
@@ -147,6 +176,7 @@ impl Db {
             conn,
             commits: self.commits.clone(),
             writer: self.writer.clone(),
+            planner: self.planner.clone(),
         }
     }
 
@@ -193,6 +223,7 @@ impl Db {
             wrote_events: AtomicBool::new(false),
             order: AtomicI64::new(0),
             commits: self.commits.clone(),
+            planner: self.planner.clone(),
         })
     }
 
@@ -254,9 +285,16 @@ pub struct WriteTxn {
     /// The order this transaction changed (0: none), for idempotency keys.
     order: AtomicI64,
     commits: Arc<watch::Sender<u64>>,
+    planner: Memo,
 }
 
 impl WriteTxn {
+    /// What the outbox planner kept from earlier transactions of this
+    /// database (see [`Memo`]).
+    pub fn planner_memo(&self) -> &Memo {
+        &self.planner
+    }
+
     /// Records that this transaction wrote what followers of the log care
     /// about (order events, deliveries), so its commit fires the hook.
     pub fn notify_on_commit(&self) {

@@ -8,6 +8,7 @@
 //! cancels scheduled follow-ups whose `unless` statuses the order reached.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::Duration;
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -19,6 +20,7 @@ use super::kinds::{DeliveryChannel, DeliveryState, Statuses, TemplateKind, webho
 use super::snapshot::{email_context, event_view, message_view, order_view};
 use crate::auth::Role;
 use crate::auth::policy::Policy;
+use crate::db::WriteTxn;
 use crate::entities::{
     automation_rule, delivery, order, order_event, order_line, order_message, webhook_endpoint,
 };
@@ -100,16 +102,25 @@ struct Planned<'a> {
     unless: Option<Statuses>,
 }
 
-/// Writes the deliveries `events` ask for, inside the writer's transaction.
-pub async fn plan<C: ConnectionTrait>(
-    conn: &C,
-    events: &[order_event::Model],
-) -> Result<(), DbErr> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    cancel_follow_ups(conn, events).await?;
+/// The active webhook endpoints and automation rules, as one transaction
+/// read them.
+struct Config {
+    endpoints: Vec<webhook_endpoint::Model>,
+    rules: Vec<automation_rule::Model>,
+}
 
+/// The configuration at `version` (the token the events' insert returned):
+/// what an earlier transaction read at that version, else read now and kept.
+/// Rows read here are at least as new as the version (they are read after
+/// it), so keeping them under it never hides a change from a later reader,
+/// which would see a newer token. Without a token (not migrated) every
+/// transaction reads.
+async fn config(conn: &WriteTxn, version: Option<&str>) -> Result<Arc<Config>, DbErr> {
+    if let Some(version) = version
+        && let Some(config) = conn.planner_memo().get::<Config>(version)
+    {
+        return Ok(config);
+    }
     let endpoints = webhook_endpoint::Entity::find()
         .filter(webhook_endpoint::Column::Active.eq(true))
         .order_by_asc(webhook_endpoint::Column::Id)
@@ -120,6 +131,28 @@ pub async fn plan<C: ConnectionTrait>(
         .order_by_asc(automation_rule::Column::Id)
         .all(conn)
         .await?;
+    let config = Arc::new(Config { endpoints, rules });
+    if let Some(version) = version {
+        conn.planner_memo().put(version, config.clone());
+    }
+    Ok(config)
+}
+
+/// Writes the deliveries `events` ask for, inside the writer's transaction.
+/// `config_version` is the planner configuration's version as the events'
+/// insert read it.
+pub async fn plan(
+    conn: &WriteTxn,
+    events: &[order_event::Model],
+    config_version: Option<&str>,
+) -> Result<(), DbErr> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    cancel_follow_ups(conn, events).await?;
+
+    let config = config(conn, config_version).await?;
+    let (endpoints, rules) = (&config.endpoints, &config.rules);
     let wants_notify =
         |e: &order_event::Model| e.notify && TemplateKind::for_notify(e.kind).is_some();
     let relevant: Vec<&order_event::Model> = events
@@ -198,7 +231,7 @@ pub async fn plan<C: ConnectionTrait>(
                 None,
             ));
         }
-        for endpoint in &endpoints {
+        for endpoint in endpoints {
             let filters = matches_filters(
                 &endpoint.kinds.0,
                 endpoint.sources.as_ref().map(|s| s.0.as_slice()),
@@ -218,7 +251,7 @@ pub async fn plan<C: ConnectionTrait>(
                 ));
             }
         }
-        for rule in &rules {
+        for rule in rules {
             if !matches_filters(
                 &rule.kinds.0,
                 rule.sources.as_ref().map(|s| s.0.as_slice()),

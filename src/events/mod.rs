@@ -9,7 +9,8 @@ pub mod position;
 pub mod subscriptions;
 pub mod types;
 
-use sea_orm::{DbErr, EntityTrait};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryTrait};
 use serde_json::Value as Json;
 
 pub use kind::OrderEventKind;
@@ -82,16 +83,26 @@ pub async fn append(db: &WriteTxn, events: Vec<NewEvent>) -> Result<(), DbErr> {
     // Chunked to stay far below the bind-parameter limits (9 per row).
     let models: Vec<_> = models.collect();
     let mut appended = Vec::with_capacity(models.len());
+    let mut config_version = None;
     for chunk in models.chunks(1000) {
-        appended.extend(
-            order_event::Entity::insert_many(chunk.to_vec())
-                .exec_with_returning(db)
-                .await?,
-        );
+        let mut insert = order_event::Entity::insert_many(chunk.to_vec()).into_query();
+        // The planner's configuration version comes back with the rows, so
+        // a write reads the endpoints and rules only when they changed.
+        insert.returning(Query::returning().exprs([
+            Expr::cust("*"),
+            Expr::cust(
+                "(SELECT value FROM settings WHERE key = 'delivery_config_version') AS delivery_config_version",
+            ),
+        ]));
+        let backend = db.get_database_backend();
+        for row in db.query_all_raw(backend.build(&insert)).await? {
+            config_version = row.try_get::<Option<String>>("", "delivery_config_version")?;
+            appended.push(order_event::Model::from_query_result(&row, "")?);
+        }
     }
     // The outbox: what these events ask to be sent, in this same transaction.
     // Other instances hear of the commit from this instance's announcer
     // (`bus::announcer`), after it: a NOTIFY in here would serialise commits.
-    crate::deliveries::plan::plan(db, &appended).await?;
+    crate::deliveries::plan::plan(db, &appended, config_version.as_deref()).await?;
     Ok(())
 }

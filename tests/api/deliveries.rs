@@ -967,3 +967,105 @@ async fn staff_cancel_a_scheduled_follow_up_and_bad_rules_are_refused_by_field()
         "{body}"
     );
 }
+
+/// The planner configuration's version token.
+async fn config_version(app: &TestApp) -> String {
+    use sea_orm::ConnectionTrait;
+    app.db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT value FROM settings WHERE key = 'delivery_config_version'",
+        ))
+        .await
+        .unwrap()
+        .expect("the version row")
+        .try_get::<String>("", "value")
+        .unwrap()
+}
+
+async fn raw(app: &TestApp, sql: &str) {
+    use sea_orm::ConnectionTrait;
+    app.db.execute_unprepared(sql).await.unwrap();
+}
+
+/// Statements the server ran for one `placeOrder`.
+async fn statements_of_a_place(app: &TestApp) -> (u64, Value) {
+    let before = app.statements.load(std::sync::atomic::Ordering::Relaxed);
+    let order = place_for(app, None).await;
+    (
+        app.statements.load(std::sync::atomic::Ordering::Relaxed) - before,
+        order,
+    )
+}
+
+#[tokio::test]
+async fn the_planner_reads_endpoints_and_rules_only_after_they_change_however_they_change() {
+    let app = TestApp::spawn_with(|c| delivering(c, None)).await;
+    // The first write reads the configuration; the next ones do not: two
+    // statements fewer (endpoints and rules). Counted while nothing is
+    // delivered, so the worker's statements stay out of the count.
+    let (cold, _) = statements_of_a_place(&app).await;
+    let (warm, _) = statements_of_a_place(&app).await;
+    assert_eq!(cold - warm, 2, "cold {cold}, warm {warm}");
+
+    let receiver = WebhookReceiver::start().await;
+    let created = endpoint(&app, &receiver, json!(["CREATED"])).await;
+    let id = database_id(&created["id"]);
+    let sent = |rows: &[Value]| rows.len() == 1 && rows[0]["state"] == "SENT";
+    let first = place_for(&app, None).await;
+    until(&app, &first, sent).await;
+
+    // Changed behind the server's back (plain SQL, as another instance or an
+    // operator would): the next write sees it.
+    let version = config_version(&app).await;
+    raw(
+        &app,
+        &format!("UPDATE webhook_endpoints SET active = false WHERE id = {id}"),
+    )
+    .await;
+    assert_ne!(config_version(&app).await, version);
+    let off = place_for(&app, None).await;
+    assert!(
+        deliveries_of(&app, &off).await.is_empty(),
+        "the endpoint is off"
+    );
+    let (again, _) = statements_of_a_place(&app).await;
+    assert_eq!(again, warm, "read once after the change, then kept");
+
+    // The worker counting failures changes nothing the planner reads.
+    let version = config_version(&app).await;
+    raw(
+        &app,
+        &format!("UPDATE webhook_endpoints SET consecutive_failures = 3 WHERE id = {id}"),
+    )
+    .await;
+    assert_eq!(config_version(&app).await, version);
+    let (same, _) = statements_of_a_place(&app).await;
+    assert_eq!(same, warm);
+
+    raw(
+        &app,
+        &format!("UPDATE webhook_endpoints SET active = true WHERE id = {id}"),
+    )
+    .await;
+    let on = place_for(&app, None).await;
+    until(&app, &on, sent).await;
+
+    // A rule created, and rows deleted, count as changes too.
+    app.admin(
+        "mutation { createAutomationRule(input: {name: \"thanks\", active: true, kinds: [CREATED], template: ORDER_CONFIRMATION, delaySeconds: 0}) { id } }",
+        json!({}),
+    )
+    .await;
+    let ruled = place_for(&app, None).await;
+    assert_eq!(
+        deliveries_of(&app, &ruled).await.len(),
+        2,
+        "the webhook and the rule's e-mail"
+    );
+    let version = config_version(&app).await;
+    raw(&app, "DELETE FROM automation_rules").await;
+    assert_ne!(config_version(&app).await, version);
+    let unruled = place_for(&app, None).await;
+    assert_eq!(deliveries_of(&app, &unruled).await.len(), 1);
+}
