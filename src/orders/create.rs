@@ -61,6 +61,61 @@ pub async fn reserve_numbers<C: ConnectionTrait>(conn: &C, count: usize) -> AppR
     Ok(numbers.into_iter().map(|n| n.to_string()).collect())
 }
 
+/// Inserts `row` with the next order number from PostgreSQL's sequence, in
+/// the one statement: `INSERT ... SELECT` from a one-row subquery that takes
+/// the number, which goes into `number` and at the head of `search_text`
+/// (the row's `search_text` holds the rest), instead of a round trip for the
+/// number first. `None` when a unique key is taken (its number is spent, as
+/// with any sequence).
+async fn insert_numbered<C: ConnectionTrait>(
+    conn: &C,
+    row: order::ActiveModel,
+) -> AppResult<Option<order::Model>> {
+    use sea_orm::sea_query::extension::postgres::PgExpr;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    use sea_orm::{ActiveModelTrait, ActiveValue, Iterable};
+
+    let number = Alias::new("next_number");
+    let mut columns = Vec::new();
+    let mut values = Vec::new();
+    for column in order::Column::iter() {
+        let ActiveValue::Set(value) = row.get(column) else {
+            continue;
+        };
+        columns.push(column);
+        values.push(match column {
+            order::Column::Number => Expr::col(number.clone()),
+            order::Column::SearchText => {
+                let rest = Expr::val(value);
+                Expr::case(ExprTrait::eq(rest.clone(), ""), Expr::col(number.clone()))
+                    .finally(Expr::col(number.clone()).concat(" ").concat(rest))
+                    .into()
+            }
+            _ => Expr::val(value),
+        });
+    }
+    let mut source = Query::select();
+    source.exprs(values).from_subquery(
+        Query::select()
+            .expr_as(
+                Expr::cust("nextval('order_number_seq')::text"),
+                number.clone(),
+            )
+            .to_owned(),
+        Alias::new("numbered"),
+    );
+    let mut insert = Query::insert();
+    insert
+        .into_table(order::Entity)
+        .columns(columns)
+        .select_from(source)
+        .map_err(AppError::internal)?
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .returning_all();
+    let statement = conn.get_database_backend().build(&insert);
+    Ok(order::Model::find_by_statement(statement).one(conn).await?)
+}
+
 /// Creates the order of `new` inside `conn`'s transaction, with its customer,
 /// addresses and lines. `Ok(None)` when a unique key is taken: (source,
 /// externalId) by a concurrent creator, or (source, reference).
@@ -90,18 +145,28 @@ pub(super) async fn create<C: ConnectionTrait>(
             names.extend(super::search::address_names(&saved));
         }
     }
-    let number = reserve_numbers(conn, 1).await?.pop().unwrap_or_default();
-    let row = new.to_row(number, customer.as_ref(), shipping, billing, &names);
-    // The many-row form reports "nothing inserted" as an empty list on both
-    // backends (the single-row form errors differently per backend).
-    let inserted = order::Entity::insert(row)
-        .on_conflict(OnConflict::new().do_nothing().to_owned())
-        .try_insert()
-        .exec_with_returning_many(conn)
-        .await?;
-    let order = match inserted {
-        TryInsertResult::Inserted(mut orders) if !orders.is_empty() => orders.swap_remove(0),
-        _ => return Ok(None),
+    let order = if conn.get_database_backend() == DatabaseBackend::Postgres {
+        let row = new.to_row(String::new(), customer.as_ref(), shipping, billing, &names);
+        insert_numbered(conn, row).await?
+    } else {
+        let number = reserve_numbers(conn, 1).await?.pop().unwrap_or_default();
+        let row = new.to_row(number, customer.as_ref(), shipping, billing, &names);
+        // The many-row form reports "nothing inserted" as an empty list on
+        // both backends (the single-row form errors differently per backend).
+        let inserted = order::Entity::insert(row)
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .try_insert()
+            .exec_with_returning_many(conn)
+            .await?;
+        match inserted {
+            TryInsertResult::Inserted(mut orders) if !orders.is_empty() => {
+                Some(orders.swap_remove(0))
+            }
+            _ => None,
+        }
+    };
+    let Some(order) = order else {
+        return Ok(None);
     };
     let address_ids = save_line_addresses(conn, customer_id, &new.lines, "lines").await?;
     insert_lines(conn, order.id, &new.lines, &address_ids).await?;
