@@ -17,6 +17,15 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The caller's name as an order source: an API key's name (its subject
+    /// without the `api-key:` mark), else the token's subject. Seed 004's
+    /// imports are keyed by it.
+    pub fn source_name(&self) -> &str {
+        self.subject
+            .strip_prefix(super::keys::API_KEY_SUBJECT)
+            .unwrap_or(&self.subject)
+    }
+
     /// FORBIDDEN unless the caller has one of `roles`.
     pub fn require(&self, roles: &[Role]) -> AppResult<()> {
         if roles.contains(&self.role) {

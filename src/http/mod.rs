@@ -66,6 +66,7 @@ pub fn router(
             "/api/v1/orders",
             get(dialects::hub::list).post(dialects::hub::upsert),
         )
+        .route("/api/reviews/orders", post(dialects::reviews::import))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::scrape))
