@@ -752,7 +752,8 @@ mod tests {
         let err = config(&[("IMPORT_TIMEZONE", "Europe/Amsterdm")]).unwrap_err();
         assert_eq!(err.var, "IMPORT_TIMEZONE");
         assert!(
-            err.to_string().contains("\"Europe/Amsterdm\" is not a time zone"),
+            err.to_string()
+                .contains("\"Europe/Amsterdm\" is not a time zone"),
             "{err}"
         );
         assert!(config(&[("IMPORT_TIMEZONE", "CET+1")]).is_err());

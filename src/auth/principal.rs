@@ -65,3 +65,19 @@ impl Caller {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_api_keys_source_is_its_name_and_a_tokens_its_subject() {
+        let of = |subject: &str| Principal {
+            role: Role::Integration,
+            subject: subject.into(),
+            customer_id: None,
+        };
+        assert_eq!(of("api-key:webshop").source_name(), "webshop");
+        assert_eq!(of("zapier").source_name(), "zapier");
+    }
+}

@@ -208,9 +208,12 @@ async fn authorize(
 
 /// The `orders` field: a JSON array of at most [`MAX_IMPORT`] orders.
 fn orders_of(field: Option<&str>) -> Result<Vec<Value>, AppError> {
-    let text = field.map(str::trim).filter(|t| !t.is_empty()).ok_or_else(|| {
-        AppError::invalid_field("orders", "is required: a JSON-encoded array of orders")
-    })?;
+    let text = field
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            AppError::invalid_field("orders", "is required: a JSON-encoded array of orders")
+        })?;
     let orders = match serde_json::from_str::<Value>(text) {
         Ok(Value::Array(orders)) => orders,
         Ok(other) => {
@@ -339,10 +342,9 @@ fn seed_error(error: &str, position: usize) -> String {
         .strip_prefix(&format!("orders.{position}."))
         .unwrap_or(error);
     match error.split_once(": ") {
-        Some((path, message)) => format!(
-            "{}: {message}",
-            seeds::seed_path(Seed::ImportOrder, path)
-        ),
+        Some((path, message)) => {
+            format!("{}: {message}", seeds::seed_path(Seed::ImportOrder, path))
+        }
         None => error.to_owned(),
     }
 }
@@ -428,11 +430,11 @@ pub async fn import(
         Ok(form) => form,
         Err(response) => return response,
     };
-    let principal =
-        match authorize(&state, &headers, form.api_key.as_deref(), peer, &access).await {
-            Ok(principal) => principal,
-            Err(err) => return failure(err, 0),
-        };
+    let principal = match authorize(&state, &headers, form.api_key.as_deref(), peer, &access).await
+    {
+        Ok(principal) => principal,
+        Err(err) => return failure(err, 0),
+    };
     let orders = match orders_of(form.orders.as_deref()) {
         Ok(orders) => orders,
         Err(err) => return failure(err, 0),

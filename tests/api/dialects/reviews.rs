@@ -109,7 +109,8 @@ async fn send(app: &TestApp, key: &str, orders: &str, encoding: Encoding) -> (St
     (status, body)
 }
 
-const ORDER: &str = "query($s: String!, $e: String!) { orderByExternalId(source: $s, externalId: $e) {
+const ORDER: &str =
+    "query($s: String!, $e: String!) { orderByExternalId(source: $s, externalId: $e) {
     id source externalId reference status customerEmail customerName submittedAt
     totals { grossTotal }
     lines { externalId name sku ean13 mpn upc url category quantity price custom }
@@ -204,7 +205,10 @@ async fn an_order_whose_reference_was_sent_is_already_sent_under_another_id_orde
         send(&app, &other, &again, Encoding::Multipart).await.1,
         seed_imported()
     );
-    assert_eq!(order(&app, "other-shop", "A-2").await["source"], "other-shop");
+    assert_eq!(
+        order(&app, "other-shop", "A-2").await["source"],
+        "other-shop"
+    );
 }
 
 #[tokio::test]
@@ -219,8 +223,12 @@ async fn valid_duplicate_and_invalid_orders_in_one_call_are_each_accounted_for()
         seed_order("OLD", None, json!({})),
         // Invalid in the seed's own terms: a product without its name, an
         // e-mail that is none, a date in another format, a wrong quantity.
-        seed_order("BAD", None, json!({"email": "[email protected]",
-            "products": [{"id": "1"}, {"id": "2", "name": "x", "qty": "two"}]})),
+        seed_order(
+            "BAD",
+            None,
+            json!({"email": "[email protected]",
+            "products": [{"id": "1"}, {"id": "2", "name": "x", "qty": "two"}]})
+        ),
         seed_order("LATE", None, json!({"order_date": "01/01/2019"})),
         "not an order",
         // The same id_order twice in one call: the second is a duplicate.
@@ -259,8 +267,12 @@ async fn valid_duplicate_and_invalid_orders_in_one_call_are_each_accounted_for()
     );
     // The seed's field errors first; the service's checks (e-mail, amounts)
     // come once those are fixed, in the seed's names too.
-    let fixed = json!([seed_order("BAD", None, json!({"email": "[email protected]",
-        "products": [{"id": "1", "name": "Cup"}, {"id": "2", "name": "x", "qty": "two"}]}))])
+    let fixed = json!([seed_order(
+        "BAD",
+        None,
+        json!({"email": "[email protected]",
+        "products": [{"id": "1", "name": "Cup"}, {"id": "2", "name": "x", "qty": "two"}]})
+    )])
     .to_string();
     let (_, body) = send(&app, &key, &fixed, Encoding::Multipart).await;
     assert_eq!(body["success"], 0);
@@ -272,7 +284,12 @@ async fn valid_duplicate_and_invalid_orders_in_one_call_are_each_accounted_for()
     let (_, body) = send(
         &app,
         &key,
-        &json!([seed_order("BAD", None, json!({"email": "[email protected]"}))]).to_string(),
+        &json!([seed_order(
+            "BAD",
+            None,
+            json!({"email": "[email protected]"})
+        )])
+        .to_string(),
         Encoding::Multipart,
     )
     .await;
@@ -320,7 +337,10 @@ async fn the_key_comes_in_the_form_in_x_api_key_or_as_bearer_and_a_jwt_works() {
     let form_key = send(&app, &key, &orders("FORM"), Encoding::Urlencoded).await;
     assert_eq!(form_key.1, seed_imported());
     let bearer = format!("Bearer {key}");
-    for (id, header) in [("HEADER", ("x-api-key", key.as_str())), ("BEARER", ("authorization", bearer.as_str()))] {
+    for (id, header) in [
+        ("HEADER", ("x-api-key", key.as_str())),
+        ("BEARER", ("authorization", bearer.as_str())),
+    ] {
         let (status, body, _) = post(
             &app,
             PATH,
@@ -397,9 +417,19 @@ async fn a_bad_key_is_401_a_customer_403_and_form_keys_are_throttled_like_header
         &[("orders", &orders)],
     )
     .await;
-    assert_eq!(status, 429, "the pair is locked whichever way the key comes");
+    assert_eq!(
+        status, 429,
+        "the pair is locked whichever way the key comes"
+    );
 
-    let (status, body, _) = post(&app, PATH, &[], Encoding::Urlencoded, &[("orders", &orders)]).await;
+    let (status, body, _) = post(
+        &app,
+        PATH,
+        &[],
+        Encoding::Urlencoded,
+        &[("orders", &orders)],
+    )
+    .await;
     assert_eq!(status, 401, "no credentials");
     expected_401(&body);
     let customer = format!("Bearer {}", app.token(Role::Customer, Some(1)));
@@ -454,8 +484,12 @@ async fn an_unknown_query_parameter_is_400_naming_it_and_the_key_never_rides_in_
 async fn unknown_keys_are_imported_past_and_listed_in_ignored_fields() {
     let app = TestApp::spawn().await;
     let key = api_key(&app, "shop", "INTEGRATION").await;
-    let orders = json!([seed_order("A", None, json!({"source": "elsewhere", "gift_wrap": true,
-        "products": [{"id": 1, "name": "Mug", "colour": "red"}]}))])
+    let orders = json!([seed_order(
+        "A",
+        None,
+        json!({"source": "elsewhere", "gift_wrap": true,
+        "products": [{"id": 1, "name": "Mug", "colour": "red"}]})
+    )])
     .to_string();
     let (status, body, _) = post(
         &app,
@@ -485,7 +519,11 @@ async fn a_broken_form_is_400_and_a_json_body_415_in_the_seeds_shape() {
     for (orders, path, needle) in [
         (None, "orders", "is required"),
         (Some("[{\"id_order\": "), "orders", "is not JSON"),
-        (Some("{\"id_order\": \"1\"}"), "orders", "must be a JSON array of orders, not an object"),
+        (
+            Some("{\"id_order\": \"1\"}"),
+            "orders",
+            "must be a JSON array of orders, not an object",
+        ),
     ] {
         let mut fields = vec![("api_key", key.as_str())];
         if let Some(orders) = orders {
@@ -497,7 +535,11 @@ async fn a_broken_form_is_400_and_a_json_body_415_in_the_seeds_shape() {
         assert_eq!(body["fields"][0]["path"], path);
         assert!(body["message"].as_str().unwrap().contains(needle), "{body}");
     }
-    let twice = [("api_key", key.as_str()), ("orders", "[]"), ("orders", "[]")];
+    let twice = [
+        ("api_key", key.as_str()),
+        ("orders", "[]"),
+        ("orders", "[]"),
+    ];
     let (status, body, _) = post(&app, PATH, &[], Encoding::Multipart, &twice).await;
     assert_eq!(status, 400);
     assert_eq!(body["fields"][0]["path"], "orders");
@@ -525,6 +567,23 @@ async fn a_broken_form_is_400_and_a_json_body_415_in_the_seeds_shape() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["success"], 0);
     assert_eq!(body["code"], "BAD_USER_INPUT");
+
+    // Over MAX_BODY_BYTES: 413, in the seed's shape too, both ways.
+    let small = TestApp::spawn_with(|c| c.max_body_bytes = 1024).await;
+    let big = "x".repeat(2048);
+    for encoding in [Encoding::Multipart, Encoding::Urlencoded] {
+        let (status, body, _) = post(
+            &small,
+            PATH,
+            &[],
+            encoding,
+            &[("api_key", "k"), ("orders", &big)],
+        )
+        .await;
+        assert_eq!(status, 413, "{body}");
+        assert_eq!(body["success"], 0);
+        assert_eq!(body["code"], "BAD_USER_INPUT");
+    }
 }
 
 const DELIVERIES: &str = "query($id: ID!) { order(id: $id) { deliveries {
@@ -563,9 +622,8 @@ async fn an_imported_order_gets_the_review_request_due_ten_days_later() {
     let after = Utc::now();
     assert_eq!(body, seed_imported());
     let stored = order(&app, "shop", "1234").await;
-    let deliveries = app.admin(DELIVERIES, json!({"id": stored["id"]})).await["order"]
-        ["deliveries"]
-        .clone();
+    let deliveries =
+        app.admin(DELIVERIES, json!({"id": stored["id"]})).await["order"]["deliveries"].clone();
     let [delivery] = deliveries.as_array().unwrap().as_slice() else {
         panic!("one delivery expected: {deliveries}");
     };
