@@ -307,7 +307,7 @@ fn input_of(
     };
     // The source is the API key's, never the order's: a `source` key is not
     // seed 004's and is ignored like any other.
-    if order.remove("source").is_some() {
+    if order.shift_remove("source").is_some() {
         ignored.push(format!("orders.{index}.source"));
     }
     let mapped = seeds::map_with(Seed::ImportOrder, &order, Mode::Request)?;
