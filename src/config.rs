@@ -77,6 +77,12 @@ pub struct Config {
     /// `DEFAULT_CURRENCY`: the ISO 4217 currency of orders that name none.
     /// Default EUR.
     pub default_currency: String,
+    /// `IMPORT_TIMEZONE`: the IANA time zone (`Europe/Amsterdam`) in which
+    /// imported local dates without an offset are read: seed 004's
+    /// `order_date` (`YYYY-MM-DD HH:MM:SS`) in its dialect, in `ordergraph
+    /// import` files and in `importOrders`' `orderDate`. Default UTC. An
+    /// unknown name stops the server at start.
+    pub import_timezone: chrono_tz::Tz,
     /// `LOG_FORMAT`: `text` (default) or `json`. Levels come from `RUST_LOG`.
     pub log_format: LogFormat,
     /// `DB_MAX_CONNECTIONS`: the size of the database pool. Default 10.
@@ -304,6 +310,7 @@ impl Config {
             jwt_issuer: get("JWT_ISSUER"),
             jwt_audience: get("JWT_AUDIENCE"),
             default_currency: currency(get("DEFAULT_CURRENCY"))?,
+            import_timezone: time_zone(get("IMPORT_TIMEZONE"))?,
             log_format: parse(&get, "LOG_FORMAT", "text")?,
             db_max_connections: parse(&get, "DB_MAX_CONNECTIONS", "10")?,
             max_body_bytes: parse(&get, "MAX_BODY_BYTES", "4194304")?,
@@ -673,6 +680,20 @@ fn currency(raw: Option<String>) -> Result<String, ConfigError> {
     }
 }
 
+fn time_zone(raw: Option<String>) -> Result<chrono_tz::Tz, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(chrono_tz::Tz::UTC);
+    };
+    let name = raw.trim();
+    name.parse::<chrono_tz::Tz>().map_err(|_| ConfigError {
+        var: "IMPORT_TIMEZONE",
+        message: format!(
+            "{name:?} is not a time zone of the IANA database; expected a name such as \
+             Europe/Amsterdam, America/New_York or UTC (names are case-sensitive)"
+        ),
+    })
+}
+
 fn parse<T>(
     get: &impl Fn(&str) -> Option<String>,
     var: &'static str,
@@ -721,6 +742,21 @@ mod tests {
             err.to_string()
                 .starts_with("BIND_ADDR: cannot parse \"nowhere\"")
         );
+    }
+
+    #[test]
+    fn the_import_time_zone_is_an_iana_name_and_utc_by_default() {
+        assert_eq!(config(&[]).unwrap().import_timezone, chrono_tz::Tz::UTC);
+        let amsterdam = config(&[("IMPORT_TIMEZONE", " Europe/Amsterdam ")]).unwrap();
+        assert_eq!(amsterdam.import_timezone, chrono_tz::Europe::Amsterdam);
+        let err = config(&[("IMPORT_TIMEZONE", "Europe/Amsterdm")]).unwrap_err();
+        assert_eq!(err.var, "IMPORT_TIMEZONE");
+        assert!(
+            err.to_string()
+                .contains("\"Europe/Amsterdm\" is not a time zone"),
+            "{err}"
+        );
+        assert!(config(&[("IMPORT_TIMEZONE", "CET+1")]).is_err());
     }
 
     #[test]

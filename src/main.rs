@@ -391,9 +391,7 @@ async fn import(config: Config, args: ordergraph::imports::command::ImportArgs) 
         return ExitCode::from(EXIT_STOPPED);
     }
     let db = db::Db::new(db);
-    let defaults = ordergraph::orders::draft::Defaults {
-        currency: &config.default_currency,
-    };
+    let defaults = ordergraph::orders::draft::Defaults::of(&config);
     command::run(&db, defaults, args).await
 }
 

@@ -18,6 +18,8 @@ use crate::error::{AppError, AppResult, FieldError};
 
 /// Prefix of API keys.
 pub const API_KEY_PREFIX: &str = "ogk";
+/// How an API key's principal names it: this, then the key's name.
+pub const API_KEY_SUBJECT: &str = "api-key:";
 /// Prefix of customer API tokens.
 pub const CUSTOMER_TOKEN_PREFIX: &str = "ogt";
 
@@ -158,7 +160,7 @@ pub async fn verify_api_key(db: &Db, key: &str) -> AppResult<Option<Principal>> 
         .last_used_at
         .is_none_or(|t| now - t > LAST_USED_GRANULARITY)
     {
-        let subject = format!("api-key:{}", row.name);
+        let subject = format!("{API_KEY_SUBJECT}{}", row.name);
         let mut active: api_key::ActiveModel = row.into();
         active.last_used_at = Set(Some(now));
         active.update(db).await?;
@@ -170,7 +172,7 @@ pub async fn verify_api_key(db: &Db, key: &str) -> AppResult<Option<Principal>> 
     }
     Ok(Some(Principal {
         role,
-        subject: format!("api-key:{}", row.name),
+        subject: format!("{API_KEY_SUBJECT}{}", row.name),
         customer_id: None,
     }))
 }

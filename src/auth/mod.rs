@@ -63,6 +63,23 @@ impl Authenticator {
             .await
     }
 
+    /// As [`from_headers`](Self::from_headers), with an API key that came in
+    /// the request body (seed 004's `api_key` form field). It is taken as an
+    /// `X-API-Key` value, so it is verified, and its failures throttled,
+    /// exactly as the header is; credentials in the headers win over it.
+    pub async fn from_headers_or_form_key(
+        &self,
+        headers: &HeaderMap,
+        form_key: Option<&str>,
+        client: IpAddr,
+    ) -> Caller {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let api_key = header("x-api-key")
+            .filter(|v| !v.trim().is_empty())
+            .or(form_key);
+        self.resolve(header("authorization"), api_key, client).await
+    }
+
     /// Reads the credentials of a WebSocket `connection_init` payload: the
     /// same values as the headers (a browser cannot set headers on a
     /// WebSocket), as `Authorization` and `X-API-Key` members, any case.

@@ -17,6 +17,15 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The caller's name as an order source: an API key's name (its subject
+    /// without the `api-key:` mark), else the token's subject. Seed 004's
+    /// imports are keyed by it.
+    pub fn source_name(&self) -> &str {
+        self.subject
+            .strip_prefix(super::keys::API_KEY_SUBJECT)
+            .unwrap_or(&self.subject)
+    }
+
     /// FORBIDDEN unless the caller has one of `roles`.
     pub fn require(&self, roles: &[Role]) -> AppResult<()> {
         if roles.contains(&self.role) {
@@ -54,5 +63,21 @@ impl Caller {
             Caller::Anonymous | Caller::Rejected => Err(AppError::Unauthenticated),
             Caller::Failed(err) => Err(err.clone()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_api_keys_source_is_its_name_and_a_tokens_its_subject() {
+        let of = |subject: &str| Principal {
+            role: Role::Integration,
+            subject: subject.into(),
+            customer_id: None,
+        };
+        assert_eq!(of("api-key:webshop").source_name(), "webshop");
+        assert_eq!(of("zapier").source_name(), "zapier");
     }
 }

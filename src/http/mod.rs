@@ -67,6 +67,7 @@ pub fn router(
             get(dialects::hub::list).post(dialects::hub::upsert),
         )
         .route("/api/fulfilment/orders", post(dialects::fulfilment::create))
+        .route("/api/reviews/orders", post(dialects::reviews::import))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::scrape))

@@ -1,7 +1,8 @@
 //! Seed 004's import order and seed 001's create-order body as tables of
-//! their fields: each field's name there, its path in `UpsertOrderInput` and
-//! how its value converts. The tables map an order onto our names and map
-//! error paths back, so a row's errors speak the file's language. Pure.
+//! their fields: each field's name there, its path in `UpsertOrderInput`, how
+//! its value converts and whether the seed requires it. The tables map an
+//! order onto our names and map error paths back, so a row's errors speak the
+//! file's (or the dialect request's) language. Pure.
 
 use serde_json::{Map, Value};
 
@@ -14,6 +15,32 @@ pub enum Seed {
     CreateOrder,
 }
 
+/// What a mapping does with what the seed's table does not hold, and with
+/// the fields the seed calls mandatory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// An order file (`ordergraph import`): an unknown field fails its order,
+    /// since a typo in a file would otherwise lose data without a word and
+    /// the file can be fixed. Mandatory fields are left to the service's own
+    /// checks, as files always were.
+    File,
+    /// A dialect request (seed 004's form post): unknown keys are accepted
+    /// and listed in [`Mapped::ignored`] (integration platforms send extras
+    /// their users cannot change), and the seed's mandatory fields are
+    /// required, as the vendor's API required them.
+    Request,
+}
+
+/// An order in our names, with the keys left out.
+#[derive(Debug)]
+pub struct Mapped {
+    /// The order in `UpsertOrderInput`'s names.
+    pub order: Map<String, Value>,
+    /// Dotted paths (in the seed's names) of keys the table does not hold;
+    /// always empty in [`Mode::File`], which refuses them.
+    pub ignored: Vec<String>,
+}
+
 /// How a seed field's value becomes ours.
 #[derive(Clone, Copy)]
 enum Conv {
@@ -24,8 +51,6 @@ enum Conv {
     Amount,
     /// true/false, also as `"true"`, `"1"`, `0`.
     Bool,
-    /// Seed 004's `YYYY-MM-DD HH:MM:SS`, read as UTC (RFC 3339 passes too).
-    Date004,
     /// Kept as it is (free key/value objects).
     Same,
     /// The first or last name: joined into one name.
@@ -33,37 +58,57 @@ enum Conv {
     LastName,
     /// A nested address with its own names.
     Address(&'static [Field]),
-    /// A list of order lines with their own names, and the quantity of a
-    /// line that gives none.
-    Lines(&'static [Field], Option<&'static str>),
+    /// A list of order lines with their own names, and the values (in our
+    /// names) of a line that gives none.
+    Lines(&'static [Field], &'static [(&'static str, &'static str)]),
 }
 
 /// One field of a seed: its name there, its path in our input (dotted: a
-/// member of a nested object), and how its value converts.
+/// member of a nested object), how its value converts, and whether the seed
+/// calls it mandatory (enforced in [`Mode::Request`]).
 #[derive(Clone, Copy)]
 struct Field {
     seed: &'static str,
     ours: &'static str,
     conv: Conv,
+    required: bool,
 }
 
 const fn f(seed: &'static str, ours: &'static str, conv: Conv) -> Field {
-    Field { seed, ours, conv }
+    Field {
+        seed,
+        ours,
+        conv,
+        required: false,
+    }
+}
+
+/// A field the seed calls mandatory.
+const fn req(seed: &'static str, ours: &'static str, conv: Conv) -> Field {
+    Field {
+        seed,
+        ours,
+        conv,
+        required: true,
+    }
 }
 
 /// Seed 004's order, plus `source`, which seed 004 leaves to the API key.
+/// `order_date` stays local time: the service reads it in `IMPORT_TIMEZONE`.
 const SEED_004: &[Field] = &[
-    f("id_order", "externalId", Conv::Text),
-    f("order_date", "submittedAt", Conv::Date004),
-    f("firstname", "customerName", Conv::FirstName),
-    f("lastname", "customerName", Conv::LastName),
-    f("email", "customerEmail", Conv::Text),
+    req("id_order", "externalId", Conv::Text),
+    req("order_date", "orderDate", Conv::Text),
+    req("firstname", "customerName", Conv::FirstName),
+    req("lastname", "customerName", Conv::LastName),
+    req("email", "customerEmail", Conv::Text),
     f("reference", "reference", Conv::Text),
-    // Seed 004's `qty` is optional: a product listed once was bought once.
+    // Seed 004's `qty` and `unit_price` are optional: a product listed once
+    // was bought once, and one without a price is stored at 0 (a review
+    // request needs the product, not its price).
     f(
         "products",
         "lines",
-        Conv::Lines(SEED_004_PRODUCT, Some("1")),
+        Conv::Lines(SEED_004_PRODUCT, &[("quantity", "1"), ("price", "0")]),
     ),
     f("source", "source", Conv::Text),
 ];
@@ -72,8 +117,8 @@ const SEED_004: &[Field] = &[
 /// with no VAT on top, so the order's total is what the shop charged.
 /// `category_id` has no field of its own and is kept in `custom`.
 const SEED_004_PRODUCT: &[Field] = &[
-    f("id", "externalId", Conv::Text),
-    f("name", "name", Conv::Text),
+    req("id", "externalId", Conv::Text),
+    req("name", "name", Conv::Text),
     f("category_id", "custom.category_id", Conv::Text),
     f("category_name", "category", Conv::Text),
     f("qty", "quantity", Conv::Amount),
@@ -97,7 +142,7 @@ const SEED_001: &[Field] = &[
         "shippingAddress",
         Conv::Address(SEED_001_ADDRESS),
     ),
-    f("products", "lines", Conv::Lines(SEED_001_PRODUCT, None)),
+    f("products", "lines", Conv::Lines(SEED_001_PRODUCT, &[])),
 ];
 
 /// Seed 001's table says `first_name`, its error example
@@ -140,87 +185,108 @@ fn fields_of(seed: Seed) -> &'static [Field] {
     }
 }
 
-/// Maps an order in `seed`'s names onto ours, or says every field that
-/// cannot be mapped. A member the seed does not have is an error: in a file,
-/// a typo would otherwise lose data without a word.
+/// Maps an order in `seed`'s names onto ours ([`Mode::File`]), or says
+/// every field that cannot be mapped.
 pub fn map(seed: Seed, order: &Map<String, Value>) -> Result<Map<String, Value>, Vec<String>> {
-    let mut errors = Vec::new();
-    let mut unknown = Vec::new();
-    let mapped = map_object(order, fields_of(seed), "", &mut errors, &mut unknown);
-    errors.extend(unknown.into_iter().map(|at| format!("{at}: unknown field")));
-    if errors.is_empty() {
-        Ok(mapped)
+    map_with(seed, order, Mode::File).map(|mapped| mapped.order)
+}
+
+/// Maps an order in `seed`'s names onto ours under `mode`, or says every
+/// field that cannot be mapped (`path: message`, in the seed's names).
+pub fn map_with(seed: Seed, order: &Map<String, Value>, mode: Mode) -> Result<Mapped, Vec<String>> {
+    let mut run = Run {
+        mode,
+        errors: Vec::new(),
+        ignored: Vec::new(),
+    };
+    let order = map_object(order, fields_of(seed), "", &mut run);
+    if run.errors.is_empty() {
+        Ok(Mapped {
+            order,
+            ignored: run.ignored,
+        })
     } else {
-        Err(errors)
+        Err(run.errors)
     }
 }
 
-/// An order mapped by [`map_lenient`], with the members it left out.
-pub struct Lenient {
-    pub order: Map<String, Value>,
-    /// Dotted seed paths of the members the seed does not have.
-    pub ignored: Vec<String>,
+/// One mapping's mode and findings.
+struct Run {
+    mode: Mode,
+    errors: Vec<String>,
+    ignored: Vec<String>,
 }
 
-/// As [`map`], but members the seed does not have are left out and listed
-/// instead of refused: the REST dialects accept what integration platforms
-/// add and say what they did not use.
-pub fn map_lenient(seed: Seed, order: &Map<String, Value>) -> Result<Lenient, Vec<String>> {
-    let mut errors = Vec::new();
-    let mut ignored = Vec::new();
-    let order = map_object(order, fields_of(seed), "", &mut errors, &mut ignored);
-    if errors.is_empty() {
-        Ok(Lenient { order, ignored })
-    } else {
-        Err(errors)
-    }
-}
-
-/// Maps the members of a seed object through `fields`; the paths of members
-/// it does not know go to `unknown`.
+/// Maps the members of a seed object through `fields`; unknown members are
+/// errors or ignored, as the mode says.
 fn map_object(
     object: &Map<String, Value>,
     fields: &[Field],
     path: &str,
-    errors: &mut Vec<String>,
-    unknown: &mut Vec<String>,
+    run: &mut Run,
 ) -> Map<String, Value> {
     let mut out = Map::new();
     let (mut first, mut last) = (None, None);
+    // Fields that gave a value, and fields whose value was reported wrong.
+    let (mut given, mut reported): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
     for (key, value) in object {
         let at = crate::validate::at(path, key);
         let Some(field) = fields.iter().find(|f| f.seed == key) else {
-            unknown.push(at);
+            match run.mode {
+                Mode::File => run.errors.push(format!("{at}: unknown field")),
+                Mode::Request => run.ignored.push(at),
+            }
             continue;
         };
+        let before = run.errors.len();
         let converted = match field.conv {
-            Conv::Text => text(value, &at, errors),
-            Conv::Amount => amount(value, &at, errors),
-            Conv::Bool => boolean(value, &at, errors),
-            Conv::Date004 => date_004(value, &at, errors),
+            Conv::Text => text(value, &at, &mut run.errors),
+            Conv::Amount => amount(value, &at, &mut run.errors),
+            Conv::Bool => boolean(value, &at, &mut run.errors),
             Conv::Same => (!value.is_null()).then(|| value.clone()),
             Conv::FirstName => {
-                first = text(value, &at, errors);
+                first = text(value, &at, &mut run.errors);
+                if first.is_some() {
+                    given.push(field.seed);
+                }
                 None
             }
             Conv::LastName => {
-                last = text(value, &at, errors);
+                last = text(value, &at, &mut run.errors);
+                if last.is_some() {
+                    given.push(field.seed);
+                }
                 None
             }
             Conv::Address(inner) => match value {
-                Value::Object(address) => Some(Value::Object(map_object(
-                    address, inner, &at, errors, unknown,
-                ))),
+                Value::Object(address) => Some(Value::Object(map_object(address, inner, &at, run))),
                 Value::Null => None,
                 other => {
-                    errors.push(format!("{at}: expected an object, not {}", kind_of(other)));
+                    run.errors
+                        .push(format!("{at}: expected an object, not {}", kind_of(other)));
                     None
                 }
             },
-            Conv::Lines(inner, quantity) => lines(value, inner, quantity, &at, errors, unknown),
+            Conv::Lines(inner, defaults) => lines(value, inner, defaults, &at, run),
         };
+        if run.errors.len() > before {
+            reported.push(field.seed);
+        }
         if let Some(converted) = converted {
+            given.push(field.seed);
             set_path(&mut out, field.ours, converted);
+        }
+    }
+    if run.mode == Mode::Request {
+        // A blank value is absent (PHP sends '' for nothing), so it is
+        // missing too; a value of the wrong type was reported already.
+        for field in fields.iter().filter(|f| f.required) {
+            if !given.contains(&field.seed) && !reported.contains(&field.seed) {
+                run.errors.push(format!(
+                    "{}: is required",
+                    crate::validate::at(path, field.seed)
+                ));
+            }
         }
     }
     let name: Vec<String> = [first, last]
@@ -237,16 +303,16 @@ fn map_object(
 fn lines(
     value: &Value,
     fields: &'static [Field],
-    default_quantity: Option<&str>,
+    defaults: &[(&str, &str)],
     path: &str,
-    errors: &mut Vec<String>,
-    unknown: &mut Vec<String>,
+    run: &mut Run,
 ) -> Option<Value> {
     let items = match value {
         Value::Array(items) => items,
         Value::Null => return None,
         other => {
-            errors.push(format!("{path}: expected a list, not {}", kind_of(other)));
+            run.errors
+                .push(format!("{path}: expected a list, not {}", kind_of(other)));
             return None;
         }
     };
@@ -255,15 +321,17 @@ fn lines(
         let at = format!("{path}.{i}");
         match item {
             Value::Object(product) => {
-                let mut line = map_object(product, fields, &at, errors, unknown);
-                if let Some(quantity) = default_quantity
-                    && !line.contains_key("quantity")
-                {
-                    line.insert("quantity".into(), Value::String(quantity.to_owned()));
+                let mut line = map_object(product, fields, &at, run);
+                for (ours, default) in defaults {
+                    if !line.contains_key(*ours) {
+                        line.insert((*ours).to_owned(), Value::String((*default).to_owned()));
+                    }
                 }
                 out.push(Value::Object(line));
             }
-            other => errors.push(format!("{at}: expected an object, not {}", kind_of(other))),
+            other => run
+                .errors
+                .push(format!("{at}: expected an object, not {}", kind_of(other))),
         }
     }
     Some(Value::Array(out))
@@ -339,35 +407,6 @@ pub fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-fn date_004(value: &Value, path: &str, errors: &mut Vec<String>) -> Option<Value> {
-    let text = match value {
-        Value::Null => return None,
-        Value::String(s) if s.trim().is_empty() => return None,
-        Value::String(s) => s.trim(),
-        other => {
-            errors.push(format!(
-                "{path}: expected a date YYYY-MM-DD HH:MM:SS, not {}",
-                kind_of(other)
-            ));
-            return None;
-        }
-    };
-    let parsed = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
-        .map(|t| t.and_utc())
-        .or_else(|_| chrono::DateTime::parse_from_rfc3339(text).map(|t| t.to_utc()));
-    match parsed {
-        Ok(at) => Some(Value::String(
-            at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-        )),
-        Err(_) => {
-            errors.push(format!(
-                "{path}: expected a date YYYY-MM-DD HH:MM:SS, not \"{text}\""
-            ));
-            None
-        }
-    }
-}
-
 /// What a JSON value is, for messages ("a list").
 pub fn kind_of(value: &Value) -> &'static str {
     match value {
@@ -439,5 +478,54 @@ mod tests {
             "products.0.reference"
         );
         assert_eq!(seed_path(Seed::CreateOrder, "customerId"), "customerId");
+        assert_eq!(seed_path(Seed::ImportOrder, "orderDate"), "order_date");
+    }
+
+    fn object(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            other => panic!("not an object: {other}"),
+        }
+    }
+
+    #[test]
+    fn a_request_lists_unknown_keys_where_a_file_refuses_them() {
+        let order = object(serde_json::json!({
+            "id_order": "1", "order_date": "2019-01-01 12:00:00", "firstname": "A",
+            "lastname": "B", "email": "a@example.com", "shop": "x",
+            "products": [{"id": 1, "name": "P", "colour": "red"}]
+        }));
+        let mapped = map_with(Seed::ImportOrder, &order, Mode::Request).unwrap();
+        assert_eq!(mapped.ignored, ["shop", "products.0.colour"]);
+        assert_eq!(mapped.order["orderDate"], "2019-01-01 12:00:00");
+        assert_eq!(
+            mapped.order["lines"],
+            serde_json::json!([{"externalId": "1", "name": "P", "quantity": "1", "price": "0"}])
+        );
+        assert_eq!(
+            map(Seed::ImportOrder, &order).unwrap_err(),
+            ["shop: unknown field", "products.0.colour: unknown field"]
+        );
+    }
+
+    #[test]
+    fn a_request_needs_the_seeds_mandatory_fields() {
+        let order = object(serde_json::json!({
+            "id_order": "", "firstname": "A", "lastname": ["B"],
+            "products": [{"id": "1", "qty": 2}]
+        }));
+        assert_eq!(
+            map_with(Seed::ImportOrder, &order, Mode::Request).unwrap_err(),
+            [
+                "lastname: expected text, not a list",
+                "products.0.name: is required",
+                "id_order: is required",
+                "order_date: is required",
+                "email: is required",
+            ]
+        );
+        // Files keep what they always accepted.
+        let partial = object(serde_json::json!({"id_order": "1", "products": [{"id": "1"}]}));
+        assert!(map(Seed::ImportOrder, &partial).is_ok());
     }
 }

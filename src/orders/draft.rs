@@ -82,6 +82,48 @@ pub struct NewOrder {
 pub struct Defaults<'a> {
     /// Currency of orders that name none.
     pub currency: &'a str,
+    /// The zone of local order dates without an offset (`orderDate`).
+    pub time_zone: chrono_tz::Tz,
+}
+
+impl<'a> Defaults<'a> {
+    /// The defaults `config` sets (`DEFAULT_CURRENCY`, `IMPORT_TIMEZONE`).
+    pub fn of(config: &'a crate::config::Config) -> Self {
+        Defaults {
+            currency: &config.default_currency,
+            time_zone: config.import_timezone,
+        }
+    }
+}
+
+/// The business date of an upsert or imported order: `submittedAt`, or
+/// `orderDate` read in the import zone; both at once is refused, as they
+/// could disagree.
+fn submitted_at_of(
+    input: &UpsertOrderInput,
+    zone: chrono_tz::Tz,
+    prefix: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let order_date = clean(&input.order_date);
+    match (input.submitted_at, order_date) {
+        (Some(_), Some(_)) => {
+            errors.push(FieldError::new(
+                at(prefix, "orderDate"),
+                "give orderDate or submittedAt, not both",
+            ));
+            None
+        }
+        (Some(instant), None) => Some(instant.0),
+        (None, Some(text)) => match super::dates::read_local(&text, zone) {
+            Ok(instant) => Some(instant),
+            Err(message) => {
+                errors.push(FieldError::new(at(prefix, "orderDate"), message));
+                None
+            }
+        },
+        (None, None) => None,
+    }
 }
 
 /// Fields placeOrder and upsertOrder share, as plain references.
@@ -337,6 +379,7 @@ impl NewOrder {
         );
         let common = common_of!(input);
         let checked = check_common(&common, prefix, &mut errors);
+        let submitted_at = submitted_at_of(input, defaults.time_zone, prefix, &mut errors);
         let lines = match &input.lines {
             Some(lines) => build_lines(lines, &at("lines"), catalog, &mut errors),
             None => Vec::new(),
@@ -349,7 +392,7 @@ impl NewOrder {
             test: input.test,
             tracking_code: &input.tracking_code,
             tracking_url: &input.tracking_url,
-            submitted_at: input.submitted_at.map(|t| t.0),
+            submitted_at,
         };
         Self::assemble(&common, checked, specific, lines, defaults, prefix, errors)
     }

@@ -112,8 +112,19 @@ pub struct UpsertOrderInput {
     pub notes: Option<String>,
     /// Free data (an object).
     pub metadata: Option<Json>,
-    /// The order's business date (seed 004's `order_date`); default now.
+    /// The order's business date as an instant; default now. For a local
+    /// date without an offset (seed 004's `order_date`), use `orderDate`.
     pub submitted_at: Option<crate::scalars::DateTime>,
+    /// The order's business date as the shop's clock showed it, `YYYY-MM-DD
+    /// HH:MM:SS` (seed 004's `order_date`; a `T` between date and time is
+    /// fine too), read in the server's `IMPORT_TIMEZONE`; an RFC 3339
+    /// date-time with an offset is taken as that instant. A time the clocks
+    /// skip at the start of summer time is refused; one they pass twice is
+    /// the earlier. Unlike a bad `submittedAt`, which fails the whole
+    /// request, a bad `orderDate` is reported on its own order (importOrders
+    /// imports the others). Give this or `submittedAt`, not both; null or
+    /// blank: not given.
+    pub order_date: Option<String>,
     /// A test order.
     pub test: Option<bool>,
 }

@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod connection;
 pub mod create;
+pub mod dates;
 pub mod draft;
 pub mod edit;
 pub mod export;

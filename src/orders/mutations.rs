@@ -108,9 +108,7 @@ impl OrderMutation {
         principal.require(ANY_ROLE)?;
         bind_to_customer(principal, &mut input)?;
         let state = state(ctx)?;
-        let defaults = Defaults {
-            currency: &state.config.default_currency,
-        };
+        let defaults = Defaults::of(&state.config);
         Ok(Order(
             create::place(&state.db, defaults, &principal.subject, input).await?,
         ))
@@ -140,9 +138,7 @@ impl OrderMutation {
         let principal = require_principal(ctx)?;
         principal.require(ORDER_WORKERS)?;
         let state = state(ctx)?;
-        let defaults = Defaults {
-            currency: &state.config.default_currency,
-        };
+        let defaults = Defaults::of(&state.config);
         let (order, created) =
             upsert::upsert(&state.db, defaults, &principal.subject, input, on_existing).await?;
         Ok(UpsertOrderPayload {
@@ -154,7 +150,10 @@ impl OrderMutation {
     /// Imports up to 1,000 orders of one source (seed 004). Each order is
     /// validated on its own: invalid ones are reported with their errors while
     /// the rest are imported; known ones are DUPLICATE and left unchanged.
-    /// Admins, staff and integrations.
+    /// Local dates (seed 004's `YYYY-MM-DD HH:MM:SS`) go in `orderDate`, read
+    /// in `IMPORT_TIMEZONE` and reported on their own order when bad; a
+    /// `submittedAt` that is not RFC 3339 fails the whole call, as GraphQL
+    /// checks variables before anything runs. Admins, staff and integrations.
     async fn import_orders(
         &self,
         ctx: &Context<'_>,
@@ -168,9 +167,7 @@ impl OrderMutation {
         let principal = require_principal(ctx)?;
         principal.require(ORDER_WORKERS)?;
         let state = state(ctx)?;
-        let defaults = Defaults {
-            currency: &state.config.default_currency,
-        };
+        let defaults = Defaults::of(&state.config);
         let count = input.orders.len();
         let outcomes = import::import(&state.db, defaults, &principal.subject, input).await?;
         let ids: Vec<i64> = outcomes.iter().filter_map(|o| o.order_id).collect();

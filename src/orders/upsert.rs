@@ -254,7 +254,7 @@ async fn update(
     if input.metadata.is_some() {
         next.metadata = new.metadata.clone();
     }
-    if input.submitted_at.is_some() {
+    if input.submitted_at.is_some() || !crate::validate::blank(&input.order_date) {
         next.submitted_at = new.submitted_at;
     }
     if let Some(test) = input.test {

@@ -18,7 +18,7 @@ use crate::auth::ORDER_WORKERS;
 use crate::error::{AppError, FieldError};
 use crate::http::access::Access;
 use crate::http::{HttpState, rest};
-use crate::imports::seeds::{self, Seed};
+use crate::imports::seeds::{self, Mode, Seed};
 use crate::orders::draft::Defaults;
 use crate::orders::inputs::{OnExisting, UpsertOrderInput};
 
@@ -205,7 +205,7 @@ fn read(body: &[u8]) -> Result<(UpsertOrderInput, Vec<String>), Vec<FieldError>>
     if !missing.is_empty() {
         return Err(missing);
     }
-    let mapped = seeds::map_lenient(Seed::CreateOrder, &order)
+    let mapped = seeds::map_with(Seed::CreateOrder, &order, Mode::Request)
         .map_err(|errors| errors.iter().map(|e| mapping_error(e)).collect::<Vec<_>>())?;
     let input: UpsertOrderInput =
         serde_json::from_value(Value::Object(mapped.order)).map_err(|err| {
@@ -237,9 +237,7 @@ pub async fn create(
         Ok(read) => read,
         Err(errors) => return unprocessable(&errors),
     };
-    let defaults = Defaults {
-        currency: &state.app.config.default_currency,
-    };
+    let defaults = Defaults::of(&state.app.config);
     match crate::orders::upsert::upsert(
         &state.app.db,
         defaults,

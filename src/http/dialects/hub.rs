@@ -282,9 +282,7 @@ pub async fn upsert(
         Ok(input) => input,
         Err(fields) => return failure(StatusCode::UNPROCESSABLE_ENTITY, "Invalid order", &fields),
     };
-    let defaults = Defaults {
-        currency: &state.app.config.default_currency,
-    };
+    let defaults = Defaults::of(&state.app.config);
     let db = &state.app.db;
     let (order, created) = match crate::orders::upsert::upsert(
         db,

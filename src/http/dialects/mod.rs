@@ -8,6 +8,7 @@
 pub mod exports;
 pub mod fulfilment;
 pub mod hub;
+pub mod reviews;
 
 use std::net::SocketAddr;
 

@@ -4,6 +4,7 @@
 
 mod fulfilment;
 mod hub;
+mod reviews;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
