@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{BinOper, Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::inputs::{AddressInput, CustomerInput};
@@ -232,7 +232,10 @@ pub async fn upsert(db: &Db, input: CustomerInput) -> AppResult<customer::Model>
         order::Entity::update_many()
             .col_expr(
                 order::Column::SearchText,
-                Expr::cust_with_values("search_text || $1", [format!(" {}", id.to_lowercase())]),
+                Expr::col(order::Column::SearchText).binary(
+                    BinOper::Custom("||"),
+                    Expr::val(format!(" {}", id.to_lowercase())),
+                ),
             )
             .filter(order::Column::CustomerId.eq(saved.id))
             .exec(&txn)
