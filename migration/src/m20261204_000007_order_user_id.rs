@@ -54,13 +54,15 @@ impl MigrationTrait for Migration {
             .await?;
         // Appended in the order the write path appends them (see
         // `ordergraph::orders::search`). LOWER is ASCII-only on SQLite, so a
-        // backfilled non-ASCII city keeps its capitals there until the order
-        // is next written.
+        // backfilled city with a non-ASCII capital ("Århus") is found there
+        // only once the order is next written.
         let customer = |column: &str| {
             format!("(SELECT c.{column} FROM customers c WHERE c.id = orders.customer_id)")
         };
         let billing = |column: &str| {
-            format!("(SELECT a.{column} FROM addressbooks a WHERE a.id = orders.billing_address_id)")
+            format!(
+                "(SELECT a.{column} FROM addressbooks a WHERE a.id = orders.billing_address_id)"
+            )
         };
         let sql = format!(
             "UPDATE orders SET search_text = LOWER(search_text || {} || {} || {} || {}) \

@@ -73,7 +73,10 @@ pub fn router(
         .route("/api/orders/list", get(dialects::services::list))
         .route("/api/orders/stats", get(dialects::services::stats))
         .route("/api/orders/stats/overview", get(dialects::services::stats))
-        .route("/api/orders/meta/statuses", get(dialects::services::statuses))
+        .route(
+            "/api/orders/meta/statuses",
+            get(dialects::services::statuses),
+        )
         .route(
             "/api/orders/statuses/available",
             get(dialects::services::statuses),

@@ -435,11 +435,14 @@ impl NewOrder {
     /// What the order's addresses as given inline contribute to search
     /// (addresses named by id are looked up by the caller).
     pub fn inline_search_terms(&self) -> Vec<String> {
-        [(&self.shipping_address, false), (&self.billing_address, true)]
-            .into_iter()
-            .filter_map(|(address, billing)| address.as_ref().map(|a| (a, billing)))
-            .filter(|(a, _)| a.id.is_none())
-            .flat_map(|(a, billing)| a.search_terms(billing))
-            .collect()
+        [
+            (&self.shipping_address, false),
+            (&self.billing_address, true),
+        ]
+        .into_iter()
+        .filter_map(|(address, billing)| address.as_ref().map(|a| (a, billing)))
+        .filter(|(a, _)| a.id.is_none())
+        .flat_map(|(a, billing)| a.search_terms(billing))
+        .collect()
     }
 }

@@ -23,7 +23,11 @@ pub fn address_terms(address: &addressbook::Model, billing: bool) -> Vec<String>
 
 /// The search text of `order`, whose customer has `customer_external_id`,
 /// with these address terms.
-pub fn text(order: &order::Model, customer_external_id: &Option<String>, terms: &[String]) -> String {
+pub fn text(
+    order: &order::Model,
+    customer_external_id: &Option<String>,
+    terms: &[String],
+) -> String {
     compose(
         &order.number,
         [

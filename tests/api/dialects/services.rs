@@ -97,13 +97,28 @@ async fn the_seeds_place_sample_is_answered_in_the_seeds_shape() {
     expected_shape["metadata"] = json!({"source": "string", "campaign_id": "string"});
     expected_shape["user_id"] = json!("null");
     assert_eq!(shape(data), expected_shape, "{data}");
-    for field in ["customer_id", "total", "total_tax", "status", "currency_symbol", "items", "billing", "notes"] {
+    for field in [
+        "customer_id",
+        "total",
+        "total_tax",
+        "status",
+        "currency_symbol",
+        "items",
+        "billing",
+        "notes",
+    ] {
         assert_eq!(data[field], sample["data"][field], "{field}");
     }
-    assert_eq!(data["total"], "300.00", "150.00 + 2 × 75.00, auto-calculated");
+    assert_eq!(
+        data["total"], "300.00",
+        "150.00 + 2 × 75.00, auto-calculated"
+    );
     assert!(is_seed_time(&data["created_at"]), "{}", data["created_at"]);
     assert!(is_seed_time(&data["updated_at"]));
-    assert_eq!(data["metadata"], json!({"source": "webform", "campaign_id": "SUMMER2025"}));
+    assert_eq!(
+        data["metadata"],
+        json!({"source": "webform", "campaign_id": "SUMMER2025"})
+    );
 
     // The ids are ours: the database id and the order number (an integer).
     let id = data["id"].as_i64().unwrap();
@@ -115,12 +130,28 @@ async fn the_seeds_place_sample_is_answered_in_the_seeds_shape() {
         .await;
     let order = &graphql["order"];
     assert_eq!(order["databaseId"], id.to_string());
-    assert_eq!(data["order_id"], json!(order["number"].as_str().unwrap().parse::<i64>().unwrap()));
-    assert_eq!(order["customer"]["externalId"], "CUST-12345", "created on first sight");
-    assert_eq!(order["customerEmail"], "john.doe@example.com", "the billing e-mail");
+    assert_eq!(
+        data["order_id"],
+        json!(order["number"].as_str().unwrap().parse::<i64>().unwrap())
+    );
+    assert_eq!(
+        order["customer"]["externalId"], "CUST-12345",
+        "created on first sight"
+    );
+    assert_eq!(
+        order["customerEmail"], "john.doe@example.com",
+        "the billing e-mail"
+    );
 
     // The same order read back, and the same customer on a second order.
-    let (status, shown) = call(&app, Method::GET, &format!("/api/orders/{id}"), Auth::ApiKey(&key), None).await;
+    let (status, shown) = call(
+        &app,
+        Method::GET,
+        &format!("/api/orders/{id}"),
+        Auth::ApiKey(&key),
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{shown}");
     assert_eq!(keys(&shown), ["success", "data"]);
     assert_eq!(&shown["data"], data);
@@ -132,7 +163,9 @@ async fn the_seeds_place_sample_is_answered_in_the_seeds_shape() {
 async fn the_seeds_action_and_list_samples_move_and_find_the_order() {
     let app = TestApp::spawn().await;
     let key = api_key(&app, "userhub", "INTEGRATION").await;
-    let id = place(&app, &key, seed_place()).await["id"].as_i64().unwrap();
+    let id = place(&app, &key, seed_place()).await["id"]
+        .as_i64()
+        .unwrap();
     let path = format!("/api/orders/{id}/action");
     let (status, started) = call(
         &app,
@@ -174,7 +207,13 @@ async fn the_seeds_action_and_list_samples_move_and_find_the_order() {
         .filter(|e| e["kind"] == "STATUS_CHANGED")
         .map(|e| &e["note"])
         .collect();
-    assert_eq!(notes, [&json!("Work has started"), &json!("Order delivered successfully")]);
+    assert_eq!(
+        notes,
+        [
+            &json!("Work has started"),
+            &json!("Order delivered successfully")
+        ]
+    );
 
     // A second, pending order of the same customer is not in the list.
     place(&app, &key, seed_place()).await;
@@ -204,7 +243,9 @@ async fn the_seeds_action_and_list_samples_move_and_find_the_order() {
 async fn a_refused_transition_names_the_allowed_statuses() {
     let app = TestApp::spawn().await;
     let key = api_key(&app, "userhub", "INTEGRATION").await;
-    let id = place(&app, &key, seed_place()).await["id"].as_i64().unwrap();
+    let id = place(&app, &key, seed_place()).await["id"]
+        .as_i64()
+        .unwrap();
     let (status, refused) = call(
         &app,
         Method::POST,
@@ -214,19 +255,35 @@ async fn a_refused_transition_names_the_allowed_statuses() {
     )
     .await;
     assert_eq!(status, 422, "{refused}");
-    assert_eq!(keys(&refused), ["success", "message", "code", "errors", "allowed_statuses"]);
+    assert_eq!(
+        keys(&refused),
+        ["success", "message", "code", "errors", "allowed_statuses"]
+    );
     assert_eq!(refused["success"], false);
     assert_eq!(refused["code"], "INVALID_TRANSITION");
     assert_eq!(
         refused["allowed_statuses"],
-        json!(["confirmed", "processing", "in_progress", "on_hold", "cancelled"])
+        json!([
+            "confirmed",
+            "processing",
+            "in_progress",
+            "on_hold",
+            "cancelled"
+        ])
     );
     assert_eq!(
         refused["message"],
         "An order cannot move from pending to completed; allowed next statuses: confirmed, processing, in_progress, on_hold, cancelled"
     );
     assert_eq!(refused["errors"]["status"][0], refused["message"]);
-    let (_, shown) = call(&app, Method::GET, &format!("/api/orders/{id}"), Auth::ApiKey(&key), None).await;
+    let (_, shown) = call(
+        &app,
+        Method::GET,
+        &format!("/api/orders/{id}"),
+        Auth::ApiKey(&key),
+        None,
+    )
+    .await;
     assert_eq!(shown["data"]["status"], "pending", "nothing changed");
 
     // update_metadata merges, and cancel follows the workflow too.
@@ -240,7 +297,10 @@ async fn a_refused_transition_names_the_allowed_statuses() {
     .await;
     assert_eq!(status, 200, "{merged}");
     assert_eq!(merged["message"], "Order metadata updated successfully");
-    assert_eq!(merged["data"]["metadata"], json!({"source": "webform", "crew": "B"}));
+    assert_eq!(
+        merged["data"]["metadata"],
+        json!({"source": "webform", "crew": "B"})
+    );
     let (status, cancelled) = call(
         &app,
         Method::POST,
@@ -310,13 +370,29 @@ async fn the_stats_sample_is_matched_for_an_equivalent_set_of_orders() {
     }
     // Without the customer filter: everyone's orders, still exact.
     let (_, text) = get_text(&app, "/api/orders/stats", &key).await;
-    assert!(text.contains(r#""total_orders":5,"total_revenue":7450.00,"#), "{text}");
+    assert!(
+        text.contains(r#""total_orders":5,"total_revenue":7450.00,"#),
+        "{text}"
+    );
     // Dates filter on the order's date.
     let today = chrono::Utc::now().date_naive();
     let tomorrow = today.succ_opt().unwrap();
-    let (_, text) = get_text(&app, &format!("/api/orders/stats?customer_id=CUST-12345&date_from={tomorrow}"), &key).await;
-    assert!(text.contains(r#""total_orders":0,"total_revenue":0.00,"#), "{text}");
-    let (_, text) = get_text(&app, &format!("/api/orders/stats?customer_id=CUST-12345&date_from={today}&date_to={today}"), &key).await;
+    let (_, text) = get_text(
+        &app,
+        &format!("/api/orders/stats?customer_id=CUST-12345&date_from={tomorrow}"),
+        &key,
+    )
+    .await;
+    assert!(
+        text.contains(r#""total_orders":0,"total_revenue":0.00,"#),
+        "{text}"
+    );
+    let (_, text) = get_text(
+        &app,
+        &format!("/api/orders/stats?customer_id=CUST-12345&date_from={today}&date_to={today}"),
+        &key,
+    )
+    .await;
     assert!(text.contains(r#""total_orders":4,"#), "{text}");
 }
 
@@ -333,7 +409,12 @@ async fn revenue_in_other_currencies_is_reported_apart_and_exactly() {
         let data = place(&app, &key, body).await;
         assert_eq!(data["currency_symbol"], "$");
     }
-    let (status, text) = get_text(&app, "/api/orders/stats/overview?customer_id=CUST-12345", &key).await;
+    let (status, text) = get_text(
+        &app,
+        "/api/orders/stats/overview?customer_id=CUST-12345",
+        &key,
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(
         text.contains(r#""total_orders":6,"total_revenue":2450.00,"#),
@@ -349,7 +430,10 @@ async fn revenue_in_other_currencies_is_reported_apart_and_exactly() {
 async fn the_statuses_endpoints_list_the_seeds_eight_statuses() {
     let app = TestApp::spawn().await;
     let sample = json!({ "success": true, "data": [ "pending", "processing", "confirmed", "in_progress", "completed", "cancelled", "refunded", "on_hold" ] });
-    for path in ["/api/orders/statuses/available", "/api/orders/meta/statuses"] {
+    for path in [
+        "/api/orders/statuses/available",
+        "/api/orders/meta/statuses",
+    ] {
         // Open to everyone, as GraphQL's orderStatuses.
         let (status, answer) = call(&app, Method::GET, path, Auth::None, None).await;
         assert_eq!(status, 200, "{answer}");

@@ -381,7 +381,10 @@ mod tests {
         assert_eq!(seed_path("lines.0.custom"), "items.0.metadata");
         assert_eq!(seed_path("lines.0.quantity"), "items.0.quantity");
         assert_eq!(seed_path("lines"), "items");
-        assert_eq!(seed_path("billingAddress.postalCode"), "billing.postal_code");
+        assert_eq!(
+            seed_path("billingAddress.postalCode"),
+            "billing.postal_code"
+        );
         assert_eq!(seed_path("billingAddress"), "billing");
         assert_eq!(seed_path("customerExternalId"), "customer_id");
         assert_eq!(seed_path("input.note"), "notes");

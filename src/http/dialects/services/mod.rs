@@ -42,7 +42,8 @@ const DEFAULT_PER_PAGE: u64 = 15;
 /// The parameters of `GET /api/orders/list`.
 const LIST_PARAMETERS: &[&str] = &[
     "customer_id",
-    "status",
+    // One status, or several (`status[]=pending&status[]=on_hold`).
+    "status[]",
     "active_only",
     "search",
     "date_from",
@@ -423,10 +424,11 @@ struct ListQuery {
 fn list_query(raw: Option<&str>) -> AppResult<ListQuery> {
     let params = Params::parse(raw, LIST_PARAMETERS)?;
     let text = |name| params.one(name).map(|v| v.map(str::to_owned));
-    let status = params
-        .one("status")?
+    let statuses = params
+        .all("status[]")
+        .into_iter()
         .map(|s| body::parse_status(s, "status"))
-        .transpose()
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|e| AppError::invalid(vec![e]))?;
     let field = match params.one("order_by")? {
         None => OrderSortField::CreatedAt,
@@ -470,12 +472,15 @@ fn list_query(raw: Option<&str>) -> AppResult<ListQuery> {
     }
     let page = number("page")?.unwrap_or(1);
     if i32::try_from(page).is_err() {
-        return Err(AppError::invalid_field("page", "The page field is too large."));
+        return Err(AppError::invalid_field(
+            "page",
+            "The page field is too large.",
+        ));
     }
     Ok(ListQuery {
         filter: OrderFilter {
             customer_external_id: text("customer_id")?,
-            statuses: status.map(|s| vec![s]),
+            statuses: (!statuses.is_empty()).then_some(statuses),
             active_only: flag(&params, "active_only")?,
             search: text("search")?,
             date_from: date(&params, "date_from")?,
