@@ -17,7 +17,7 @@ impl MigrationName for Migration {
 enum Orders {
     Table,
     UserId,
-    SubmittedAt,
+    CreatedAt,
     Id,
 }
 
@@ -40,14 +40,15 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        // Filtered by user, newest first: the list's default order.
+        // Filtered by user, newest first: seed 002's list, whose default
+        // order is created_at.
         manager
             .create_index(
                 Index::create()
                     .name(INDEX)
                     .table(Orders::Table)
                     .col(Orders::UserId)
-                    .col(Orders::SubmittedAt)
+                    .col(Orders::CreatedAt)
                     .col(Orders::Id)
                     .take(),
             )
