@@ -151,18 +151,19 @@ impl AddressInput {
             && clean(&self.comments) == stored.comments
     }
 
-    /// The names this input contributes to order search (an input naming a
-    /// saved address contributes the saved row's names instead).
-    pub fn names(&self) -> Vec<String> {
-        [
+    /// What this input contributes to order search: its names, and as the
+    /// billing address also its e-mail, phone and city (an input naming a
+    /// saved address contributes the saved row's instead).
+    pub fn search_terms(&self, billing: bool) -> Vec<String> {
+        let mut terms = vec![
             &self.name,
             &self.first_name,
             &self.last_name,
             &self.company_name,
-        ]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect()
+        ];
+        if billing {
+            terms.extend([&self.email, &self.phone, &self.city]);
+        }
+        terms.into_iter().flatten().cloned().collect()
     }
 }

@@ -2,13 +2,15 @@
 //! unique keys with insert-or-nothing followed by a read, so concurrent
 //! first sightings of one customer create one row and fail no one.
 
+use std::collections::HashMap;
+
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{BinOper, Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::inputs::{AddressInput, CustomerInput};
 use crate::db::{self, Db};
-use crate::entities::{addressbook, customer};
+use crate::entities::{addressbook, customer, order};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::ids::{self, NodeKind};
 use crate::validate::{MAX_SHORT, check_len, clean, normalize_email};
@@ -191,8 +193,11 @@ pub async fn upsert(db: &Db, input: CustomerInput) -> AppResult<customer::Model>
     };
     let existing = find_or_create(&txn, &reference).await?;
     let mut row: customer::ActiveModel = existing.clone().into();
-    if external_id.is_some() && existing.external_id != external_id {
-        row.external_id = Set(external_id);
+    let new_external_id = external_id
+        .clone()
+        .filter(|_| existing.external_id != external_id);
+    if let Some(id) = &new_external_id {
+        row.external_id = Set(Some(id.clone()));
     }
     if email.is_some() && existing.email != email {
         row.email = Set(email);
@@ -221,6 +226,21 @@ pub async fn upsert(db: &Db, input: CustomerInput) -> AppResult<customer::Model>
     } else {
         existing
     };
+    if let Some(id) = new_external_id {
+        // Order search finds orders by their customer's external id (seed
+        // 002's customer_id); the old id stays findable, which is harmless.
+        order::Entity::update_many()
+            .col_expr(
+                order::Column::SearchText,
+                Expr::col(order::Column::SearchText).binary(
+                    BinOper::Custom("||"),
+                    Expr::val(format!(" {}", id.to_lowercase())),
+                ),
+            )
+            .filter(order::Column::CustomerId.eq(saved.id))
+            .exec(&txn)
+            .await?;
+    }
     txn.commit().await?;
     Ok(saved)
 }
@@ -228,6 +248,27 @@ pub async fn upsert(db: &Db, input: CustomerInput) -> AppResult<customer::Model>
 /// A customer by id.
 pub async fn get(db: &Db, id: i64) -> AppResult<Option<customer::Model>> {
     Ok(customer::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Customers by id, for answers that show several orders' customers.
+pub async fn get_many(
+    db: &Db,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<HashMap<i64, customer::Model>> {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = customer::Entity::find()
+        .filter(customer::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+}
+
+/// An address by id. Access checks are the caller's.
+pub async fn address(db: &Db, id: i64) -> AppResult<Option<addressbook::Model>> {
+    Ok(addressbook::Entity::find_by_id(id).one(db).await?)
 }
 
 /// Saves a new address in a customer's addressbook.

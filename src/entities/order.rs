@@ -56,6 +56,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     #[serde(skip)]
     pub search_text: String,
+    /// Seed 002's Userhub user who placed the order.
+    pub user_id: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

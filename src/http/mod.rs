@@ -68,6 +68,23 @@ pub fn router(
         )
         .route("/api/fulfilment/orders", post(dialects::fulfilment::create))
         .route("/api/reviews/orders", post(dialects::reviews::import))
+        // Seed 002. Seed 003 shares the prefix (`POST /api/orders`,
+        // `/api/orders/{id}/change_status`, ...): only these paths are seed
+        // 002's, and `{id}` is the one parameter name both use there.
+        .route("/api/orders/place", post(dialects::services::place))
+        .route("/api/orders/list", get(dialects::services::list))
+        .route("/api/orders/stats", get(dialects::services::stats))
+        .route("/api/orders/stats/overview", get(dialects::services::stats))
+        .route(
+            "/api/orders/meta/statuses",
+            get(dialects::services::statuses),
+        )
+        .route(
+            "/api/orders/statuses/available",
+            get(dialects::services::statuses),
+        )
+        .route("/api/orders/{id}", get(dialects::services::show))
+        .route("/api/orders/{id}/action", post(dialects::services::action))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::scrape))

@@ -11,12 +11,14 @@ use serde_json::json;
 
 use super::draft::{Defaults, NewOrder};
 use super::inputs::PlaceOrderInput;
+use crate::auth::Principal;
 use crate::customers::inputs::AddressInput;
 use crate::customers::service::{resolve as resolve_customer, save_address};
 use crate::db::Db;
 use crate::entities::{addressbook, order};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, NewEvent, OrderEventKind};
+use crate::ids::{NodeKind, global_id};
 use crate::lines::draft::catalog_for;
 use crate::lines::service::{insert_lines, save_line_addresses};
 
@@ -134,23 +136,23 @@ pub(super) async fn create<C: ConnectionTrait>(
         Some(a) => Some(save_address(conn, customer_id, a, "billingAddress").await?),
         None => None,
     };
-    let mut names = new.inline_address_names();
-    for (input, id) in [
-        (&new.shipping_address, shipping),
-        (&new.billing_address, billing),
+    let mut terms = new.inline_search_terms();
+    for (input, id, is_billing) in [
+        (&new.shipping_address, shipping, false),
+        (&new.billing_address, billing, true),
     ] {
         if let (Some(AddressInput { id: Some(_), .. }), Some(id)) = (input, id)
             && let Some(saved) = addressbook::Entity::find_by_id(id).one(conn).await?
         {
-            names.extend(super::search::address_names(&saved));
+            terms.extend(super::search::address_terms(&saved, is_billing));
         }
     }
     let order = if conn.get_database_backend() == DatabaseBackend::Postgres {
-        let row = new.to_row(String::new(), customer.as_ref(), shipping, billing, &names);
+        let row = new.to_row(String::new(), customer.as_ref(), shipping, billing, &terms);
         insert_numbered(conn, row).await?
     } else {
         let number = reserve_numbers(conn, 1).await?.pop().unwrap_or_default();
-        let row = new.to_row(number, customer.as_ref(), shipping, billing, &names);
+        let row = new.to_row(number, customer.as_ref(), shipping, billing, &terms);
         // The many-row form reports "nothing inserted" as an empty list on
         // both backends (the single-row form errors differently per backend).
         let inserted = order::Entity::insert(row)
@@ -195,6 +197,71 @@ pub(super) fn reference_taken(new: &NewOrder) -> AppError {
         ),
         current_version: None,
     }
+}
+
+/// What a customer's order may not set (the shop sets these), checked for
+/// every interface that places orders; then binds the order to the
+/// customer. Other roles pass unchanged. FORBIDDEN names every refused
+/// field, each through `name` (an interface's own name for the GraphQL path
+/// `lines.0.price`).
+pub fn bind_to_customer(
+    principal: &Principal,
+    input: &mut PlaceOrderInput,
+    name: impl Fn(&str) -> String,
+) -> AppResult<()> {
+    let Some(own) = principal.policy().customer_scope() else {
+        return Ok(());
+    };
+    let mut refused = Vec::new();
+    for (given, field) in [
+        (input.total.is_some(), "total"),
+        (input.total_tax.is_some(), "totalTax"),
+        (
+            input
+                .status
+                .is_some_and(|s| s != super::workflow::OrderStatus::Pending),
+            "status",
+        ),
+        (input.payment_status.is_some(), "paymentStatus"),
+        (input.source.is_some(), "source"),
+        (input.test.is_some(), "test"),
+        (input.shipping_costs.is_some(), "shippingCosts"),
+        (input.discount_percentage.is_some(), "discountPercentage"),
+        (input.user_id.is_some(), "userId"),
+    ] {
+        if given {
+            refused.push(field.to_owned());
+        }
+    }
+    for (i, line) in input.lines.iter().enumerate() {
+        // Customers order catalogue products at catalogue prices (seed 003).
+        if line.product_id.is_none() && line.product_code.is_none() {
+            refused.push(format!("lines.{i}.productCode"));
+        }
+        for (given, field) in [
+            (line.price.is_some(), "price"),
+            (line.vat_percentage.is_some(), "vatPercentage"),
+            (line.discount_percentage.is_some(), "discountPercentage"),
+        ] {
+            if given {
+                refused.push(format!("lines.{i}.{field}"));
+            }
+        }
+    }
+    if !refused.is_empty() {
+        let fields = refused
+            .iter()
+            .map(|path| name(path))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(AppError::Forbidden(format!(
+            "Customers cannot set: {fields}"
+        )));
+    }
+    input.customer_id = Some(global_id(NodeKind::Customer, own));
+    input.customer_external_id = None;
+    input.customer_email = None;
+    Ok(())
 }
 
 /// Places a new order.

@@ -51,6 +51,16 @@ pub fn totals(
     totals
 }
 
+/// The e-mail of an inline billing address, normalized; `None` when absent
+/// or not an e-mail (the address's own check reports that).
+pub fn billing_email(billing: &Option<AddressInput>) -> Option<String> {
+    billing
+        .as_ref()
+        .filter(|a| a.id.is_none())
+        .and_then(|a| a.email.as_deref())
+        .and_then(normalize_email)
+}
+
 /// A validated new order (from placeOrder, upsertOrder or importOrders).
 #[derive(Clone, Debug)]
 pub struct NewOrder {
@@ -75,6 +85,7 @@ pub struct NewOrder {
     pub notes: Option<String>,
     pub metadata: Option<Json>,
     pub submitted_at: chrono::DateTime<chrono::Utc>,
+    pub user_id: Option<String>,
 }
 
 /// Settings the drafts need.
@@ -143,6 +154,7 @@ struct Common<'a> {
     payment_method: &'a Option<String>,
     notes: &'a Option<String>,
     metadata: &'a Option<crate::scalars::Json>,
+    user_id: &'a Option<String>,
 }
 
 struct CommonChecked {
@@ -183,6 +195,7 @@ fn check_common(c: &Common<'_>, prefix: &str, errors: &mut Vec<FieldError>) -> C
         ("customerName", c.customer_name),
         ("reference", c.reference),
         ("paymentMethod", c.payment_method),
+        ("userId", c.user_id),
     ] {
         check_len(value.as_deref(), MAX_SHORT, &at(field), errors);
     }
@@ -241,6 +254,7 @@ macro_rules! common_of {
             payment_method: &$input.payment_method,
             notes: &$input.notes,
             metadata: &$input.metadata,
+            user_id: &$input.user_id,
         }
     };
 }
@@ -295,7 +309,13 @@ impl NewOrder {
                 .currency
                 .unwrap_or_else(|| defaults.currency.to_owned()),
             test: specific.test.unwrap_or(false),
-            customer_email: checked.customer.email.clone(),
+            // The order's e-mail: as given, else the billing address's (an
+            // inline one), else the customer's (see `to_row`).
+            customer_email: checked
+                .customer
+                .email
+                .clone()
+                .or_else(|| billing_email(common.billing_address)),
             customer_name: checked.customer.name.clone(),
             customer: checked.customer,
             shipping_address: common.shipping_address.clone(),
@@ -308,6 +328,7 @@ impl NewOrder {
             notes: clean(common.notes),
             metadata: common.metadata.as_ref().map(|m| m.0.clone()),
             submitted_at: specific.submitted_at.unwrap_or_else(crate::db::now),
+            user_id: clean(common.user_id),
         })
     }
 
@@ -397,14 +418,15 @@ impl NewOrder {
         Self::assemble(&common, checked, specific, lines, defaults, prefix, errors)
     }
 
-    /// The order row, given its number, customer and saved addresses.
+    /// The order row, given its number, customer, saved addresses and what
+    /// the addresses contribute to search.
     pub fn to_row(
         &self,
         number: String,
         customer: Option<&customer::Model>,
         shipping_address_id: Option<i64>,
         billing_address_id: Option<i64>,
-        address_names: &[String],
+        address_terms: &[String],
     ) -> order::ActiveModel {
         let now = crate::db::now();
         let customer_email = self
@@ -415,16 +437,6 @@ impl NewOrder {
             .customer_name
             .clone()
             .or_else(|| customer.and_then(|c| c.name.clone()));
-        let search_text = super::search::compose(
-            &number,
-            [
-                &self.external_id,
-                &self.reference,
-                &customer_email,
-                &customer_name,
-            ],
-            address_names,
-        );
         let mut row = order::Model {
             id: 0,
             number,
@@ -449,23 +461,31 @@ impl NewOrder {
             submitted_at: self.submitted_at,
             created_at: now,
             updated_at: now,
-            search_text,
+            user_id: self.user_id.clone(),
             ..Default::default()
         };
+        row.search_text = super::search::text(
+            &row,
+            &customer.and_then(|c| c.external_id.clone()),
+            address_terms,
+        );
         pricing::apply_totals(&mut row, &self.totals);
         let mut row = order::ActiveModel::from(row).reset_all();
         row.id = NotSet;
         row
     }
 
-    /// The names of the order's addresses as given inline (addresses named by
-    /// id are looked up by the caller).
-    pub fn inline_address_names(&self) -> Vec<String> {
-        [&self.shipping_address, &self.billing_address]
-            .into_iter()
-            .flatten()
-            .filter(|a| a.id.is_none())
-            .flat_map(AddressInput::names)
-            .collect()
+    /// What the order's addresses as given inline contribute to search
+    /// (addresses named by id are looked up by the caller).
+    pub fn inline_search_terms(&self) -> Vec<String> {
+        [
+            (&self.shipping_address, false),
+            (&self.billing_address, true),
+        ]
+        .into_iter()
+        .filter_map(|(address, billing)| address.as_ref().map(|a| (a, billing)))
+        .filter(|(a, _)| a.id.is_none())
+        .flat_map(|(a, billing)| a.search_terms(billing))
+        .collect()
     }
 }

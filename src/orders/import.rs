@@ -177,14 +177,14 @@ pub async fn import(
             }
             None => None,
         };
-        // An address named by id adds no names to search here: a read per order
-        // is not worth it for what imports rarely send.
+        // An address named by id adds no terms to search here: a read per
+        // order is not worth it for what imports rarely send.
         rows.push(new.to_row(
             number,
             customer,
             shipping,
             billing,
-            &new.inline_address_names(),
+            &new.inline_search_terms(),
         ));
     }
 

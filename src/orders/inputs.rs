@@ -58,6 +58,9 @@ pub struct PlaceOrderInput {
     pub test: Option<bool>,
     /// The order's business date; default now.
     pub submitted_at: Option<crate::scalars::DateTime>,
+    /// The user who placed it in the system it comes from (seed 002's
+    /// Userhub user id), at most 255 characters. Customers cannot set it.
+    pub user_id: Option<String>,
 }
 
 /// An order as a source platform has it, keyed by (`source`, `externalId`).
@@ -127,6 +130,9 @@ pub struct UpsertOrderInput {
     pub order_date: Option<String>,
     /// A test order.
     pub test: Option<bool>,
+    /// The user who placed it in the source platform (seed 002's Userhub
+    /// user id), at most 255 characters; absent leaves it unchanged.
+    pub user_id: Option<String>,
 }
 
 /// What `upsertOrder` does with an order that already exists.
@@ -216,12 +222,15 @@ pub struct OrderFilter {
     pub customer_external_id: Option<String>,
     /// Only orders from this source.
     pub source: Option<String>,
+    /// Only orders placed by this user (`Order.userId`, exact match).
+    pub user_id: Option<String>,
     /// Only orders in one of these payment statuses.
     pub payment_statuses: Option<Vec<PaymentStatus>>,
     /// true: only test orders; false: no test orders; absent: both.
     pub test: Option<bool>,
     /// Case-insensitive substring of the number, external id, reference,
-    /// customer e-mail or name, or a billing/shipping name.
+    /// customer e-mail or name, the customer's external id, a billing or
+    /// shipping name, or the billing address's e-mail, phone or city.
     pub search: Option<String>,
     /// Submitted on or after this day (UTC).
     pub date_from: Option<Date>,

@@ -75,6 +75,9 @@ pub fn condition(filter: &OrderFilter) -> AppResult<Condition> {
     if let Some(source) = &filter.source {
         cond = cond.add(order::Column::Source.eq(source.trim()));
     }
+    if let Some(user_id) = &filter.user_id {
+        cond = cond.add(order::Column::UserId.eq(user_id.trim()));
+    }
     if let Some(statuses) = &filter.payment_statuses {
         cond = cond.add(order::Column::PaymentStatus.is_in(statuses.iter().copied()));
     }

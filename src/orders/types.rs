@@ -102,6 +102,11 @@ impl Order {
     async fn test(&self) -> bool {
         self.0.test
     }
+    /// The user who placed the order in the system it comes from (seed
+    /// 002's Userhub user id); null when not given.
+    async fn user_id(&self) -> Option<&str> {
+        self.0.user_id.as_deref()
+    }
     /// The customer; null for orders without one.
     async fn customer(&self, ctx: &Context<'_>) -> Result<Option<Customer>, AppError> {
         match self.0.customer_id {

@@ -17,7 +17,7 @@ use super::service::lines_of;
 use crate::customers::inputs::AddressInput;
 use crate::customers::service::{resolve as resolve_customer, save_address};
 use crate::db::{self, Db, WriteTxn};
-use crate::entities::{addressbook, order, order_line};
+use crate::entities::{addressbook, customer, order, order_line};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, NewEvent, OrderEventKind};
 use crate::lines::draft::catalog_for;
@@ -153,23 +153,32 @@ async fn keep_or_save_address<C: ConnectionTrait>(
     Ok(Some(save_address(conn, customer_id, input, path).await?))
 }
 
-/// The search text of `order` as it now is, with its addresses' names.
+/// The search text of `order` as it now is, with its customer's external id
+/// and its addresses' terms.
 async fn search_text_of<C: ConnectionTrait>(conn: &C, order: &order::Model) -> AppResult<String> {
     let ids: Vec<i64> = [order.shipping_address_id, order.billing_address_id]
         .into_iter()
         .flatten()
         .collect();
-    let mut names = Vec::new();
+    let mut terms = Vec::new();
     if !ids.is_empty() {
         for address in addressbook::Entity::find()
             .filter(addressbook::Column::Id.is_in(ids))
             .all(conn)
             .await?
         {
-            names.extend(super::search::address_names(&address));
+            let billing = Some(address.id) == order.billing_address_id;
+            terms.extend(super::search::address_terms(&address, billing));
         }
     }
-    Ok(super::search::text(order, &names))
+    let customer_external_id = match order.customer_id {
+        Some(id) => customer::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .and_then(|c| c.external_id),
+        None => None,
+    };
+    Ok(super::search::text(order, &customer_external_id, &terms))
 }
 
 /// `{field: {before, after}}` for every column that differs, leaving out the
@@ -229,6 +238,10 @@ async fn update(
     }
     if input.customer_email.is_some() {
         next.customer_email = new.customer_email.clone();
+    } else if next.customer_email.is_none() {
+        // The billing address's e-mail fills an order without one; it never
+        // replaces one (it may have been given as customerEmail before).
+        next.customer_email = new.customer_email.clone();
     }
     if input.customer_name.is_some() {
         next.customer_name = new.customer_name.clone();
@@ -256,6 +269,9 @@ async fn update(
     }
     if input.submitted_at.is_some() || !crate::validate::blank(&input.order_date) {
         next.submitted_at = new.submitted_at;
+    }
+    if input.user_id.is_some() {
+        next.user_id = new.user_id.clone();
     }
     if let Some(test) = input.test {
         next.test = test;

@@ -9,6 +9,7 @@ pub mod exports;
 pub mod fulfilment;
 pub mod hub;
 pub mod reviews;
+pub mod services;
 
 use std::net::SocketAddr;
 
@@ -101,13 +102,6 @@ impl Params {
     }
 
     /// Every value of a list parameter (`name[]=a&name[]=b`, or bare `name`).
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "for the list filters of the dialects still to come"
-        )
-    )]
     pub fn all(&self, name: &str) -> Vec<&str> {
         let bare = name.strip_suffix("[]").unwrap_or(name);
         self.pairs

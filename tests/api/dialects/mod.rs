@@ -5,6 +5,7 @@
 mod fulfilment;
 mod hub;
 mod reviews;
+mod services;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
