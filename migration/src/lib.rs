@@ -10,6 +10,7 @@ mod m20261129_000003_deliveries;
 mod m20261130_000004_idempotency;
 mod m20261130_000005_trusted_documents;
 mod m20261130_000006_event_log_position;
+mod m20261204_000008_wholesale_fields;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_idempotency::Migration),
             Box::new(m20261130_000005_trusted_documents::Migration),
             Box::new(m20261130_000006_event_log_position::Migration),
+            Box::new(m20261204_000008_wholesale_fields::Migration),
         ]
     }
 }

@@ -42,6 +42,8 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub custom: Option<Json>,
     pub address_id: Option<i64>,
+    /// The product variant's code (seed 003's `product_variant_code`).
+    pub product_variant_code: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

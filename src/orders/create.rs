@@ -11,12 +11,14 @@ use serde_json::json;
 
 use super::draft::{Defaults, NewOrder};
 use super::inputs::PlaceOrderInput;
+use crate::auth::Principal;
 use crate::customers::inputs::AddressInput;
 use crate::customers::service::{resolve as resolve_customer, save_address};
 use crate::db::Db;
 use crate::entities::{addressbook, order};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::events::{self, NewEvent, OrderEventKind};
+use crate::ids::{NodeKind, global_id};
 use crate::lines::draft::catalog_for;
 use crate::lines::service::{insert_lines, save_line_addresses};
 
@@ -130,6 +132,73 @@ pub(super) fn reference_taken(new: &NewOrder) -> AppError {
         ),
         current_version: None,
     }
+}
+
+/// Refuses what a customer's new order may not set (the shop sets these),
+/// and binds the order to the customer: every interface that places orders
+/// for a customer calls it. Other roles' inputs pass unchanged.
+pub fn bind_to_customer(
+    principal: &Principal,
+    input: &mut PlaceOrderInput,
+) -> Result<(), AppError> {
+    let Some(own) = principal.policy().customer_scope() else {
+        return Ok(());
+    };
+    let mut refused = Vec::new();
+    for (given, field) in [
+        (input.total.is_some(), "total"),
+        (input.total_tax.is_some(), "totalTax"),
+        (
+            input
+                .status
+                .is_some_and(|s| s != super::workflow::OrderStatus::Pending),
+            "status",
+        ),
+        (input.payment_status.is_some(), "paymentStatus"),
+        (input.source.is_some(), "source"),
+        (input.test.is_some(), "test"),
+        (input.shipping_costs.is_some(), "shippingCosts"),
+        (input.discount_percentage.is_some(), "discountPercentage"),
+    ] {
+        if given {
+            refused.push(FieldError::new(field, "customers cannot set this"));
+        }
+    }
+    for (i, line) in input.lines.iter().enumerate() {
+        // Customers order catalogue products at catalogue prices (seed 003).
+        if line.product_id.is_none() && line.product_code.is_none() {
+            refused.push(FieldError::new(
+                format!("lines.{i}.productCode"),
+                "customers order catalogue products",
+            ));
+        }
+        for (given, field) in [
+            (line.price.is_some(), "price"),
+            (line.vat_percentage.is_some(), "vatPercentage"),
+            (line.discount_percentage.is_some(), "discountPercentage"),
+        ] {
+            if given {
+                refused.push(FieldError::new(
+                    format!("lines.{i}.{field}"),
+                    "customers cannot set this",
+                ));
+            }
+        }
+    }
+    if !refused.is_empty() {
+        let fields = refused
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(AppError::Forbidden(format!(
+            "Customers cannot set: {fields}"
+        )));
+    }
+    input.customer_id = Some(global_id(NodeKind::Customer, own));
+    input.customer_external_id = None;
+    input.customer_email = None;
+    Ok(())
 }
 
 /// Places a new order.

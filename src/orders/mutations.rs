@@ -8,73 +8,10 @@ use super::inputs::{
 };
 use super::types::{ImportOrdersPayload, ImportResult, Order, UpsertOrderPayload};
 use super::{actions, create, import, service, upsert};
-use crate::auth::{ANY_ROLE, ORDER_WORKERS, Principal};
-use crate::error::{AppError, FieldError};
+use crate::auth::{ANY_ROLE, ORDER_WORKERS};
+use crate::error::AppError;
 use crate::graphql::context::{require_principal, state};
-use crate::ids::{self, NodeKind, global_id};
-
-/// What a customer's placeOrder may not set (the shop sets these), and binds
-/// the order to the customer.
-fn bind_to_customer(principal: &Principal, input: &mut PlaceOrderInput) -> Result<(), AppError> {
-    let Some(own) = principal.policy().customer_scope() else {
-        return Ok(());
-    };
-    let mut refused = Vec::new();
-    for (given, field) in [
-        (input.total.is_some(), "total"),
-        (input.total_tax.is_some(), "totalTax"),
-        (
-            input
-                .status
-                .is_some_and(|s| s != super::workflow::OrderStatus::Pending),
-            "status",
-        ),
-        (input.payment_status.is_some(), "paymentStatus"),
-        (input.source.is_some(), "source"),
-        (input.test.is_some(), "test"),
-        (input.shipping_costs.is_some(), "shippingCosts"),
-        (input.discount_percentage.is_some(), "discountPercentage"),
-    ] {
-        if given {
-            refused.push(FieldError::new(field, "customers cannot set this"));
-        }
-    }
-    for (i, line) in input.lines.iter().enumerate() {
-        // Customers order catalogue products at catalogue prices (seed 003).
-        if line.product_id.is_none() && line.product_code.is_none() {
-            refused.push(FieldError::new(
-                format!("lines.{i}.productCode"),
-                "customers order catalogue products",
-            ));
-        }
-        for (given, field) in [
-            (line.price.is_some(), "price"),
-            (line.vat_percentage.is_some(), "vatPercentage"),
-            (line.discount_percentage.is_some(), "discountPercentage"),
-        ] {
-            if given {
-                refused.push(FieldError::new(
-                    format!("lines.{i}.{field}"),
-                    "customers cannot set this",
-                ));
-            }
-        }
-    }
-    if !refused.is_empty() {
-        let fields = refused
-            .iter()
-            .map(|f| f.path.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Err(AppError::Forbidden(format!(
-            "Customers cannot set: {fields}"
-        )));
-    }
-    input.customer_id = Some(global_id(NodeKind::Customer, own));
-    input.customer_external_id = None;
-    input.customer_email = None;
-    Ok(())
-}
+use crate::ids::{self, NodeKind};
 
 /// Order mutations.
 #[derive(Default)]
@@ -105,7 +42,7 @@ impl OrderMutation {
         }
         let principal = require_principal(ctx)?;
         principal.require(ANY_ROLE)?;
-        bind_to_customer(principal, &mut input)?;
+        create::bind_to_customer(principal, &mut input)?;
         let state = state(ctx)?;
         let defaults = Defaults {
             currency: &state.config.default_currency,
@@ -238,9 +175,6 @@ impl OrderMutation {
         }
         let principal = require_principal(ctx)?;
         principal.require(ORDER_WORKERS)?;
-        if input.staff_notes.is_some() && !principal.policy().sees_staff_notes() {
-            return Err(AppError::Forbidden("Only staff may set staff notes".into()));
-        }
         let id = ids::parse(&id, NodeKind::Order, "id")?;
         Ok(Order(
             actions::set_tracking(&state(ctx)?.db, principal, id, input).await?,
