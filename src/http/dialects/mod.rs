@@ -7,6 +7,7 @@
 
 pub mod exports;
 pub mod hub;
+pub mod wholesale;
 
 use std::net::SocketAddr;
 

@@ -3,6 +3,7 @@
 //! status codes and numbers. Helpers shared by the dialects' tests.
 
 mod hub;
+mod wholesale;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
