@@ -311,6 +311,20 @@ async fn create_errors_name_the_seeds_paths_and_write_nothing() {
     assert_eq!(response.status(), 400);
     let answer: Value = response.json().await.unwrap();
     assert_error(&answer, StatusCode::BAD_REQUEST, "BAD_USER_INPUT");
+
+    // A purchase order reference is used once.
+    place_sample(&app, "buyer@example.com", &token).await;
+    let (status, answer) = call(
+        &app,
+        Method::POST,
+        "/api/orders",
+        Auth::Basic("buyer@example.com", &token),
+        Some(parse(CREATE_REQUEST)),
+    )
+    .await;
+    assert_eq!(status, 409, "{answer}");
+    assert_error(&answer, StatusCode::CONFLICT, "CONFLICT");
+    assert_eq!(app.count("orders").await, 1);
 }
 
 #[tokio::test]

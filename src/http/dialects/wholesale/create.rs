@@ -203,14 +203,14 @@ pub async fn create(
 ) -> Response {
     let principal = match authorize(&state, &headers, peer, &access, ANY_ROLE).await {
         Ok(principal) => principal,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
-    if let Err(response) = params(query.as_deref(), &[]) {
-        return response;
+    if let Err(refused) = params(query.as_deref(), &[]) {
+        return refused.into_response();
     }
     let body = match read_body::<CreateBody>(&bytes) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let mut input = match to_input(body.value) {
         Ok(input) => input,

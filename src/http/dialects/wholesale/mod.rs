@@ -44,6 +44,11 @@ fn failure(err: AppError, bad_input: StatusCode) -> Response {
         tracing::error!(error = %cause, "seed 003 request failed");
     }
     let (message, errors) = match &err {
+        // The service's message points GraphQL clients to extensions.fields.
+        AppError::BadUserInput { fields, .. } if fields.len() > 1 => (
+            format!("The input has {} problems; see errors", fields.len()),
+            json!(fields),
+        ),
         AppError::BadUserInput { message, fields } => (message.clone(), json!(fields)),
         AppError::InvalidTransition { from, to, allowed } => {
             let allowed = if allowed.is_empty() {
@@ -95,6 +100,29 @@ fn invalid(fields: Vec<FieldError>) -> Response {
     failure(AppError::invalid(fields), StatusCode::UNPROCESSABLE_ENTITY)
 }
 
+/// A refusal before any service runs: the error, and the status invalid
+/// input gets (400 for query strings and unreadable bodies, 422 for values).
+/// Small, unlike a `Response`, so helpers can return it.
+struct Refused {
+    err: AppError,
+    bad_input: StatusCode,
+}
+
+impl Refused {
+    fn bad_request(err: AppError) -> Refused {
+        Refused {
+            err,
+            bad_input: StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        failure(self.err, self.bad_input)
+    }
+}
+
 /// The caller, if it has one of `roles`.
 async fn authorize(
     state: &HttpState,
@@ -102,44 +130,44 @@ async fn authorize(
     peer: SocketAddr,
     access: &Access,
     roles: &[Role],
-) -> Result<Principal, Response> {
+) -> Result<Principal, Refused> {
     super::principal(state, headers, peer, access, roles)
         .await
-        .map_err(|err| failure(err, StatusCode::BAD_REQUEST))
+        .map_err(Refused::bad_request)
 }
 
 /// Refuses any query parameter but `known` (400, naming it).
-fn params(query: Option<&str>, known: &[&str]) -> Result<super::Params, Response> {
-    super::Params::parse(query, known).map_err(|err| failure(err, StatusCode::BAD_REQUEST))
+fn params(query: Option<&str>, known: &[&str]) -> Result<super::Params, Refused> {
+    super::Params::parse(query, known).map_err(Refused::bad_request)
 }
 
-/// The JSON body as `T`: 400 when it is not JSON, 422 naming the key whose
-/// value has the wrong type.
-fn read_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<Body<T>, Response> {
+/// The JSON body as `T`: 400 when it is not a JSON object, 422 naming the
+/// key whose value has the wrong type.
+fn read_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<Body<T>, Refused> {
     let value: Value = serde_json::from_slice(bytes).map_err(|err| {
-        failure(
-            AppError::invalid_field("body", format!("is not JSON: {err}")),
-            StatusCode::BAD_REQUEST,
-        )
+        Refused::bad_request(AppError::invalid_field(
+            "body",
+            format!("is not JSON: {err}"),
+        ))
     })?;
     if !value.is_object() {
-        return Err(failure(
-            AppError::invalid_field("body", "must be a JSON object"),
-            StatusCode::BAD_REQUEST,
-        ));
+        return Err(Refused::bad_request(AppError::invalid_field(
+            "body",
+            "must be a JSON object",
+        )));
     }
-    super::from_json(value).map_err(|err| failure(err, StatusCode::UNPROCESSABLE_ENTITY))
+    super::from_json(value).map_err(|err| Refused {
+        err,
+        bad_input: StatusCode::UNPROCESSABLE_ENTITY,
+    })
 }
 
 /// The order id of the path: the order's database id. Anything else names
 /// no order.
-fn order_id(raw: &str) -> Result<i64, Response> {
-    raw.trim().parse::<i64>().map_err(|_| {
-        failure(
-            AppError::NotFound(format!("No order with id {raw}")),
-            StatusCode::BAD_REQUEST,
-        )
-    })
+fn order_id(raw: &str) -> Result<i64, Refused> {
+    raw.trim()
+        .parse::<i64>()
+        .map_err(|_| Refused::bad_request(AppError::NotFound(format!("No order with id {raw}"))))
 }
 
 /// Renames the field paths of a service's BAD_USER_INPUT with `rename`
@@ -212,7 +240,7 @@ async fn begin<T: DeserializeOwned>(
     query: Option<&str>,
     raw_id: &str,
     bytes: &[u8],
-) -> Result<(Principal, i64, Body<T>), Response> {
+) -> Result<(Principal, i64, Body<T>), Refused> {
     let principal = authorize(state, headers, peer, access, roles).await?;
     params(query, &[])?;
     let id = order_id(raw_id)?;

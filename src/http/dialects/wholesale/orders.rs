@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Extension, Path, RawQuery, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -53,7 +53,7 @@ pub async fn change_status(
     .await;
     let (principal, id, body) = match begun {
         Ok(begun) => begun,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let mut errors = Vec::new();
     let status = required(
@@ -109,7 +109,7 @@ pub async fn set_integration_ref(
     .await;
     let (principal, id, body) = match begun {
         Ok(begun) => begun,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let Some(value) = body.value.integration_ref else {
         return invalid(vec![FieldError::new("integration_ref", "is required")]);
@@ -156,7 +156,7 @@ pub async fn set_shipping_tracking(
     .await;
     let (principal, id, body) = match begun {
         Ok(begun) => begun,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let b = body.value;
     let mut errors = Vec::new();
@@ -221,7 +221,7 @@ pub async fn set_admin_fields(
     .await;
     let (principal, id, body) = match begun {
         Ok(begun) => begun,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let mut errors = Vec::new();
     let mut names = Vec::new();
@@ -294,7 +294,7 @@ pub async fn add_message(
     .await;
     let (principal, id, body) = match begun {
         Ok(begun) => begun,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let b = body.value;
     let mut errors = Vec::new();

@@ -16,7 +16,8 @@ use serde_json::json;
 use super::body::{Amount, Flag, Int};
 use super::view::{self, Out};
 use super::{
-    authorize, begin, done, failure, invalid, order_id, params, renamed, required, service_failure,
+    Refused, authorize, begin, done, failure, invalid, order_id, params, renamed, required,
+    service_failure,
 };
 use crate::auth::{ANY_ROLE, STAFF};
 use crate::entities::order_line;
@@ -114,7 +115,7 @@ pub async fn change_product_quantity(
     .await;
     let (principal, id, body) = match begun {
         Ok(begun) => begun,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let b = &body.value;
     let mut errors = Vec::new();
@@ -172,7 +173,7 @@ pub async fn add_product(
     .await;
     let (principal, id, body) = match begun {
         Ok(begun) => begun,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let b = &body.value;
     let mut errors = Vec::new();
@@ -235,7 +236,7 @@ pub async fn remove_product(
     .await;
     let (principal, id, body) = match begun {
         Ok(begun) => begun,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let mut errors = Vec::new();
     let line_id = required(
@@ -265,19 +266,20 @@ pub async fn order_product_note(
 ) -> Response {
     let principal = match authorize(&state, &headers, peer, &access, ANY_ROLE).await {
         Ok(principal) => principal,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
-    let line_id = params(query.as_deref(), &["order_product_id"]).and_then(|p| {
-        match p.number("order_product_id") {
-            Ok(Some(id)) => Ok(id),
-            Ok(None) => Err(AppError::invalid_field("order_product_id", "is required")),
-            Err(err) => Err(err),
-        }
-        .map_err(|err| failure(err, StatusCode::BAD_REQUEST))
+    let ids = params(query.as_deref(), &["order_product_id"]).and_then(|p| {
+        let line_id = p
+            .number("order_product_id")
+            .and_then(|id| {
+                id.ok_or_else(|| AppError::invalid_field("order_product_id", "is required"))
+            })
+            .map_err(Refused::bad_request)?;
+        Ok((line_id, order_id(&raw_id)?))
     });
-    let (line_id, id) = match line_id.and_then(|line| Ok((line, order_id(&raw_id)?))) {
+    let (line_id, id) = match ids {
         Ok(ids) => ids,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let policy = principal.policy();
     match crate::lines::service::line_of_order(&state.app.db, &policy, id, line_id).await {

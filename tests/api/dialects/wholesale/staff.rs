@@ -390,13 +390,14 @@ async fn status_ids_are_checked_and_moves_follow_the_workflow() {
     assert_error(&answer, StatusCode::NOT_FOUND, "NOT_FOUND");
 }
 
-/// The templates of the order's deliveries, once `count` of them exist.
+/// The order's deliveries (template, recipient, subject), once `count` of
+/// them exist.
 async fn deliveries(app: &TestApp, id: &Value, count: usize) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let data = app
             .admin(
-                "query($id: ID!) { order(id: $id) { deliveries { template recipient } } }",
+                "query($id: ID!) { order(id: $id) { deliveries { template recipient email { subject } } } }",
                 json!({"id": id.to_string()}),
             )
             .await;
@@ -413,7 +414,8 @@ async fn notify_1_e_mails_the_customer_about_the_new_status() {
     let app = TestApp::spawn().await;
     catalogue(&app).await;
     let (_, token) = customer(&app, "buyer@example.com").await;
-    let id = place_sample(&app, "buyer@example.com", &token).await["order"]["id"].clone();
+    let placed = place_sample(&app, "buyer@example.com", &token).await;
+    let id = placed["order"]["id"].clone();
     let key = api_key(&app, "backoffice", "STAFF").await;
     let path = format!("/api/orders/{id}/change_status");
     let (status, _) = call(
@@ -421,7 +423,7 @@ async fn notify_1_e_mails_the_customer_about_the_new_status() {
         Method::PATCH,
         &path,
         Auth::ApiKey(&key),
-        Some(json!({"status_order_id": 3})),
+        Some(json!({"status_order_id": 3, "notify": 1})),
     )
     .await;
     assert_eq!(status, 200);
@@ -430,16 +432,20 @@ async fn notify_1_e_mails_the_customer_about_the_new_status() {
         Method::PATCH,
         &path,
         Auth::ApiKey(&key),
-        Some(json!({"status_order_id": 4, "notify": 1})),
+        Some(json!({"status_order_id": 4})),
     )
     .await;
     assert_eq!(status, 200);
     let rows = deliveries(&app, &id, 1).await;
     assert_eq!(
-        rows,
-        [json!({"template": "STATUS_CHANGED", "recipient": "buyer@example.com"})],
-        "only the change with notify: 1 e-mails"
+        rows.len(),
+        1,
+        "only the change with notify: 1 e-mails: {rows:?}"
     );
+    assert_eq!(rows[0]["template"], "STATUS_CHANGED");
+    assert_eq!(rows[0]["recipient"], "buyer@example.com");
+    let subject = rows[0]["email"]["subject"].as_str().unwrap();
+    assert!(subject.ends_with("is now confirmed"), "{subject}");
 }
 
 #[tokio::test]
