@@ -6,6 +6,7 @@
 //! status codes and the pricing figures.
 
 mod exports;
+mod samples;
 mod staff;
 
 use reqwest::{Method, StatusCode};
@@ -80,6 +81,20 @@ pub async fn place_sample(app: &TestApp, email: &str, token: &str) -> Value {
     .await;
     assert_eq!(status, 200, "{answer}");
     answer
+}
+
+/// The order as the JSON export shows it.
+async fn exported(app: &TestApp, id: &Value) -> Value {
+    let (status, body) = call(
+        app,
+        Method::GET,
+        &format!("/api/orders.json?id_eq={id}"),
+        Auth::Bearer(&app.admin_token()),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body[0]["order"].clone()
 }
 
 /// The texts of the answer's `errors[].path`.

@@ -130,10 +130,10 @@ pub fn order_entries(o: &ExportOrder, see: Visibility) -> Vec<Entry> {
     let mut entries = vec![
         F("id", Field::Int(m.id)),
         F("status_order_id", Field::Int(m.status.status_order_id())),
-        (F(
+        F(
             "status_order_name",
             Field::Text(m.status.status_order_name().to_owned()),
-        )),
+        ),
         F("customer_id", Field::int(m.customer_id)),
         F("submitted_at", Field::Time(m.submitted_at)),
         F("comments_customer", Field::text(&m.notes)),
