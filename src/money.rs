@@ -93,6 +93,18 @@ impl Money {
         }
         value.to_string()
     }
+
+    /// Text as Ruby's `BigDecimal#to_s("F")` writes it, which seed 003's
+    /// samples print: at least one decimal, no trailing zeros beyond it
+    /// ("190.0", "9.5", "203.775", "3.4438", "0.0"). Exact, like
+    /// [`Money::to_display_string`].
+    pub fn to_bigdecimal_string(self) -> String {
+        let mut value = self.0.normalize();
+        if value.scale() < 1 {
+            value.rescale(1);
+        }
+        value.to_string()
+    }
 }
 
 impl fmt::Display for Money {
@@ -267,6 +279,22 @@ mod tests {
         assert_eq!(m("2.50").to_string(), "2.50");
         assert_eq!(m("-0.1").to_string(), "-0.10");
         assert_eq!(m("0").to_string(), "0.00");
+    }
+
+    #[test]
+    fn bigdecimal_text_keeps_one_to_four_decimals_like_seed_003() {
+        for (given, text) in [
+            ("190", "190.0"),
+            ("9.50", "9.5"),
+            ("203.775", "203.775"),
+            ("3.4438", "3.4438"),
+            ("0", "0.0"),
+            ("-0.10", "-0.1"),
+            ("2170.0000", "2170.0"),
+            ("99999999999.9999", "99999999999.9999"),
+        ] {
+            assert_eq!(m(given).to_bigdecimal_string(), text, "{given}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod m20261130_000004_idempotency;
 mod m20261130_000005_trusted_documents;
 mod m20261130_000006_event_log_position;
 mod m20261204_000007_order_user_id;
+mod m20261204_000008_wholesale_fields;
 mod m20261204_000009_line_stock_quantity;
 mod m20261204_000011_delivery_config_version;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_trusted_documents::Migration),
             Box::new(m20261130_000006_event_log_position::Migration),
             Box::new(m20261204_000007_order_user_id::Migration),
+            Box::new(m20261204_000008_wholesale_fields::Migration),
             Box::new(m20261204_000009_line_stock_quantity::Migration),
             Box::new(m20261204_000011_delivery_config_version::Migration),
         ]

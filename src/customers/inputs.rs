@@ -25,6 +25,9 @@ pub struct CustomerInput {
     pub company_name: Option<String>,
     /// Phone number.
     pub phone: Option<String>,
+    /// The wholesaler's own code for the customer (seed 003's
+    /// `customer_reference_code`); absent leaves it unchanged.
+    pub reference_code: Option<String>,
 }
 
 /// An address: either `id` of an address of the same customer (the other fields

@@ -180,6 +180,12 @@ pub async fn upsert(db: &Db, input: CustomerInput) -> AppResult<customer::Model>
         &mut errors,
     );
     check_len(input.phone.as_deref(), MAX_SHORT, "phone", &mut errors);
+    check_len(
+        input.reference_code.as_deref(),
+        MAX_SHORT,
+        "referenceCode",
+        &mut errors,
+    );
     if !errors.is_empty() {
         return Err(AppError::invalid(errors));
     }
@@ -206,6 +212,7 @@ pub async fn upsert(db: &Db, input: CustomerInput) -> AppResult<customer::Model>
         (clean(&input.name), &mut row.name),
         (clean(&input.company_name), &mut row.company_name),
         (clean(&input.phone), &mut row.phone),
+        (clean(&input.reference_code), &mut row.reference_code),
     ] {
         if value.is_some() {
             *field = Set(value);

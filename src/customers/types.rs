@@ -57,6 +57,12 @@ impl Customer {
         self.0.phone.as_deref()
     }
 
+    /// The wholesaler's own code for the customer (seed 003's
+    /// `customer_reference_code`); null when none was set.
+    async fn reference_code(&self) -> Option<&str> {
+        self.0.reference_code.as_deref()
+    }
+
     /// The customer's saved addresses, oldest first; empty when none.
     #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
     async fn addressbooks(&self, ctx: &Context<'_>) -> Result<Vec<Address>, AppError> {

@@ -14,6 +14,9 @@ pub struct Model {
     pub name: Option<String>,
     pub company_name: Option<String>,
     pub phone: Option<String>,
+    /// The wholesaler's own code for the customer (seed 003's
+    /// `customer_reference_code`).
+    pub reference_code: Option<String>,
     pub api_token_id: Option<String>,
     pub api_token_hash: Option<String>,
     pub created_at: DateTimeUtc,

@@ -44,6 +44,8 @@ pub struct Model {
     pub address_id: Option<i64>,
     /// The stock level the source reported with the line (seed 001).
     pub stock_quantity: Option<Money>,
+    /// The product variant's code (seed 003's `product_variant_code`).
+    pub product_variant_code: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

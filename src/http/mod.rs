@@ -15,7 +15,7 @@ mod ws_guard;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::graphql::AppSchema;
@@ -61,6 +61,48 @@ pub fn router(
         .route("/api/orders.json", get(dialects::exports::json))
         .route("/api/orders.csv", get(dialects::exports::csv))
         .route("/api/orders.xml", get(dialects::exports::xml))
+        // Seed 003's write endpoints (and its JSON list without extension);
+        // seed 002's `/api/orders/...` paths use other segments.
+        .route(
+            "/api/orders",
+            get(dialects::exports::json).post(dialects::wholesale::create),
+        )
+        .route(
+            "/api/orders/{id}/change_status",
+            patch(dialects::wholesale::change_status),
+        )
+        .route(
+            "/api/orders/{id}/set_integration_ref",
+            patch(dialects::wholesale::set_integration_ref),
+        )
+        .route(
+            "/api/orders/{id}/set_shipping_tracking",
+            patch(dialects::wholesale::set_shipping_tracking),
+        )
+        .route(
+            "/api/orders/{id}/set_admin_fields",
+            post(dialects::wholesale::set_admin_fields),
+        )
+        .route(
+            "/api/orders/{id}/change_product_quantity",
+            patch(dialects::wholesale::change_product_quantity),
+        )
+        .route(
+            "/api/orders/{id}/add_product",
+            patch(dialects::wholesale::add_product),
+        )
+        .route(
+            "/api/orders/{id}/remove_product",
+            patch(dialects::wholesale::remove_product),
+        )
+        .route(
+            "/api/orders/{id}/order_product_note",
+            get(dialects::wholesale::order_product_note),
+        )
+        .route(
+            "/api/orders/{id}/add_message",
+            post(dialects::wholesale::add_message),
+        )
         .route("/api/zapier/order", post(dialects::hub::upsert))
         .route(
             "/api/v1/orders",

@@ -50,6 +50,7 @@ pub struct LineDraft {
     pub external_id: Option<String>,
     pub name: String,
     pub sku: Option<String>,
+    pub product_variant_code: Option<String>,
     pub ean13: Option<String>,
     pub mpn: Option<String>,
     pub upc: Option<String>,
@@ -106,6 +107,7 @@ impl LineDraft {
             custom: Set(self.custom.clone()),
             address_id: Set(address_id),
             stock_quantity: Set(self.stock_quantity),
+            product_variant_code: Set(self.product_variant_code.clone()),
             created_at: Set(now),
             updated_at: Set(now),
         }
@@ -123,6 +125,7 @@ impl LineDraft {
             && self.external_id == row.external_id
             && self.name == row.name
             && self.sku == row.sku
+            && self.product_variant_code == row.product_variant_code
             && self.ean13 == row.ean13
             && self.mpn == row.mpn
             && self.upc == row.upc
@@ -240,6 +243,7 @@ pub fn build_line(
         ("name", &line.name),
         ("externalId", &line.external_id),
         ("sku", &line.sku),
+        ("productVariantCode", &line.product_variant_code),
         ("ean13", &line.ean13),
         ("mpn", &line.mpn),
         ("upc", &line.upc),
@@ -301,6 +305,7 @@ pub fn build_line(
         external_id: pick(&line.external_id, |p| &p.external_id),
         name,
         sku: pick(&line.sku, |p| &p.sku),
+        product_variant_code: clean(&line.product_variant_code),
         ean13: pick(&line.ean13, |p| &p.ean13),
         mpn: pick(&line.mpn, |p| &p.mpn),
         upc: pick(&line.upc, |p| &p.upc),

@@ -24,6 +24,10 @@ pub struct OrderLineInput {
     pub name: Option<String>,
     /// Stock keeping unit (seed 001's `reference`).
     pub sku: Option<String>,
+    /// The code of the product variant ordered (seed 003's
+    /// `product_variant_code`, such as "CFB - M"); absent when the product
+    /// has no variants.
+    pub product_variant_code: Option<String>,
     /// EAN-13 barcode.
     pub ean13: Option<String>,
     /// Manufacturer part number.

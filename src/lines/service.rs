@@ -13,10 +13,11 @@ use serde_json::{Map, Value as Json, json};
 use super::draft::{LineDraft, build_line, catalog_for};
 use super::inputs::{AddOrderLineInput, ChangeOrderLineInput};
 use crate::auth::Principal;
+use crate::auth::policy::Policy;
 use crate::customers::inputs::AddressInput;
 use crate::customers::service::save_address;
 use crate::db::{self, Db};
-use crate::entities::order_line;
+use crate::entities::{order, order_line};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::events::OrderEventKind;
 use crate::ids::{self, NodeKind};
@@ -159,14 +160,33 @@ pub async fn add(
     Ok(line)
 }
 
-/// Changes a line's quantity, price or note.
+/// Line `line_id` of order `order_id`, for a caller who may see the order:
+/// NOT_FOUND when the order is not visible to `policy` or the line belongs
+/// to another order (the two answer alike).
+pub async fn line_of_order(
+    db: &Db,
+    policy: &Policy,
+    order_id: i64,
+    line_id: i64,
+) -> AppResult<order_line::Model> {
+    let visible = order::Entity::find_by_id(order_id)
+        .one(db)
+        .await?
+        .is_some_and(|order| policy.sees_order(&order));
+    if !visible {
+        return Err(AppError::NotFound(format!("No order with id {order_id}")));
+    }
+    find_line(db, order_id, line_id).await
+}
+
+/// Changes a line's quantity, price or note; returns the line as saved.
 #[tracing::instrument(name = "lines.change", skip_all, fields(order.id = order_id))]
 pub async fn change(
     db: &Db,
     actor: &Principal,
     order_id: i64,
     input: ChangeOrderLineInput,
-) -> AppResult<()> {
+) -> AppResult<order_line::Model> {
     let mut errors = Vec::new();
     let line_id = ids::parse_into(
         &input.line_id,
@@ -235,22 +255,25 @@ pub async fn change(
             changes.insert(field.to_owned(), json!({"before": before, "after": after}));
         }
     }
-    if !changes.is_empty() {
+    let saved = if changes.is_empty() {
+        line
+    } else {
         next.updated_at = db::now();
         let mut row: order_line::ActiveModel = next.into();
         row = row.reset_all();
         row.id = Set(line.id);
-        row.update(&txn).await?;
+        let saved = row.update(&txn).await?;
         recompute_totals(&mut edit).await?;
         edit.event(OrderEventKind::LineChanged).data = Some(json!({
             "lineId": line.id.to_string(),
             "name": line.name,
             "changes": Json::Object(changes),
         }));
-    }
+        saved
+    };
     edit.finish().await?;
     txn.commit().await?;
-    Ok(())
+    Ok(saved)
 }
 
 /// Removes a line; the last line cannot be removed (cancel the order instead).

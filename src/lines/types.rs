@@ -51,6 +51,11 @@ impl OrderLine {
     async fn sku(&self) -> Option<&str> {
         self.0.sku.as_deref()
     }
+    /// The code of the product variant ordered (seed 003's
+    /// `product_variant_code`); null when none was given.
+    async fn product_variant_code(&self) -> Option<&str> {
+        self.0.product_variant_code.as_deref()
+    }
     /// EAN-13 barcode.
     async fn ean13(&self) -> Option<&str> {
         self.0.ean13.as_deref()

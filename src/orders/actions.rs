@@ -103,7 +103,8 @@ pub async fn order_action(
     Ok(saved)
 }
 
-/// Sets tracking (and optionally moves the status and sets staff notes).
+/// Sets tracking (and optionally moves the status and sets staff notes,
+/// which only staff and admins may).
 #[tracing::instrument(name = "orders.set_tracking", skip_all, fields(order.id = id))]
 pub async fn set_tracking(
     db: &Db,
@@ -111,6 +112,9 @@ pub async fn set_tracking(
     id: i64,
     input: TrackingInput,
 ) -> AppResult<order::Model> {
+    if input.staff_notes.is_some() && !actor.policy().sees_staff_notes() {
+        return Err(AppError::Forbidden("Only staff may set staff notes".into()));
+    }
     let mut errors = Vec::new();
     let code = input.code.trim().to_owned();
     if code.is_empty() {

@@ -163,6 +163,39 @@ impl OrderStatus {
         )
     }
 
+    /// Seed 003's numeric status id (`status_order_id`), fixed by its samples:
+    /// a new order is 2, a sent one 5.
+    pub fn status_order_id(self) -> i64 {
+        match self {
+            OrderStatus::OnHold => 1,
+            OrderStatus::Pending => 2,
+            OrderStatus::Confirmed => 3,
+            OrderStatus::Processing => 4,
+            OrderStatus::Shipped => 5,
+            OrderStatus::Delivered => 6,
+            OrderStatus::Completed => 7,
+            OrderStatus::Cancelled => 8,
+            OrderStatus::Refunded => 9,
+            OrderStatus::InProgress => 10,
+        }
+    }
+
+    /// The status with seed 003's numeric id `id`, if there is one.
+    pub fn from_status_order_id(id: i64) -> Option<OrderStatus> {
+        OrderStatus::ALL
+            .into_iter()
+            .find(|status| status.status_order_id() == id)
+    }
+
+    /// Seed 003's name of the status (`status_order_name`): the dashboard
+    /// label, except that a shipped order is "Sent", as the seed shows it.
+    pub fn status_order_name(self) -> &'static str {
+        match self {
+            OrderStatus::Shipped => "Sent",
+            other => other.label(),
+        }
+    }
+
     /// Whether a customer may cancel their own order in this status.
     pub fn customer_may_cancel(self) -> bool {
         matches!(
@@ -277,6 +310,34 @@ mod tests {
                 serde_json::json!(status.as_str())
             );
         }
+    }
+
+    #[test]
+    fn seed_003_status_ids_are_fixed_and_round_trip() {
+        let ids: Vec<(i64, OrderStatus, &str)> = (1..=10)
+            .map(|id| {
+                let status = OrderStatus::from_status_order_id(id).unwrap();
+                assert_eq!(status.status_order_id(), id);
+                (id, status, status.status_order_name())
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                (1, OnHold, "On hold"),
+                (2, Pending, "Pending"),
+                (3, Confirmed, "Confirmed"),
+                (4, Processing, "Processing"),
+                (5, Shipped, "Sent"),
+                (6, Delivered, "Delivered"),
+                (7, Completed, "Completed"),
+                (8, Cancelled, "Cancelled"),
+                (9, Refunded, "Refunded"),
+                (10, InProgress, "In progress"),
+            ]
+        );
+        assert_eq!(OrderStatus::from_status_order_id(0), None);
+        assert_eq!(OrderStatus::from_status_order_id(11), None);
     }
 
     #[test]

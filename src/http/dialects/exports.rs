@@ -1,8 +1,11 @@
-//! `GET /api/orders.json|.csv|.xml` (seed 003): the newest orders matching the
-//! seed's filters, with the seed's field names. Same credentials as GraphQL
-//! (401 without). The body is streamed order by order, never built as one
-//! string. Customers get only their own orders; staff-only data (admin fields,
-//! staff notes) only goes to the roles that may see it.
+//! `GET /api/orders.json|.csv|.xml` (seed 003; `GET /api/orders` is the JSON
+//! one): the newest orders matching the seed's filters, with the seed's field
+//! names and amount format. Same credentials as GraphQL (401 without). The
+//! body is streamed order by order, never built as one string. Customers get
+//! only their own orders; staff-only data (admin fields, staff notes) only
+//! goes to the roles that may see it.
+
+pub mod fields;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -19,273 +22,130 @@ use crate::auth::Caller;
 use crate::entities::{order, order_line};
 use crate::http::access::Access;
 use crate::http::{HttpState, rest};
-
-use crate::money::Money;
 use crate::orders::export::{self, ExportOrder};
-
-/// A value of an exported field, typed for the XML `type` attribute.
-enum Field {
-    Null,
-    Int(i64),
-    Decimal(Money),
-    Text(String),
-    Time(chrono::DateTime<chrono::Utc>),
-    Bool(bool),
-}
-
-impl Field {
-    fn text(value: &Option<String>) -> Field {
-        value.clone().map_or(Field::Null, Field::Text)
-    }
-
-    fn json(&self) -> Json {
-        match self {
-            Field::Null => Json::Null,
-            Field::Int(v) => json!(v),
-            Field::Decimal(v) => json!(v.to_string()),
-            Field::Text(v) => json!(v),
-            Field::Time(v) => json!(v.to_rfc3339()),
-            Field::Bool(v) => json!(v),
-        }
-    }
-
-    fn csv(&self) -> String {
-        match self {
-            Field::Null => String::new(),
-            Field::Int(v) => v.to_string(),
-            Field::Decimal(v) => v.to_string(),
-            Field::Text(v) => v.clone(),
-            Field::Time(v) => v.to_rfc3339(),
-            Field::Bool(v) => v.to_string(),
-        }
-    }
-
-    fn xml_type(&self) -> Option<&'static str> {
-        match self {
-            Field::Int(_) => Some("integer"),
-            Field::Decimal(_) => Some("decimal"),
-            Field::Time(_) => Some("dateTime"),
-            Field::Bool(_) => Some("boolean"),
-            Field::Null | Field::Text(_) => None,
-        }
-    }
-}
-
-/// The staff data the caller may see, as the policy decides.
-#[derive(Clone, Copy)]
-struct Visibility {
-    admin_fields: bool,
-    staff_notes: bool,
-}
-
-fn order_fields(o: &ExportOrder, see: Visibility) -> Vec<(&'static str, Field)> {
-    let m = &o.order;
-    let address = o.shipping_address.as_ref();
-    let addr = |f: fn(&crate::entities::addressbook::Model) -> &Option<String>| {
-        address.map_or(Field::Null, |a| Field::text(f(a)))
-    };
-    let after_vat =
-        Money::round(m.total_before_vat.decimal() + m.total_vat.decimal()).unwrap_or_default();
-    let mut fields = vec![
-        ("id", Field::Int(m.id)),
-        ("number", Field::Text(m.number.clone())),
-        ("status", Field::Text(m.status.as_str().to_owned())),
-        (
-            "status_order_name",
-            Field::Text(m.status.label().to_owned()),
-        ),
-        ("customer_id", m.customer_id.map_or(Field::Null, Field::Int)),
-        ("submitted_at", Field::Time(m.submitted_at)),
-        ("source", Field::Text(m.source.clone())),
-        ("external_id", Field::text(&m.external_id)),
-        ("comments_customer", Field::text(&m.notes)),
-    ];
-    if see.staff_notes {
-        fields.push(("comments_wholesaler", Field::text(&m.staff_notes)));
-    }
-    fields.extend([
-        ("address", addr(|a| &a.address1)),
-        ("address2", addr(|a| &a.address2)),
-        ("city", addr(|a| &a.city)),
-        ("province", addr(|a| &a.province)),
-        ("country", addr(|a| &a.country)),
-        ("postal_code", addr(|a| &a.postal_code)),
-        ("customer_order_reference", Field::text(&m.reference)),
-        ("shipping_option", Field::text(&m.shipping_option)),
-        ("shipping_costs", Field::Decimal(m.shipping_costs)),
-        ("shipping_tracking", Field::text(&m.tracking_code)),
-        ("tracking_url", Field::text(&m.tracking_url)),
-        (
-            "total_products_before_discount",
-            Field::Decimal(m.products_before_discount),
-        ),
-        ("discount_percentage", Field::Decimal(m.discount_percentage)),
-        ("discount_total", Field::Decimal(m.discount_total)),
-        (
-            "total_products_before_vat",
-            Field::Decimal(m.total_before_vat),
-        ),
-        ("total_before_vat", Field::Decimal(m.total_before_vat)),
-        ("total_vat", Field::Decimal(m.total_vat)),
-        ("total_products_after_vat", Field::Decimal(after_vat)),
-        ("gross_total", Field::Decimal(m.gross_total)),
-        ("paid_amount", Field::Decimal(m.paid_amount)),
-        ("total_quantity", Field::Decimal(m.total_quantity)),
-        ("integration_ref", Field::text(&m.integration_ref)),
-        (
-            "payment_status",
-            m.payment_status
-                .map_or(Field::Null, |p| Field::Text(p.as_str().to_owned())),
-        ),
-        ("payment_method", Field::text(&m.payment_method)),
-        ("currency", Field::Text(m.currency.clone())),
-        ("test", Field::Bool(m.test)),
-        ("customer_email", Field::text(&m.customer_email)),
-        ("customer_name", Field::text(&m.customer_name)),
-        (
-            "customer_company",
-            o.customer
-                .as_ref()
-                .map_or(Field::Null, |c| Field::text(&c.company_name)),
-        ),
-        (
-            "customer_phone",
-            o.customer
-                .as_ref()
-                .map_or(Field::Null, |c| Field::text(&c.phone)),
-        ),
-        ("created_at", Field::Time(m.created_at)),
-        ("updated_at", Field::Time(m.updated_at)),
-    ]);
-    fields
-}
-
-fn line_fields(l: &order_line::Model) -> Vec<(&'static str, Field)> {
-    vec![
-        ("id", Field::Int(l.id)),
-        ("order_id", Field::Int(l.order_id)),
-        ("product_id", l.product_id.map_or(Field::Null, Field::Int)),
-        ("product_code", Field::text(&l.product_code)),
-        ("product_name", Field::Text(l.name.clone())),
-        ("sku", Field::text(&l.sku)),
-        ("ean13", Field::text(&l.ean13)),
-        ("quantity", Field::Decimal(l.quantity)),
-        ("price", Field::Decimal(l.price)),
-        ("final_price", Field::Decimal(l.final_price)),
-        ("discount_percentage", Field::Decimal(l.discount_percentage)),
-        ("vat_percentage", Field::Decimal(l.vat_percentage)),
-        ("has_custom_price", Field::Bool(l.has_custom_price)),
-        ("total_before_vat", Field::Decimal(l.total_before_vat)),
-        ("total_vat", Field::Decimal(l.total_vat)),
-        ("total_after_vat", Field::Decimal(l.total_after_vat)),
-        ("note", Field::text(&l.note)),
-    ]
-}
+use fields::{Entry, Field, Visibility, line_fields, order_entries};
 
 /// Seed 003's `extra_fields`: the admin fields as one object.
-fn extra_fields(o: &ExportOrder) -> Map<String, Json> {
+pub fn extra_fields(o: &ExportOrder) -> Map<String, Json> {
     o.admin_fields
         .iter()
         .map(|f| (f.name.clone(), json!(f.value)))
         .collect()
 }
 
-fn json_order(o: &ExportOrder, see: Visibility) -> Vec<u8> {
-    let mut map: Map<String, Json> = order_fields(o, see)
+fn json_line(o: &ExportOrder, l: &order_line::Model) -> Json {
+    let line: Map<String, Json> = line_fields(l, o.address_of(l))
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.json()))
         .collect();
-    if see.admin_fields {
-        map.insert("extra_fields".into(), Json::Object(extra_fields(o)));
+    json!({ "order_product": line })
+}
+
+fn json_order(o: &ExportOrder, see: Visibility) -> Vec<u8> {
+    let mut map = Map::new();
+    for entry in order_entries(o, see) {
+        match entry {
+            Entry::Field(name, value) => {
+                map.insert(name.to_owned(), value.json());
+            }
+            Entry::ExtraFields => {
+                map.insert("extra_fields".into(), Json::Object(extra_fields(o)));
+            }
+            Entry::Products => {
+                let products = o.lines.iter().map(|l| json_line(o, l)).collect();
+                map.insert("order_products".into(), Json::Array(products));
+            }
+        }
     }
-    let products: Vec<Json> = o
-        .lines
-        .iter()
-        .map(|l| {
-            let line: Map<String, Json> = line_fields(l)
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.json()))
-                .collect();
-            json!({ "order_product": line })
-        })
-        .collect();
-    map.insert("order_products".into(), Json::Array(products));
     serde_json::to_vec(&json!({ "order": map })).unwrap_or_default()
 }
 
-fn xml_fields(
+fn xml_field(
     writer: &mut quick_xml::Writer<Vec<u8>>,
-    fields: Vec<(&'static str, Field)>,
+    name: &str,
+    value: &Field,
 ) -> std::io::Result<()> {
-    for (name, value) in fields {
-        let tag = name.replace('_', "-");
-        let mut start = BytesStart::new(tag.as_str());
-        if let Some(kind) = value.xml_type() {
-            start.push_attribute(("type", kind));
-        }
-        if matches!(value, Field::Null) {
-            start.push_attribute(("nil", "true"));
-            writer.write_event(Event::Empty(start))?;
-            continue;
-        }
-        writer.write_event(Event::Start(start))?;
-        writer.write_event(Event::Text(BytesText::new(&value.csv())))?;
-        writer.write_event(Event::End(BytesEnd::new(tag.as_str())))?;
+    let tag = name.replace('_', "-");
+    let mut start = BytesStart::new(tag.as_str());
+    if let Some(kind) = value.xml_type() {
+        start.push_attribute(("type", kind));
     }
-    Ok(())
+    if matches!(value, Field::Null) {
+        start.push_attribute(("nil", "true"));
+        return writer.write_event(Event::Empty(start));
+    }
+    writer.write_event(Event::Start(start))?;
+    writer.write_event(Event::Text(BytesText::new(&value.csv())))?;
+    writer.write_event(Event::End(BytesEnd::new(tag.as_str())))
 }
 
 fn xml_order(o: &ExportOrder, see: Visibility) -> std::io::Result<Vec<u8>> {
     let mut writer = quick_xml::Writer::new(Vec::new());
     writer.write_event(Event::Start(BytesStart::new("order")))?;
-    xml_fields(&mut writer, order_fields(o, see))?;
-    if see.admin_fields {
-        writer.write_event(Event::Start(BytesStart::new("extra-fields")))?;
-        for field in &o.admin_fields {
-            // Field names are free text, not XML names: they go in an attribute.
-            let mut start = BytesStart::new("extra-field");
-            start.push_attribute(("name", field.name.as_str()));
-            writer.write_event(Event::Start(start))?;
-            writer.write_event(Event::Text(BytesText::new(&field.value)))?;
-            writer.write_event(Event::End(BytesEnd::new("extra-field")))?;
+    for entry in order_entries(o, see) {
+        match entry {
+            Entry::Field(name, value) => xml_field(&mut writer, name, &value)?,
+            Entry::ExtraFields => {
+                writer.write_event(Event::Start(BytesStart::new("extra-fields")))?;
+                for field in &o.admin_fields {
+                    // Field names are free text, not XML names: they go in an
+                    // attribute.
+                    let mut start = BytesStart::new("extra-field");
+                    start.push_attribute(("name", field.name.as_str()));
+                    writer.write_event(Event::Start(start))?;
+                    writer.write_event(Event::Text(BytesText::new(&field.value)))?;
+                    writer.write_event(Event::End(BytesEnd::new("extra-field")))?;
+                }
+                writer.write_event(Event::End(BytesEnd::new("extra-fields")))?;
+            }
+            Entry::Products => {
+                let mut products = BytesStart::new("order-products");
+                products.push_attribute(("type", "array"));
+                writer.write_event(Event::Start(products))?;
+                for line in &o.lines {
+                    writer.write_event(Event::Start(BytesStart::new("order-product")))?;
+                    for (name, value) in line_fields(line, o.address_of(line)) {
+                        xml_field(&mut writer, name, &value)?;
+                    }
+                    writer.write_event(Event::End(BytesEnd::new("order-product")))?;
+                }
+                writer.write_event(Event::End(BytesEnd::new("order-products")))?;
+            }
         }
-        writer.write_event(Event::End(BytesEnd::new("extra-fields")))?;
     }
-    let mut products = BytesStart::new("order-products");
-    products.push_attribute(("type", "array"));
-    writer.write_event(Event::Start(products))?;
-    for line in &o.lines {
-        writer.write_event(Event::Start(BytesStart::new("order-product")))?;
-        xml_fields(&mut writer, line_fields(line))?;
-        writer.write_event(Event::End(BytesEnd::new("order-product")))?;
-    }
-    writer.write_event(Event::End(BytesEnd::new("order-products")))?;
     writer.write_event(Event::End(BytesEnd::new("order")))?;
     Ok(writer.into_inner())
 }
 
-fn csv_header(see: Visibility) -> Vec<u8> {
-    let mut order: Vec<String> = order_fields(&empty_order(), see)
+/// The order's CSV cells (names or values), without the lines: `extra_fields`
+/// is one cell holding the JSON export's object.
+fn csv_order_cells(o: &ExportOrder, see: Visibility, names: bool) -> Vec<String> {
+    order_entries(o, see)
         .into_iter()
-        .map(|(k, _)| k.to_owned())
-        .collect();
-    if see.admin_fields {
-        order.push("extra_fields".to_owned());
-    }
-    let line = line_fields(&empty_line())
+        .filter_map(|entry| match entry {
+            Entry::Field(name, value) => Some(if names { name.to_owned() } else { value.csv() }),
+            Entry::ExtraFields => Some(if names {
+                "extra_fields".to_owned()
+            } else {
+                Json::Object(extra_fields(o)).to_string()
+            }),
+            Entry::Products => None,
+        })
+        .collect()
+}
+
+fn csv_header(see: Visibility) -> Vec<u8> {
+    let order = csv_order_cells(&empty_order(), see, true);
+    let line = line_fields(&empty_line(), None)
         .into_iter()
         .map(|(k, _)| format!("line_{k}"));
     csv_row(order.into_iter().chain(line))
 }
 
 fn csv_rows(o: &ExportOrder, see: Visibility) -> Vec<u8> {
-    let mut order: Vec<String> = order_fields(o, see).iter().map(|(_, v)| v.csv()).collect();
-    if see.admin_fields {
-        // One cell holding the JSON export's `extra_fields` object.
-        order.push(Json::Object(extra_fields(o)).to_string());
-    }
+    let order = csv_order_cells(o, see, false);
     if o.lines.is_empty() {
-        let blanks = line_fields(&empty_line()).len();
+        let blanks = line_fields(&empty_line(), None).len();
         return csv_row(
             order
                 .into_iter()
@@ -299,7 +159,7 @@ fn csv_rows(o: &ExportOrder, see: Visibility) -> Vec<u8> {
                 order
                     .iter()
                     .cloned()
-                    .chain(line_fields(l).iter().map(|(_, v)| v.csv())),
+                    .chain(line_fields(l, o.address_of(l)).iter().map(|(_, v)| v.csv())),
             )
         })
         .collect()
@@ -317,6 +177,7 @@ fn empty_order() -> ExportOrder {
         order: order::Model::default(),
         lines: Vec::new(),
         shipping_address: None,
+        line_addresses: Default::default(),
         customer: None,
         admin_fields: Vec::new(),
     }
@@ -366,15 +227,6 @@ pub async fn xml(
     export(state, peer, access, headers, query, Format::Xml).await
 }
 
-fn error(status: StatusCode, message: &str) -> Response {
-    let code = if status.is_server_error() {
-        "INTERNAL"
-    } else {
-        "BAD_USER_INPUT"
-    };
-    rest::error_body(status, code, message)
-}
-
 async fn export(
     State(state): State<HttpState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -404,7 +256,7 @@ async fn export(
         .and_then(|params| export::parse_filter(params.pairs()))
     {
         Ok(filter) => filter,
-        Err(err) => return error(StatusCode::BAD_REQUEST, &err.message()),
+        Err(err) => return rest::app_error(err, StatusCode::BAD_REQUEST),
     };
     let policy = principal.policy();
     let see = Visibility {

@@ -10,6 +10,7 @@ pub mod fulfilment;
 pub mod hub;
 pub mod reviews;
 pub mod services;
+pub mod wholesale;
 
 use std::net::SocketAddr;
 

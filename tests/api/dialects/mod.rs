@@ -6,6 +6,7 @@ mod fulfilment;
 mod hub;
 mod reviews;
 mod services;
+mod wholesale;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
