@@ -268,12 +268,16 @@ pub async fn upsert(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Extension(access): Extension<Access>,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
     let principal = match authorize(&state, &headers, peer, &access).await {
         Ok(principal) => principal,
         Err(response) => return response,
     };
+    if let Err(err) = super::Params::parse(query.as_deref(), &[]) {
+        return rest::app_error(err, StatusCode::BAD_REQUEST);
+    }
     let body = match super::json_body::<SeedOrder>(&body) {
         Ok(body) => body,
         Err(err) => return from_app_error(err),

@@ -268,4 +268,21 @@ async fn the_list_pages_with_the_seeds_block_and_refuses_unknown_parameters() {
     .await;
     assert_eq!(status, 400, "{refused}");
     assert_eq!(refused["errors"][0]["path"], "page");
+    // The upserts take no parameters at all.
+    for (path, name) in [
+        ("/api/v1/orders?debug=1", "debug"),
+        ("/api/zapier/order?zap=2", "zap"),
+    ] {
+        let (status, refused) = call(
+            &app,
+            Method::POST,
+            path,
+            Auth::ApiKey(&key),
+            Some(seed_000()),
+        )
+        .await;
+        assert_eq!(status, 400, "{path}: {refused}");
+        assert_eq!(refused["errors"][0]["path"], name);
+    }
+    assert_eq!(app.count("orders").await, 2, "nothing written");
 }
