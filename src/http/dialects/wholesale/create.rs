@@ -16,7 +16,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::body::{Amount, Int};
-use super::{authorize, failure, invalid, params, read_body, seed_paths, snake, view};
+use super::reply::{authorize, failure, invalid, params, read_body, seed_paths, snake};
+use super::view;
 use crate::auth::ANY_ROLE;
 use crate::customers::inputs::AddressInput;
 use crate::error::{AppError, FieldError};

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::body::{Flag, Int, flag};
-use super::{begin, done, invalid, renamed, required, service_failure, status_of_id};
+use super::reply::{begin, done, invalid, renamed, required, service_failure, status_of_id};
 use crate::admin::inputs::AdminFieldInput;
 use crate::auth::{ANY_ROLE, ORDER_WORKERS, STAFF};
 use crate::error::FieldError;

@@ -14,11 +14,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::body::{Amount, Flag, Int};
-use super::view::{self, Out};
-use super::{
+use super::reply::{
     Refused, authorize, begin, done, failure, invalid, order_id, params, renamed, required,
     service_failure,
 };
+use super::view::{self, Out};
 use crate::auth::{ANY_ROLE, STAFF};
 use crate::entities::order_line;
 use crate::error::{AppError, FieldError};
