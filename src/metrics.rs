@@ -83,6 +83,7 @@ pub struct Metrics {
     pool_max: Gauge,
     sql_statements: Counter<u64, AtomicU64>,
     event_lag: Gauge,
+    subscription_groups: Gauge,
     event_held: Gauge,
     event_held_seconds: Gauge<f64, AtomicU64>,
     deliveries: Family<DeliveryLabels, Gauge>,
@@ -100,6 +101,8 @@ pub struct Snapshot {
     pub sql_statements: u64,
     /// Committed events not yet published to subscribers.
     pub event_lag: i64,
+    /// Live subscriptions executed once for all their clients (groups).
+    pub subscription_groups: i64,
     /// Committed events an open transaction (anywhere in the cluster) holds
     /// back from every reader, and how long the oldest has waited.
     pub event_held: i64,
@@ -179,6 +182,12 @@ impl Metrics {
             "Committed order events not yet published to this instance's subscribers",
             event_lag.clone(),
         );
+        let subscription_groups = Gauge::default();
+        registry.register(
+            "subscription_groups",
+            "Live subscriptions executed once per event for every client that receives the same answer (each client is counted in subscriptions)",
+            subscription_groups.clone(),
+        );
         let event_held = Gauge::default();
         registry.register(
             "event_log_held_events",
@@ -209,6 +218,7 @@ impl Metrics {
             pool_max,
             sql_statements,
             event_lag,
+            subscription_groups,
             event_held,
             event_held_seconds,
             deliveries,
@@ -322,6 +332,8 @@ impl Metrics {
         self.sql_statements
             .inc_by(snapshot.sql_statements.saturating_sub(seen));
         self.event_lag.set(snapshot.event_lag.max(0));
+        self.subscription_groups
+            .set(snapshot.subscription_groups.max(0));
         self.event_held.set(snapshot.event_held.max(0));
         self.event_held_seconds.set(snapshot.event_held_seconds);
         // States that emptied must read 0, not keep their last value.

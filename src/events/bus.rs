@@ -216,7 +216,12 @@ pub struct Now {
 impl Now {
     /// Whether `event` committed before this moment.
     pub fn saw(&self, event: &Published) -> bool {
-        event.position() <= self.before || self.committed.contains(&event.event.tx)
+        self.saw_position(event.position())
+    }
+
+    /// Whether the event at `position` committed before this moment.
+    pub fn saw_position(&self, position: Position) -> bool {
+        position <= self.before || self.committed.contains(&position.tx)
     }
 }
 

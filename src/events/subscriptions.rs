@@ -238,6 +238,39 @@ impl OrderStatusChange {
     }
 }
 
+/// Where the items of a shared subscription's stream sit in the log, in the
+/// order the stream yields them: a stream executed once for many clients
+/// (`http::fanout`) puts this in its request data, and each client then skips
+/// what committed before it subscribed. One entry per item; errors have none.
+#[derive(Clone, Default)]
+pub struct PositionTap(Arc<std::sync::Mutex<VecDeque<Option<Position>>>>);
+
+impl PositionTap {
+    fn record(&self, position: Option<Position>) {
+        if let Ok(mut positions) = self.0.lock() {
+            positions.push_back(position);
+        }
+    }
+
+    /// The position of the oldest item not taken yet (`None` for an error,
+    /// or an answer that was no item, such as a refusal at the start).
+    pub fn take(&self) -> Option<Position> {
+        self.0.lock().ok().and_then(|mut p| p.pop_front()).flatten()
+    }
+}
+
+/// Notes each item's position in the request's tap, if it has one.
+fn tapped(
+    ctx: &Context<'_>,
+) -> impl Fn(&Result<Arc<Published>, AppError>) + Send + 'static + use<> {
+    let tap = ctx.data_opt::<PositionTap>().cloned();
+    move |item| {
+        if let Some(tap) = &tap {
+            tap.record(item.as_ref().ok().map(|p| p.position()));
+        }
+    }
+}
+
 /// Live updates.
 #[derive(Default)]
 pub struct EventSubscription;
@@ -279,9 +312,15 @@ impl EventSubscription {
         let live = app.events.subscribe();
         let stream = events(app.db.clone(), live, filter, after).await?;
         // Lives as long as the stream: the gauge counts it until it ends.
-        let active = app.metrics.subscription();
+        // A shared stream's clients are counted one by one (`http::fanout`).
+        let active = ctx
+            .data_opt::<PositionTap>()
+            .is_none()
+            .then(|| app.metrics.subscription());
+        let tap = tapped(ctx);
         Ok(futures_util::StreamExt::map(stream, move |item| {
             let _ = &active;
+            tap(&item);
             item.map(|p| OrderEvent(p.event.clone()))
         }))
     }
@@ -320,9 +359,15 @@ impl EventSubscription {
         let app = state(ctx)?;
         let live = app.events.subscribe();
         let stream = events(app.db.clone(), live, filter, None).await?;
-        let active = app.metrics.subscription();
+        // A shared stream's clients are counted one by one (`http::fanout`).
+        let active = ctx
+            .data_opt::<PositionTap>()
+            .is_none()
+            .then(|| app.metrics.subscription());
+        let tap = tapped(ctx);
         Ok(futures_util::StreamExt::map(stream, move |item| {
             let _ = &active;
+            tap(&item);
             item.map(OrderStatusChange)
         }))
     }

@@ -23,7 +23,7 @@ use tracing::Instrument;
 
 use super::access::Access;
 use super::apq::ApqError;
-use super::{HttpState, ws_guard};
+use super::{HttpState, fanout, ws_guard};
 use crate::auth::Caller;
 use crate::graphql::idempotency::IdempotencyKey;
 use crate::graphql::loader::new_loader;
@@ -315,7 +315,7 @@ async fn serve_websocket(
     let _open = state.app.metrics.websocket();
     let db = state.app.db.clone();
     let shared = Arc::new(ws_guard::Shared::default());
-    let (handler_sink, outgoing) = ws_guard::outbox();
+    let (handler_sink, shared_outbox, outgoing) = ws_guard::outbox();
     let keepalive = std::time::Duration::from_secs(state.app.config.ws_keepalive_seconds.max(1));
     let forwarder = tokio::spawn(ws_guard::forward(
         sink,
@@ -326,6 +326,17 @@ async fn serve_websocket(
         state.shutdown.clone(),
     ));
     let incoming = ws_guard::guard(stream, shared);
+    // Shareable subscriptions leave the stream here and join their group;
+    // the stock handler gets everything else.
+    let mut shared_subscriptions =
+        fanout::Joined::new(state.fanout.clone(), caller.clone(), kind, shared_outbox);
+    let incoming = incoming.filter(move |message| {
+        let keep = match message {
+            Ok(Message::Text(text)) => !shared_subscriptions.take(text),
+            _ => true,
+        };
+        std::future::ready(keep)
+    });
     let replayed = futures_util::stream::once(async move { Ok(first) }).chain(incoming);
     GraphQLWebSocket::new_with_pair(handler_sink, replayed, state.schema.clone(), protocol)
         .on_connection_init(move |_| async move {

@@ -54,6 +54,7 @@ pub async fn scrape(State(state): State<HttpState>, headers: HeaderMap) -> Respo
         pool_idle: u32::try_from(pool_idle).unwrap_or(u32::MAX),
         pool_max: app.config.db_max_connections,
         sql_statements: app.db_statements.load(std::sync::atomic::Ordering::Relaxed),
+        subscription_groups: i64::try_from(state.fanout.groups()).unwrap_or(i64::MAX),
         ..Snapshot::default()
     };
     let reads = async {

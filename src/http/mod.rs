@@ -4,6 +4,7 @@ pub mod access;
 mod apq;
 mod cors;
 mod dialects;
+pub mod fanout;
 mod graphql;
 mod health;
 mod metrics;
@@ -35,6 +36,8 @@ pub struct HttpState {
     /// Turns true when the server begins to shut down: open WebSockets
     /// close with 1001 instead of being dropped.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Live subscriptions shared by clients that would get the same bytes.
+    pub fanout: std::sync::Arc<fanout::Fanout>,
 }
 
 /// Every route of the server.
@@ -154,6 +157,7 @@ pub fn router(
             apq: std::sync::Arc::new(apq::PersistedQueries::new(
                 app.config.graphql_max_document_bytes,
             )),
+            fanout: fanout::Fanout::new(schema.clone(), app.clone()),
             app,
             schema,
             shutdown,

@@ -102,17 +102,20 @@ where
     })
 }
 
-/// A sink for the stock handler that feeds [`forward`].
+/// A sink for the stock handler that feeds [`forward`], and a sender into
+/// the same outbox (shared subscriptions write there too).
 pub fn outbox() -> (
     impl Sink<Message, Error = axum::Error> + Unpin,
+    mpsc::Sender<Message>,
     mpsc::Receiver<Message>,
 ) {
     let (tx, rx) = mpsc::channel::<Message>(OUTBOX);
+    let sender = tx.clone();
     let sink = futures_util::sink::unfold(tx, |tx, message: Message| async move {
         tx.send(message).await.map_err(axum::Error::new)?;
         Ok::<_, axum::Error>(tx)
     });
-    (Box::pin(sink), rx)
+    (Box::pin(sink), sender, rx)
 }
 
 /// Writes the handler's messages to the socket until it finishes, pinging

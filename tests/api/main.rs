@@ -15,6 +15,7 @@ mod deliveries;
 mod dialects;
 mod event_log;
 mod exports;
+mod fanout;
 mod hardening;
 mod health;
 mod idempotency;
