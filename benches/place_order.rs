@@ -395,6 +395,15 @@ impl Api {
             .map(|(c, f)| (f.as_str(), c.as_str()))
             .collect();
         restore(&mut actual, &back);
+        // On PostgreSQL the INSERT takes the order number from the sequence
+        // itself (no parameter to renew), so the replay's is the sequence's
+        // next, not the captured one: by construction, not a difference.
+        let (mut expected, mut actual) = (expected, actual);
+        for order in [&mut expected, &mut actual] {
+            if let Some(order) = order.as_object_mut() {
+                order.remove("number");
+            }
+        }
         assert!(!expected.is_null(), "the captured order reads back");
         assert_eq!(
             actual, expected,
