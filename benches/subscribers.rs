@@ -15,6 +15,8 @@
 //! ```sh
 //! cargo bench --bench subscribers                      # SQLite
 //! BENCH_SUBSCRIBERS=1000,5000 cargo bench --bench subscribers
+//! # where an idle subscription's memory goes (then: heaptrack_print /tmp/subs.*.zst):
+//! BENCH_SUBSCRIBERS=2000 BENCH_SUBSCRIBERS_WRAP="heaptrack -o /tmp/subs" cargo bench --bench subscribers
 //! ```
 
 use std::net::TcpListener;
@@ -35,6 +37,12 @@ use ordergraph::auth::{Principal, Role};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+// The shipped binary's allocator (src/main.rs), for the ceiling server this
+// bench re-executes as, and for the clients.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const SECRET: &str = "bench-secret-bench-secret-bench-secret";
 
@@ -81,7 +89,18 @@ async fn start_server(target: Target) -> Server {
     let addr = format!("127.0.0.1:{port}");
     let mut command = match target {
         Target::Ordergraph => {
-            let mut command = Command::new(env!("CARGO_BIN_EXE_ordergraph"));
+            // BENCH_SUBSCRIBERS_WRAP="heaptrack -o /tmp/subs" runs the server
+            // under a profiler (its RSS figures are then the wrapper's).
+            let wrap = std::env::var("BENCH_SUBSCRIBERS_WRAP").unwrap_or_default();
+            let mut words = wrap.split_whitespace();
+            let mut command = match words.next() {
+                Some(program) => {
+                    let mut command = Command::new(program);
+                    command.args(words).arg(env!("CARGO_BIN_EXE_ordergraph"));
+                    command
+                }
+                None => Command::new(env!("CARGO_BIN_EXE_ordergraph")),
+            };
             command
                 .env(
                     "DATABASE_URL",
@@ -98,7 +117,10 @@ async fn start_server(target: Target) -> Server {
             command
         }
     };
-    let child = command.stdout(Stdio::null()).spawn().expect("server starts");
+    let child = command
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("server starts");
     // Owned by the guard from here on: it is killed and waited for on drop.
     let server = Server {
         child,
@@ -155,7 +177,10 @@ async fn ceiling_socket(
     State(fire): State<broadcast::Sender<Arc<str>>>,
     ws: WebSocketUpgrade,
 ) -> impl IntoResponse {
+    // The buffers ordergraph's /graphql/ws uses (src/http/graphql.rs).
     ws.protocols(["graphql-transport-ws"])
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
         .on_upgrade(move |socket| ceiling_connection(socket, fire))
 }
 
@@ -240,7 +265,13 @@ async fn run(target: Target, n: usize, token: &str) -> Run {
             request
                 .headers_mut()
                 .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().expect("header"));
-            let Ok((mut ws, _)) = tokio_tungstenite::connect_async(request).await else {
+            // Small buffers: 10,000 clients share the machine with the server.
+            let config = WebSocketConfig::default()
+                .read_buffer_size(4 * 1024)
+                .write_buffer_size(4 * 1024);
+            let Ok((mut ws, _)) =
+                tokio_tungstenite::connect_async_with_config(request, Some(config), false).await
+            else {
                 return;
             };
             let init = json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}});

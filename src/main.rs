@@ -15,6 +15,9 @@ use ordergraph::config::Config;
 use ordergraph::{db, graphql, telemetry};
 
 // See Cargo.toml: glibc's malloc cost the server a fifth of its CPU per request.
+// The `system-allocator` feature keeps the system's, for heap profilers that
+// hook malloc (heaptrack): mimalloc takes its memory straight from mmap.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

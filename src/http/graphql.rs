@@ -287,7 +287,7 @@ async fn serve_websocket(
     let Message::Text(text) = &first else {
         return close(&mut sink, 4400, "Expected a connection_init text message").await;
     };
-    let Ok(init) = serde_json::from_str::<serde_json::Value>(text) else {
+    let Ok(mut init) = serde_json::from_str::<serde_json::Value>(text) else {
         return close(&mut sink, 4400, "Malformed message").await;
     };
     match init["type"].as_str() {
@@ -296,10 +296,14 @@ async fn serve_websocket(
         _ => return close(&mut sink, 4400, "Expected connection_init").await,
     }
     let payload = init
-        .get("payload")
-        .cloned()
+        .get_mut("payload")
+        .map(serde_json::Value::take)
         .unwrap_or(serde_json::Value::Null);
+    // Parsed, the message is a kilobyte or more for as long as the connection
+    // lives (this future holds it): gone once the caller is known.
+    drop(init);
     let caller = state.app.auth.from_connection_init(&payload, client).await;
+    drop(payload);
     match caller {
         Caller::Authenticated(_) => {}
         // Throttled, or the database could not check the credentials:
