@@ -242,28 +242,64 @@ impl OrderStatusChange {
 /// order the stream yields them: a stream executed once for many clients
 /// (`http::fanout`) puts this in its request data, and each client then skips
 /// what committed before it subscribed. One entry per item; errors have none.
-#[derive(Clone, Default)]
-pub struct PositionTap(Arc<std::sync::Mutex<VecDeque<Option<Position>>>>);
+///
+/// The tap also tells when the stream has taken its place in the log (read
+/// its "now"): a client's own place must not come before the stream's, or an
+/// event committed between the two would be the client's to get but never
+/// in the stream.
+#[derive(Clone)]
+pub struct PositionTap {
+    positions: Arc<std::sync::Mutex<VecDeque<Option<Position>>>>,
+    placed: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl Default for PositionTap {
+    fn default() -> PositionTap {
+        PositionTap {
+            positions: Arc::default(),
+            placed: Arc::new(tokio::sync::watch::Sender::new(false)),
+        }
+    }
+}
 
 impl PositionTap {
     fn record(&self, position: Option<Position>) {
-        if let Ok(mut positions) = self.0.lock() {
+        if let Ok(mut positions) = self.positions.lock() {
             positions.push_back(position);
         }
+    }
+
+    /// Marks the stream placed in the log.
+    fn place(&self) {
+        self.placed.send_replace(true);
+    }
+
+    /// Changes to true once the stream is placed; closed, still false, when
+    /// it ended without (refused at the start).
+    pub fn placed(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.placed.subscribe()
     }
 
     /// The position of the oldest item not taken yet (`None` for an error,
     /// or an answer that was no item, such as a refusal at the start).
     pub fn take(&self) -> Option<Position> {
-        self.0.lock().ok().and_then(|mut p| p.pop_front()).flatten()
+        self.positions
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop_front())
+            .flatten()
     }
 }
 
-/// Notes each item's position in the request's tap, if it has one.
+/// Notes each item's position in the request's tap, if it has one. Called
+/// once the stream has its place in the log, which the tap is told.
 fn tapped(
     ctx: &Context<'_>,
 ) -> impl Fn(&Result<Arc<Published>, AppError>) + Send + 'static + use<> {
     let tap = ctx.data_opt::<PositionTap>().cloned();
+    if let Some(tap) = &tap {
+        tap.place();
+    }
     move |item| {
         if let Some(tap) = &tap {
             tap.record(item.as_ref().ok().map(|p| p.position()));

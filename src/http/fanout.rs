@@ -17,8 +17,9 @@
 //! - the same answers (same document, variables and visibility class);
 //! - only events committed after it subscribed: each member takes its own
 //!   "now" of the log ([`bus::now`], batched across members that join
-//!   together) after joining, and skips answers for events at or before it,
-//!   by their log position ([`PositionTap`]);
+//!   together) after joining and after the group's stream took its own, and
+//!   skips answers for events at or before it, by their log position
+//!   ([`PositionTap`]);
 //! - a member that falls behind the group's buffer is cut off alone with
 //!   SUBSCRIBER_LAGGED and the cursor after the last event it got; the
 //!   others go on. The connection's bounded outbox pushes back on the member
@@ -75,6 +76,8 @@ struct Item {
 /// One execution shared by its members.
 struct Group {
     sender: broadcast::Sender<Arc<Item>>,
+    /// The group's stream has read its "now" (see [`PositionTap`]).
+    placed: tokio::sync::watch::Receiver<bool>,
     /// Woken when a member leaves, so the last one ends the group at once.
     left: Notify,
 }
@@ -205,19 +208,20 @@ impl Fanout {
             return (group.clone(), group.sender.subscribe());
         }
         let (sender, receiver) = broadcast::channel(self.app.config.subscription_buffer.max(16));
+        let tap = PositionTap::default();
         let group = Arc::new(Group {
             sender,
+            placed: tap.placed(),
             left: Notify::new(),
         });
         groups.insert(key.clone(), group.clone());
         drop(groups);
-        tokio::spawn(self.clone().run(key, caller, group.clone()));
+        tokio::spawn(self.clone().run(key, caller, group.clone(), tap));
         (group, receiver)
     }
 
     /// Executes the group's subscription once, for all its members.
-    async fn run(self: Arc<Self>, key: Key, caller: Caller, group: Arc<Group>) {
-        let tap = PositionTap::default();
+    async fn run(self: Arc<Self>, key: Key, caller: Caller, group: Arc<Group>, tap: PositionTap) {
         let variables = serde_json::from_str::<Value>(&key.variables).unwrap_or(Value::Null);
         let mut request = Request::new(key.query.clone())
             .variables(Variables::from_json(variables))
@@ -304,6 +308,14 @@ impl Fanout {
             Message::Text(format!(r#"{{"type":"{next}","id":{id},"payload":{payload}}}"#).into())
         };
         let complete = Message::Text(format!(r#"{{"type":"complete","id":{id}}}"#).into());
+        // The member's place comes after the group's: what commits after the
+        // member's is then in the group's stream. A stream refused at the
+        // start never places itself; its error is in the receiver.
+        let mut placed = membership.group.placed.clone();
+        tokio::select! {
+            _ = placed.wait_for(|placed| *placed) => {}
+            _ = &mut cancel => return,
+        }
         let now = match self.now.now().await {
             Ok(now) => now,
             Err(err) => {

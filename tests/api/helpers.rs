@@ -58,6 +58,35 @@ pub enum Backend {
 }
 
 impl TestApp {
+    /// Waits until `n` subscriptions are live on this instance (the
+    /// `ordergraph_subscriptions` gauge counts one once it has its place in
+    /// the event log: what commits from then on reaches it). A subscribe has
+    /// no acknowledgement in either protocol, so this is how a test knows.
+    pub async fn until_subscriptions(&self, n: i64) {
+        let read = || async {
+            let text = self
+                .client
+                .get(self.url("/metrics"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            text.lines()
+                .find_map(|l| l.strip_prefix("ordergraph_subscriptions "))
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .expect("the subscriptions gauge")
+        };
+        for _ in 0..500 {
+            if read().await == n {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(read().await, n, "live subscriptions");
+    }
+
     /// Starts the app on a free port with a fresh database.
     pub async fn spawn() -> TestApp {
         Self::spawn_with(|_| {}).await

@@ -88,7 +88,7 @@ async fn events_arrive_live_and_in_order_on_graphql_transport_ws() {
         )
         .await;
     subscribe(&mut ws, "s1", EVENTS, json!({"order": order})).await;
-    settle().await;
+    app.until_subscriptions(1).await;
     for status in ["CONFIRMED", "PROCESSING", "SHIPPED"] {
         action(&app, &order, status).await;
     }
@@ -126,7 +126,7 @@ async fn status_changes_arrive_on_the_legacy_protocol() {
         "query": "subscription($o: ID) { orderStatusChanged(orderId: $o, statuses: [SHIPPED, CONFIRMED]) { eventId fromStatus toStatus note order { id status } } }",
         "variables": {"o": order}}}))
         .await;
-    settle().await;
+    app.until_subscriptions(1).await;
     for status in ["CONFIRMED", "PROCESSING", "SHIPPED"] {
         action(&app, &order, status).await;
     }
@@ -324,7 +324,7 @@ async fn customers_only_hear_about_their_own_orders() {
         ws.next_json().await,
         json!({"id": "theirs", "type": "complete"})
     );
-    settle().await;
+    app.until_subscriptions(1).await;
     action(&app, b_order.as_str().unwrap(), "CONFIRMED").await;
     app.admin(
         "mutation($id: ID!) { setOrderAdminFields(id: $id, fields: [{name: \"margin\", value: \"9\"}]) { id } }",
@@ -366,7 +366,7 @@ async fn a_subscriber_that_stops_reading_is_cut_off_while_another_gets_everythin
         json!({}),
     )
     .await;
-    settle().await;
+    app.until_subscriptions(2).await;
 
     let total = 1800;
     let reader = tokio::spawn(async move {
@@ -460,7 +460,7 @@ async fn a_lost_listen_connection_reconnects_and_nothing_is_missed() {
         )
         .await;
     subscribe(&mut ws, "l", EVENTS, json!({"order": order})).await;
-    settle().await;
+    app.until_subscriptions(1).await;
     sea_orm::ConnectionTrait::execute_raw(
         &app.db,
         sea_orm::Statement::from_sql_and_values(
@@ -501,7 +501,7 @@ async fn a_write_wakes_subscribers_at_commit_whatever_the_transport() {
     let auth = format!("Bearer {}", app.admin_token());
     let mut watcher = app.ws_as("graphql-transport-ws", &auth).await;
     subscribe(&mut watcher, "w", EVENTS, json!({"order": order})).await;
-    settle().await;
+    app.until_subscriptions(1).await;
 
     // A mutation sent over WebSocket (it never passes the HTTP handler).
     let mut writer = app.ws_as("graphql-transport-ws", &auth).await;
