@@ -66,25 +66,6 @@ async fn quiet(ws: &mut WsClient, wait: Duration) {
     }
 }
 
-/// A gauge of /metrics.
-async fn gauge(app: &TestApp, name: &str) -> i64 {
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
-        .unwrap_or_else(|| panic!("the {name} gauge"))
-        .trim()
-        .parse()
-        .unwrap()
-}
-
 /// Waits until `groups` shared executions run and `live` subscriptions are
 /// live (each has taken its place in the log: what commits from now on
 /// reaches it). A subscribe has no acknowledgement in either protocol, so
@@ -92,8 +73,8 @@ async fn gauge(app: &TestApp, name: &str) -> i64 {
 async fn until_groups(app: &TestApp, groups: i64, live: i64) {
     let read = || async {
         (
-            gauge(app, "ordergraph_subscription_groups").await,
-            gauge(app, "ordergraph_subscriptions").await,
+            app.gauge("ordergraph_subscription_groups").await,
+            app.gauge("ordergraph_subscriptions").await,
         )
     };
     for _ in 0..250 {

@@ -58,26 +58,29 @@ pub enum Backend {
 }
 
 impl TestApp {
+    /// A gauge of `/metrics` (its value without labels).
+    pub async fn gauge(&self, name: &str) -> i64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .unwrap_or_else(|| panic!("the {name} gauge"))
+    }
+
     /// Waits until `n` subscriptions are live on this instance (the
     /// `ordergraph_subscriptions` gauge counts one once it has its place in
     /// the event log: what commits from then on reaches it). A subscribe has
     /// no acknowledgement in either protocol, so this is how a test knows.
     pub async fn until_subscriptions(&self, n: i64) {
-        let read = || async {
-            let text = self
-                .client
-                .get(self.url("/metrics"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            text.lines()
-                .find_map(|l| l.strip_prefix("ordergraph_subscriptions "))
-                .and_then(|v| v.trim().parse::<i64>().ok())
-                .expect("the subscriptions gauge")
-        };
+        let read = || self.gauge("ordergraph_subscriptions");
         for _ in 0..500 {
             if read().await == n {
                 return;
