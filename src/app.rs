@@ -113,7 +113,7 @@ impl App {
         let db = Db::new(db);
         let events = EventBus::start(
             background_db.clone(),
-            db.commits(),
+            db.event_commits(),
             &config.database_url,
             config.subscription_buffer,
             config.event_poll_interval(),

@@ -2,10 +2,13 @@
 //! between SQLite and PostgreSQL that matter to callers, and the commit hook.
 //!
 //! Services get a [`Db`] and write through a [`WriteTxn`]. When a write
-//! transaction that appended order events commits, the hook fires: whatever
-//! follows the event log in this process (the live feed today, deliveries
-//! next) is woken at once, whichever transport the change came through (HTTP,
-//! WebSocket, a REST adapter, the CLI), instead of waiting for a poll.
+//! transaction commits, the hooks fire for what it wrote: one that appended
+//! order events wakes the live feed, one that scheduled deliveries wakes the
+//! delivery worker, at once and whichever transport the change came through
+//! (HTTP, WebSocket, a REST adapter, the CLI), instead of waiting for a poll.
+//! The two are apart because most writes append events but schedule nothing:
+//! a worker woken by every order would ask the database for due deliveries
+//! about as often as orders are written.
 //!
 //! On SQLite every write of the process goes through one writer (see
 //! [`sqlite_writer`]): a fair queue and group commit instead of connections
@@ -110,13 +113,52 @@ pub async fn connect(
     Database::connect(options).await
 }
 
-/// The pool services use, with the commit hook. Cheap to clone.
+/// What a committed write transaction wrote that somebody follows.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Wrote {
+    /// Order events (the live feed follows them).
+    pub events: bool,
+    /// Deliveries that may be due (the delivery worker sends them).
+    pub deliveries: bool,
+}
+
+impl Wrote {
+    /// What either wrote.
+    pub fn or(self, other: Wrote) -> Wrote {
+        Wrote {
+            events: self.events || other.events,
+            deliveries: self.deliveries || other.deliveries,
+        }
+    }
+}
+
+/// The commit hooks: each counts the commits that wrote what it announces,
+/// and its watchers wake on change.
+#[derive(Clone, Default)]
+pub(crate) struct Hooks {
+    events: Arc<watch::Sender<u64>>,
+    deliveries: Arc<watch::Sender<u64>>,
+}
+
+impl Hooks {
+    /// Announces a committed transaction that wrote `wrote`.
+    pub fn fire(&self, wrote: Wrote) {
+        for (hook, wrote) in [
+            (&self.events, wrote.events),
+            (&self.deliveries, wrote.deliveries),
+        ] {
+            if wrote {
+                hook.send_modify(|n| *n = n.wrapping_add(1));
+            }
+        }
+    }
+}
+
+/// The pool services use, with the commit hooks. Cheap to clone.
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
-    /// Counts commits that wrote order events or deliveries; watchers wake
-    /// on change.
-    commits: Arc<watch::Sender<u64>>,
+    hooks: Hooks,
     /// SQLite's single writer; `None` on PostgreSQL.
     writer: Option<Arc<Writer>>,
     /// What the outbox planner read last, with its version.
@@ -153,28 +195,28 @@ impl Db {
     /// database, so build one `Db` and clone it (or use
     /// [`sharing_hook`](Db::sharing_hook)).
     pub fn new(conn: DatabaseConnection) -> Self {
-        let commits = Arc::new(watch::Sender::new(0));
+        let hooks = Hooks::default();
         let writer = (conn.get_database_backend() == DbBackend::Sqlite).then(|| {
             Arc::new(Writer::new(
                 conn.clone(),
-                commits.clone(),
+                hooks.clone(),
                 SQLITE_BUSY_TIMEOUT,
             ))
         });
         Db {
             conn,
-            commits,
+            hooks,
             writer,
             planner: Memo::default(),
         }
     }
 
     /// Another handle (`conn`, a clone of the same pool with other
-    /// callbacks) sharing this one's commit hook and writer.
+    /// callbacks) sharing this one's commit hooks and writer.
     pub fn sharing_hook(&self, conn: DatabaseConnection) -> Db {
         Db {
             conn,
-            commits: self.commits.clone(),
+            hooks: self.hooks.clone(),
             writer: self.writer.clone(),
             planner: self.planner.clone(),
         }
@@ -221,8 +263,9 @@ impl Db {
             txn,
             turn,
             wrote_events: AtomicBool::new(false),
+            wrote_deliveries: AtomicBool::new(false),
             order: AtomicI64::new(0),
-            commits: self.commits.clone(),
+            hooks: self.hooks.clone(),
             planner: self.planner.clone(),
         })
     }
@@ -264,10 +307,17 @@ impl Db {
             .map(|_| ())
     }
 
-    /// A receiver that sees a change after every commit that wrote order
-    /// events or deliveries. Dropping it unsubscribes.
-    pub fn commits(&self) -> watch::Receiver<u64> {
-        self.commits.subscribe()
+    /// A receiver that sees a change after every commit that appended order
+    /// events. Dropping it unsubscribes.
+    pub fn event_commits(&self) -> watch::Receiver<u64> {
+        self.hooks.events.subscribe()
+    }
+
+    /// A receiver that sees a change after every commit that scheduled
+    /// deliveries (new ones, or old ones due again). Dropping it
+    /// unsubscribes.
+    pub fn delivery_commits(&self) -> watch::Receiver<u64> {
+        self.hooks.deliveries.subscribe()
     }
 }
 
@@ -282,9 +332,10 @@ pub struct WriteTxn {
     /// SQLite: this caller's turn at the writer.
     turn: Option<Turn>,
     wrote_events: AtomicBool,
+    wrote_deliveries: AtomicBool,
     /// The order this transaction changed (0: none), for idempotency keys.
     order: AtomicI64,
-    commits: Arc<watch::Sender<u64>>,
+    hooks: Hooks,
     planner: Memo,
 }
 
@@ -295,10 +346,16 @@ impl WriteTxn {
         &self.planner
     }
 
-    /// Records that this transaction wrote what followers of the log care
-    /// about (order events, deliveries), so its commit fires the hook.
-    pub fn notify_on_commit(&self) {
+    /// Records that this transaction appended order events, so its commit
+    /// wakes the live feed.
+    pub fn appended_events(&self) {
         self.wrote_events.store(true, Ordering::Relaxed);
+    }
+
+    /// Records that this transaction scheduled deliveries (or made old ones
+    /// due again), so its commit wakes the delivery worker.
+    pub fn scheduled_deliveries(&self) {
+        self.wrote_deliveries.store(true, Ordering::Relaxed);
     }
 
     /// Records the order this transaction changed (events name it).
@@ -306,8 +363,9 @@ impl WriteTxn {
         self.order.store(id, Ordering::Relaxed);
     }
 
-    /// Commits; then, if [`notify_on_commit`](WriteTxn::notify_on_commit) was
-    /// called, fires the hook.
+    /// Commits; then fires the hooks for what it wrote (see
+    /// [`appended_events`](WriteTxn::appended_events) and
+    /// [`scheduled_deliveries`](WriteTxn::scheduled_deliveries)).
     ///
     /// A mutation running under an idempotency key marks the key in this same
     /// transaction, so a crash right after the commit cannot make a retry run
@@ -335,18 +393,19 @@ impl WriteTxn {
                 .exec(&self.txn)
                 .await?;
         }
-        let wrote_events = self.wrote_events.load(Ordering::Relaxed);
+        let wrote = Wrote {
+            events: self.wrote_events.load(Ordering::Relaxed),
+            deliveries: self.wrote_deliveries.load(Ordering::Relaxed),
+        };
         let WriteTxn {
-            txn, turn, commits, ..
+            txn, turn, hooks, ..
         } = self;
         if let Some(turn) = turn {
-            // The writer fires the hook after the group's COMMIT.
-            return turn.commit(txn, wrote_events).await;
+            // The writer fires the hooks after the group's COMMIT.
+            return turn.commit(txn, wrote).await;
         }
         txn.commit().await?;
-        if wrote_events {
-            commits.send_modify(|n| *n = n.wrapping_add(1));
-        }
+        hooks.fire(wrote);
         Ok(())
     }
 }

@@ -35,6 +35,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use super::{Hooks, Wrote};
 use sea_orm::error::ConnAcquireErr;
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr, SqliteTransactionMode,
@@ -68,8 +69,8 @@ pub(crate) struct Writer {
     /// How long a caller waits for the turn before giving up, like it waited
     /// for the file lock before (the busy timeout).
     turn_timeout: Duration,
-    /// The commit hook (see [`Db::commits`](super::Db::commits)).
-    commits: Arc<watch::Sender<u64>>,
+    /// The commit hooks (see [`Db::event_commits`](super::Db::event_commits)).
+    hooks: Hooks,
 }
 
 #[derive(Default)]
@@ -87,8 +88,8 @@ struct Group {
     first_release: Option<Instant>,
     /// Callers whose savepoint was released into it.
     callers: usize,
-    /// Whether one of them wrote what the commit hook announces.
-    notify: bool,
+    /// What its callers wrote that the commit hooks announce.
+    wrote: Wrote,
     outcome: watch::Sender<Outcome>,
     /// A task is queued to commit it (see [`Turn::drop`]).
     flush_queued: bool,
@@ -103,17 +104,13 @@ impl Writer {
     /// opener's callbacks, so groups opened by a caller on another handle
     /// (the delivery worker's) would otherwise hide the requests' statements
     /// that join them. The worker's writes are counted with the requests'.
-    pub(crate) fn new(
-        pool: DatabaseConnection,
-        commits: Arc<watch::Sender<u64>>,
-        turn_timeout: Duration,
-    ) -> Self {
+    pub(crate) fn new(pool: DatabaseConnection, hooks: Hooks, turn_timeout: Duration) -> Self {
         Writer {
             pool,
             slot: Arc::new(Mutex::new(Slot::default())),
             waiting: AtomicUsize::new(0),
             turn_timeout,
-            commits,
+            hooks,
         }
     }
 
@@ -143,7 +140,7 @@ impl Writer {
                     outer,
                     first_release: None,
                     callers: 0,
-                    notify: false,
+                    wrote: Wrote::default(),
                     outcome: watch::Sender::new(None),
                     flush_queued: false,
                 }
@@ -201,7 +198,7 @@ impl Turn {
     pub(crate) async fn commit(
         mut self,
         savepoint: DatabaseTransaction,
-        notify: bool,
+        wrote: Wrote,
     ) -> Result<(), DbErr> {
         // Failing, the savepoint rolls back (on drop) and the group goes on
         // without this caller.
@@ -213,7 +210,7 @@ impl Turn {
             .as_mut()
             .ok_or_else(|| lost("the group"))?;
         group.callers += 1;
-        group.notify |= notify;
+        group.wrote = group.wrote.or(wrote);
         let first_release = *group.first_release.get_or_insert_with(Instant::now);
         let mut outcome = group.outcome.subscribe();
         let full = group.callers >= MAX_GROUP_CALLERS || first_release.elapsed() >= MAX_GROUP_WAIT;
@@ -237,18 +234,18 @@ impl Turn {
         let Some(group) = slot.group.take() else {
             return;
         };
-        let commits = self.writer.commits.clone();
+        let hooks = self.writer.hooks.clone();
         let commit = async move {
             let Group {
                 outer,
-                notify,
+                wrote,
                 outcome,
                 ..
             } = group;
             let result = outer.commit().await;
             drop(slot);
-            if result.is_ok() && notify {
-                commits.send_modify(|n| *n = n.wrapping_add(1));
+            if result.is_ok() {
+                hooks.fire(wrote);
             }
             outcome.send_replace(Some(result));
         };

@@ -296,6 +296,10 @@ pub async fn plan(
             }
         }
     }
+    if !planned.is_empty() {
+        // Only now is the worker woken: most events schedule nothing.
+        conn.scheduled_deliveries();
+    }
     insert(conn, planned).await
 }
 

@@ -187,7 +187,7 @@ pub async fn update_endpoint(
             row.consecutive_failures = Set(0);
             row.disabled_reason = Set(None);
             // Deliveries held while it was off go now.
-            txn.notify_on_commit();
+            txn.scheduled_deliveries();
         }
     }
     row.updated_at = Set(db::now());
@@ -256,7 +256,7 @@ pub async fn send_test(db: &Db, endpoint_id: i64) -> AppResult<delivery::Model> 
     }
     .insert(&txn)
     .await?;
-    txn.notify_on_commit();
+    txn.scheduled_deliveries();
     txn.commit().await?;
     Ok(row)
 }
@@ -641,7 +641,7 @@ pub async fn redeliver(db: &Db, id: i64) -> AppResult<delivery::Model> {
     row.leased_by = Set(None);
     row.updated_at = Set(db::now());
     let saved = row.update(&txn).await?;
-    txn.notify_on_commit();
+    txn.scheduled_deliveries();
     txn.commit().await?;
     Ok(saved)
 }

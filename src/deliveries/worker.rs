@@ -117,7 +117,7 @@ impl Worker {
         )
         .map_err(|e| format!("cannot build the webhook client: {e}"))?;
         let concurrency = config.delivery_concurrency.max(1);
-        let commits = db.commits();
+        let commits = db.delivery_commits();
         let shared = Arc::new(Shared {
             db,
             mailer,

@@ -63,7 +63,7 @@ pub async fn append(db: &WriteTxn, events: Vec<NewEvent>) -> Result<(), DbErr> {
         return Ok(());
     }
     // The commit will wake whatever follows the log in this process.
-    db.notify_on_commit();
+    db.appended_events();
     if let Some(first) = events.first() {
         db.touched_order(first.order_id);
     }

@@ -149,11 +149,11 @@ async fn many_concurrent_orders_all_commit_exactly_once() {
 #[tokio::test]
 async fn a_failing_caller_neither_fails_nor_commits_the_rest_of_its_group() {
     let (db, _dir) = scratch().await;
-    let hook = db.commits();
+    let hook = db.event_commits();
 
     let first = db.begin_write().await.expect("first begins");
     insert(&first, "first").await.expect("first writes");
-    first.notify_on_commit();
+    first.appended_events();
 
     // Queued behind `first`: one that writes, then fails (and returns its
     // error, dropping its transaction), and one that commits when told.
