@@ -82,6 +82,13 @@ const HORIZON: &str = "(SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bi
 /// much longer.
 const FETCH_GAP: Duration = Duration::from_millis(5);
 
+/// The same gap while nobody on this instance is subscribed: the fetcher
+/// then only moves its position on (one small statement), so a subscriber
+/// that comes finds little to catch up on, and an idle instance under a
+/// write load costs the database a statement per this interval instead of
+/// a read per [`FETCH_GAP`].
+const IDLE_GAP: Duration = Duration::from_millis(100);
+
 /// The first re-poll while events are held back by the horizon; doubled up
 /// to [`REPOLL_MAX`] while they stay held.
 const REPOLL_FIRST: Duration = Duration::from_millis(2);
@@ -121,22 +128,23 @@ struct Row {
     customer_id: Option<i64>,
 }
 
-/// Readable events after `after` (optionally of one order or one customer's
-/// orders), in log order, at most `limit`. On PostgreSQL only events below
-/// the horizon are readable (see the module docs), so a later call never
-/// returns anything that sorts before what this one returned.
-pub async fn fetch<C: ConnectionTrait>(
-    db: &C,
+/// The columns a [`Row`] is read from, with the events as `e` and their
+/// orders as `o`.
+const ROW_COLUMNS: &str = "e.id, e.tx, e.order_id, e.kind, e.from_status, e.to_status, e.actor, e.note, \
+     e.notify, e.data, e.created_at, o.customer_id";
+
+/// The statement behind [`fetch`]: SQL with numbered placeholders and its
+/// values.
+fn fetch_sql(
+    backend: DatabaseBackend,
     after: Position,
     limit: i64,
     order_id: Option<i64>,
     customer_id: Option<i64>,
-) -> Result<Vec<Published>, sea_orm::DbErr> {
-    let backend = db.get_database_backend();
-    let mut sql = String::from(
-        "SELECT e.id, e.tx, e.order_id, e.kind, e.from_status, e.to_status, e.actor, e.note, e.notify, \
-         e.data, e.created_at, o.customer_id FROM order_events e JOIN orders o ON o.id = e.order_id \
-         WHERE (e.tx, e.id) > ($1, $2)",
+) -> (String, Vec<sea_orm::Value>) {
+    let mut sql = format!(
+        "SELECT {ROW_COLUMNS} FROM order_events e JOIN orders o ON o.id = e.order_id \
+         WHERE (e.tx, e.id) > ($1, $2)"
     );
     if backend == DatabaseBackend::Postgres {
         sql.push_str(&format!(" AND e.tx < {HORIZON}"));
@@ -152,16 +160,12 @@ pub async fn fetch<C: ConnectionTrait>(
     }
     values.push(limit.into());
     sql.push_str(&format!(" ORDER BY e.tx, e.id LIMIT ${}", values.len()));
-    let rows = Row::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        crate::db::numbered_placeholders(backend, &sql),
-        values,
-    ))
-    .all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Published {
+    (sql, values)
+}
+
+impl From<Row> for Published {
+    fn from(r: Row) -> Published {
+        Published {
             customer_id: r.customer_id,
             event: order_event::Model {
                 id: r.id,
@@ -176,8 +180,73 @@ pub async fn fetch<C: ConnectionTrait>(
                 data: r.data,
                 created_at: r.created_at,
             },
-        })
-        .collect())
+        }
+    }
+}
+
+/// Readable events after `after` (optionally of one order or one customer's
+/// orders), in log order, at most `limit`. On PostgreSQL only events below
+/// the horizon are readable (see the module docs), so a later call never
+/// returns anything that sorts before what this one returned.
+pub async fn fetch<C: ConnectionTrait>(
+    db: &C,
+    after: Position,
+    limit: i64,
+    order_id: Option<i64>,
+    customer_id: Option<i64>,
+) -> Result<Vec<Published>, sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let (sql, values) = fetch_sql(backend, after, limit, order_id, customer_id);
+    let rows = Row::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        crate::db::numbered_placeholders(backend, &sql),
+        values,
+    ))
+    .all(db)
+    .await?;
+    Ok(rows.into_iter().map(Published::from).collect())
+}
+
+/// The statement of [`read_feed`] on PostgreSQL: the events with `held`
+/// false, then at most one marker row with `held` true (its other columns
+/// NULL) when anything is held back. Both halves walk the `(tx, id)` index
+/// (tests check the plan).
+pub fn feed_statement(after: Position, limit: i64) -> Statement {
+    let backend = DatabaseBackend::Postgres;
+    let (events, values) = fetch_sql(backend, after, limit, None, None);
+    let events = events.replacen("SELECT ", "SELECT false AS held, ", 1);
+    let sql = format!(
+        "({events}) UNION ALL (SELECT true, NULL, tx, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+         NULL, NULL, NULL FROM order_events WHERE tx >= {HORIZON} ORDER BY tx LIMIT 1)"
+    );
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// The feed's read: what [`fetch`] returns for every order, and whether the
+/// horizon holds back any committed event, in one
+/// statement: one snapshot, and one round trip instead of two on every
+/// read (the fetcher reads up to every [`FETCH_GAP`] under a write load).
+pub async fn read_feed<C: ConnectionTrait>(
+    db: &C,
+    after: Position,
+    limit: i64,
+) -> Result<(Vec<Published>, bool), sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    if backend != DatabaseBackend::Postgres {
+        return Ok((fetch(db, after, limit, None, None).await?, false));
+    }
+    let mut held = false;
+    let mut published = Vec::new();
+    for row in db.query_all_raw(feed_statement(after, limit)).await? {
+        if row.try_get::<bool>("", "held")? {
+            held = true;
+        } else {
+            published.push(Published::from(Row::from_query_result(&row, "")?));
+        }
+    }
+    // UNION ALL promises no order; the feed must be in log order.
+    published.sort_by_key(Published::position);
+    Ok((published, held))
 }
 
 /// The position of the newest readable event ([`Position::START`] when there
@@ -293,12 +362,6 @@ pub fn held_sql() -> String {
     )
 }
 
-/// Whether anything is held back: the fetcher's question after every read,
-/// so it is one index probe (see [`held_sql`] for why it is written so).
-pub fn any_held_sql() -> String {
-    format!("SELECT tx FROM order_events WHERE tx >= {HORIZON} ORDER BY tx LIMIT 1")
-}
-
 /// What the horizon holds back now (always nothing on SQLite), up to
 /// [`HELD_COUNT_CAP`] events.
 pub async fn held<C: ConnectionTrait>(db: &C) -> Result<Held, sea_orm::DbErr> {
@@ -320,21 +383,6 @@ pub async fn held<C: ConnectionTrait>(db: &C) -> Result<Held, sea_orm::DbErr> {
         events: r.events,
         seconds: r.seconds.unwrap_or(0.0).max(0.0),
     }))
-}
-
-/// Whether any committed event is held back by the horizon (never on
-/// SQLite).
-pub async fn any_held<C: ConnectionTrait>(db: &C) -> Result<bool, sea_orm::DbErr> {
-    if db.get_database_backend() != DatabaseBackend::Postgres {
-        return Ok(false);
-    }
-    Ok(db
-        .query_one_raw(Statement::from_string(
-            DatabaseBackend::Postgres,
-            any_held_sql(),
-        ))
-        .await?
-        .is_some())
 }
 
 /// The session whose transaction holds the horizon back, for the log.
@@ -492,57 +540,135 @@ async fn fetcher(
             }
             () = tokio::time::sleep(repoll.unwrap_or(poll)) => {}
         }
+        let idle = sender.receiver_count() == 0;
+        let gap = if idle { IDLE_GAP } else { FETCH_GAP };
         let since = last_read.elapsed();
-        if since < FETCH_GAP {
-            tokio::time::sleep(FETCH_GAP - since).await;
+        if since < gap {
+            tokio::time::sleep(gap - since).await;
         }
         last_read = Instant::now();
-        loop {
-            match fetch(&db, last, PAGE, None, None).await {
-                Ok(rows) => {
-                    let full = rows.len() as i64 == PAGE;
-                    for row in rows {
-                        last = row.position();
-                        // No receivers is fine: nobody is subscribed right now.
-                        let _ = sender.send(Arc::new(row));
-                    }
-                    *published.lock().unwrap_or_else(PoisonError::into_inner) = last;
-                    if !full {
-                        break;
-                    }
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, "reading new order events failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    break;
-                }
+        let read = if sender.receiver_count() == 0 {
+            skip_ahead(&db, &sender, &mut last).await
+        } else {
+            publish_new(&db, &sender, &mut last).await
+        };
+        *published.lock().unwrap_or_else(PoisonError::into_inner) = last;
+        let held = match read {
+            Ok(held) => held,
+            Err(err) => {
+                tracing::warn!(error = %err, "reading new order events failed; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
             }
-        }
+        };
         if !postgres {
             continue;
         }
-        match any_held(&db).await {
-            Ok(true) => {
-                repoll = Some(repoll.map_or(REPOLL_FIRST, |d| (d * 2).min(REPOLL_MAX)));
-                let held_since = *held_since.get_or_insert_with(Instant::now);
-                // Under a steady write load something is always held for a
-                // moment; only a hold that lasts is worth the count and the
-                // log line.
-                if held_since.elapsed() >= HELD_WARN_AFTER
-                    && warned.is_none_or(|t| t.elapsed() >= HELD_WARN_AFTER)
-                {
-                    warn_held(&db).await;
-                    warned = Some(Instant::now());
-                }
+        if held {
+            // Nobody waits while nobody listens: no re-poll then.
+            repoll = (sender.receiver_count() > 0)
+                .then(|| repoll.map_or(REPOLL_FIRST, |d| (d * 2).min(REPOLL_MAX)));
+            let held_since = *held_since.get_or_insert_with(Instant::now);
+            // Under a steady write load something is always held for a
+            // moment; only a hold that lasts is worth the count and the
+            // log line.
+            if held_since.elapsed() >= HELD_WARN_AFTER
+                && warned.is_none_or(|t| t.elapsed() >= HELD_WARN_AFTER)
+            {
+                warn_held(&db).await;
+                warned = Some(Instant::now());
             }
-            Ok(false) => {
-                repoll = None;
-                warned = None;
-                held_since = None;
-            }
-            Err(err) => tracing::warn!(error = %err, "reading the event horizon failed"),
+        } else {
+            repoll = None;
+            warned = None;
+            held_since = None;
         }
     }
+}
+
+/// Publishes every readable event after `last` (moving it on); whether the
+/// horizon holds any back.
+async fn publish_new(
+    db: &DatabaseConnection,
+    sender: &broadcast::Sender<Arc<Published>>,
+    last: &mut Position,
+) -> Result<bool, sea_orm::DbErr> {
+    loop {
+        let (rows, held) = read_feed(db, *last, PAGE).await?;
+        let full = rows.len() as i64 == PAGE;
+        for row in rows {
+            *last = row.position();
+            // No receivers is fine: the last one may just have left.
+            let _ = sender.send(Arc::new(row));
+        }
+        if !full {
+            return Ok(held);
+        }
+    }
+}
+
+/// With nobody subscribed, moves `last` to the newest readable event without
+/// reading the events; whether the horizon holds any back.
+///
+/// Safe because a subscriber always subscribes to the feed before it reads
+/// where it starts (its "now", or the end of its replay): if nobody is
+/// subscribed once the position was read, whoever subscribes later starts at
+/// or after it, so nothing it needs is skipped. If somebody subscribed
+/// meanwhile, `last` stays, and the next read publishes from there.
+async fn skip_ahead(
+    db: &DatabaseConnection,
+    sender: &broadcast::Sender<Arc<Published>>,
+    last: &mut Position,
+) -> Result<bool, sea_orm::DbErr> {
+    let (newest, held) = newest_and_held(db).await?;
+    if sender.receiver_count() == 0 {
+        *last = (*last).max(newest);
+    }
+    Ok(held)
+}
+
+/// The statement of [`newest_and_held`]: one index probe from each side
+/// of the horizon.
+pub fn newest_sql() -> String {
+    format!(
+        "(SELECT false AS held, tx, id FROM order_events WHERE tx < {HORIZON} ORDER BY tx DESC, id DESC LIMIT 1) \
+         UNION ALL (SELECT true AS held, tx, 0 AS id FROM order_events WHERE tx >= {HORIZON} ORDER BY tx LIMIT 1)"
+    )
+}
+
+/// The newest readable position and whether the horizon holds any committed
+/// event back (never on SQLite), in one statement (one snapshot).
+pub async fn newest_and_held<C: ConnectionTrait>(
+    db: &C,
+) -> Result<(Position, bool), sea_orm::DbErr> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok((latest(db).await?, false));
+    }
+    #[derive(FromQueryResult)]
+    struct Row {
+        held: bool,
+        tx: i64,
+        id: i64,
+    }
+    let rows = Row::find_by_statement(Statement::from_string(
+        DatabaseBackend::Postgres,
+        newest_sql(),
+    ))
+    .all(db)
+    .await?;
+    let mut newest = Position::START;
+    let mut held = false;
+    for row in rows {
+        if row.held {
+            held = true;
+        } else {
+            newest = Position {
+                tx: row.tx,
+                id: row.id,
+            };
+        }
+    }
+    Ok((newest, held))
 }
 
 /// Logs what is held back and by whom, when the oldest held event is older

@@ -598,19 +598,21 @@ async fn plans_of_log_reads(app: &TestApp) -> Vec<(String, String)> {
         .await
         .unwrap();
     let mut plans = Vec::new();
-    for (name, sql) in [
-        ("held", ordergraph::events::bus::held_sql()),
-        ("any_held", ordergraph::events::bus::any_held_sql()),
-        ("now", ordergraph::events::bus::now_sql()),
+    let plain = |sql: String| Statement::from_string(sea_orm::DatabaseBackend::Postgres, sql);
+    // The feed reads after a position near the end of the log, as it does
+    // once it has caught up.
+    let after = ordergraph::events::position::Position { tx: 199_990, id: 0 };
+    for (name, statement) in [
+        ("held", plain(ordergraph::events::bus::held_sql())),
+        ("newest", plain(ordergraph::events::bus::newest_sql())),
+        ("now", plain(ordergraph::events::bus::now_sql())),
+        ("feed", ordergraph::events::bus::feed_statement(after, 500)),
     ] {
-        let rows = app
-            .db
-            .query_all_raw(Statement::from_string(
-                sea_orm::DatabaseBackend::Postgres,
-                format!("EXPLAIN (FORMAT TEXT) {sql}"),
-            ))
-            .await
-            .unwrap();
+        let explain = Statement {
+            sql: format!("EXPLAIN (FORMAT TEXT) {}", statement.sql),
+            ..statement
+        };
+        let rows = app.db.query_all_raw(explain).await.unwrap();
         let plan = rows
             .iter()
             .map(|r| r.try_get::<String>("", "QUERY PLAN").unwrap())
@@ -660,6 +662,13 @@ async fn what_the_horizon_holds_back_is_read_from_the_index_not_by_scanning_the_
         held.events >= 1,
         "the committed event behind the open transaction"
     );
-    assert!(ordergraph::events::bus::any_held(&app.db).await.unwrap());
+    let (_, held) = ordergraph::events::bus::newest_and_held(&app.db)
+        .await
+        .unwrap();
+    assert!(held, "newest_and_held sees it");
+    let (_, held) = ordergraph::events::bus::read_feed(&app.db, Default::default(), 1)
+        .await
+        .unwrap();
+    assert!(held, "the feed's read sees it");
     slow.commit().await.unwrap();
 }
