@@ -26,6 +26,11 @@
 //!   connection, one transaction per order, back to back) and at c=16; the
 //!   goal is HTTP at c=16 ≥ 65 % of the single writer, with p99 ≤ 50 ms.
 //!
+//! - Both: `http+live`, HTTP at c=16 again with one WebSocket subscriber to
+//!   every order event (see `live`), which must receive every order of the
+//!   run once: what a live screen costs the write path. The CPU columns say
+//!   where the cores went per order (this process; the database server).
+//!
 //! One run, one machine, one database per backend; the tables the write path
 //! inserts into are emptied before every timed run, so each path starts on
 //! the same table. HTTP and ceiling alternate per concurrency. The server, the
@@ -37,6 +42,8 @@
 // bench of its own.
 #[path = "place_order/capture.rs"]
 mod capture;
+#[path = "place_order/live.rs"]
+mod live;
 #[path = "place_order/replay.rs"]
 mod replay;
 
@@ -95,8 +102,45 @@ struct Target {
 /// One timed run's figures.
 struct Figures {
     rate: f64,
+    /// Orders placed in the run.
+    orders: usize,
     p50: f64,
     p99: f64,
+    /// CPU milliseconds per order: this process (server and load generator,
+    /// or the replaying driver) and the database server's processes.
+    cpu: Option<(f64, f64)>,
+}
+
+/// CPU time used so far by this process and by the processes named
+/// `postgres`, from `/proc` (Linux; `None` elsewhere). Taken around a run,
+/// it says where the machine's cores went per order: the ratio of two paths
+/// on one machine is the ratio of what they cost in all, server and
+/// database together, so this shows which side an improvement must come
+/// from.
+fn cpu_now() -> Option<(Duration, Duration)> {
+    fn ticks(stat: &str) -> Option<u64> {
+        // utime and stime: fields 14 and 15, counted after the command's
+        // closing parenthesis (the command may hold spaces).
+        let rest = stat.rsplit_once(')')?.1;
+        let mut fields = rest.split_whitespace().skip(11);
+        Some(fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?)
+    }
+    // USER_HZ is 100 on every Linux this runs on.
+    let as_time = |t: u64| Duration::from_millis(t * 10);
+    let own = ticks(&std::fs::read_to_string("/proc/self/stat").ok()?)?;
+    let mut db = 0;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let path = entry.path();
+        if std::fs::read_to_string(path.join("comm")).is_ok_and(|c| c.trim() == "postgres")
+            && let Some(t) = std::fs::read_to_string(path.join("stat"))
+                .ok()
+                .as_deref()
+                .and_then(ticks)
+        {
+            db += t;
+        }
+    }
+    Some((as_time(own), as_time(db)))
 }
 
 fn main() {
@@ -196,7 +240,9 @@ async fn bench(target: &Target, duration: Duration) -> String {
         | "GRAPHQL_BUDGET_INTEGRATION"
         | "GRAPHQL_BUDGET_CUSTOMER" => Some("off".into()),
         "DB_MAX_CONNECTIONS" => Some("16".into()),
-        _ => None,
+        // Any other setting as the server would read it, so a run can
+        // try one (DB_STATEMENT_TIMEOUT_MS=0 ...) without a rebuild.
+        other => std::env::var(other).ok(),
     })
     .expect("config");
     let app = App::build(config).await.expect("app starts");
@@ -299,28 +345,66 @@ async fn bench(target: &Target, duration: Duration) -> String {
         None
     };
     println!(
-        "{:<10} {:<8} {:>18} {:>10} {:>8} {:>8}",
-        "backend", "path", "conc", "orders/s", "p50 ms", "p99 ms"
+        "{:<10} {:<8} {:>18} {:>10} {:>8} {:>8} {:>22}",
+        "backend", "path", "conc", "orders/s", "p50 ms", "p99 ms", "cpu ms/order (us, db)"
     );
     let row = |path: &str, conc: &str, f: &Figures| {
+        let cpu = f
+            .cpu
+            .map_or("-".to_owned(), |(own, db)| format!("{own:.3}, {db:.3}"));
         println!(
-            "{:<10} {:<8} {:>18} {:>10.0} {:>8.1} {:>8.1}",
-            target.label, path, conc, f.rate, f.p50, f.p99
+            "{:<10} {:<8} {:>18} {:>10.0} {:>8.1} {:>8.1} {:>22}",
+            target.label, path, conc, f.rate, f.p50, f.p99, cpu
         );
     };
-    // HTTP and ceiling alternate, so a drift of the machine hits both.
-    let schedule: [(&str, usize); 4] = match single {
-        Some(_) => [("http", 4), ("single", 1), ("http", 16), ("ceiling", 16)],
-        None => [("http", 4), ("ceiling", 4), ("http", 16), ("ceiling", 16)],
+    // HTTP and ceiling alternate, so a drift of the machine hits both. Last,
+    // HTTP again with a live screen subscribed to every event.
+    let schedule: [(&str, usize); 5] = match single {
+        Some(_) => [
+            ("http", 4),
+            ("single", 1),
+            ("http", 16),
+            ("ceiling", 16),
+            ("http+live", 16),
+        ],
+        None => [
+            ("http", 4),
+            ("ceiling", 4),
+            ("http", 16),
+            ("ceiling", 16),
+            ("http+live", 16),
+        ],
     };
     let mut results: HashMap<(&str, usize), Figures> = HashMap::new();
     for (path, concurrency) in schedule {
         replay::reset(&pool, &plan.tables).await;
-        let figures = match (path, &single) {
+        let cpu_before = cpu_now();
+        let mut figures = match (path, &single) {
             ("http", _) => api.run(concurrency, duration).await,
+            ("http+live", _) => {
+                let screen = live::LiveScreen::open(addr, &api.token).await;
+                let mut i = 0;
+                while screen.created() == 0 {
+                    api.place(u64::MAX - 1 - i).await;
+                    i += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                let base = screen.created();
+                let figures = api.run(concurrency, duration).await;
+                // Every order of the run reaches the screen, once (it
+                // panics on a second CREATED of one order).
+                screen.until(base + figures.orders).await;
+                figures
+            }
             ("single", Some(single)) => ceiling_run(&plan, single, &next, 1, duration).await,
             _ => ceiling_run(&plan, &pool, &next, concurrency, duration).await,
         };
+        if let (Some(before), Some(after)) = (cpu_before, cpu_now()) {
+            let orders = figures.orders.max(1) as f64;
+            let per_order =
+                |a: Duration, b: Duration| 1000.0 * a.saturating_sub(b).as_secs_f64() / orders;
+            figures.cpu = Some((per_order(after.0, before.0), per_order(after.1, before.1)));
+        }
         match path {
             "single" => row("ceiling", "1 (single writer)", &figures),
             _ => row(path, &concurrency.to_string(), &figures),
@@ -342,12 +426,15 @@ async fn bench(target: &Target, duration: Duration) -> String {
         )
     } else {
         let ceiling = &results[&("ceiling", 16)];
+        let live = &results[&("http+live", 16)];
         format!(
-            "{} c=16: http {:.0}/s = {:.0} % of ceiling {:.0}/s (goal ≥ {GOAL_PERCENT} %)",
+            "{} c=16: http {:.0}/s = {:.0} % of ceiling {:.0}/s (goal ≥ {GOAL_PERCENT} %); with a live subscriber {:.0}/s = {:.0} %",
             target.label,
             http.rate,
             100.0 * http.rate / ceiling.rate,
             ceiling.rate,
+            live.rate,
+            100.0 * live.rate / ceiling.rate,
         )
     }
 }
@@ -536,7 +623,9 @@ where
     };
     Figures {
         rate: latencies.len() as f64 / elapsed,
+        orders: latencies.len(),
         p50: percentile(50),
         p99: percentile(99),
+        cpu: None,
     }
 }
