@@ -32,8 +32,7 @@ pub async fn of_orders<C: ConnectionTrait>(
     conn: &C,
     ids: &[i64],
 ) -> Result<HashMap<i64, Vec<Shipment>>, DbErr> {
-    let mut grouped: HashMap<i64, Vec<Shipment>> =
-        ids.iter().map(|id| (*id, Vec::new())).collect();
+    let mut grouped: HashMap<i64, Vec<Shipment>> = ids.iter().map(|id| (*id, Vec::new())).collect();
     if ids.is_empty() {
         return Ok(grouped);
     }

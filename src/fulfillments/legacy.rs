@@ -121,12 +121,14 @@ pub async fn apply_tracking(
         }
         .insert(conn)
         .await?;
-        let rows = left.iter().map(|(line, quantity)| fulfillment_line::ActiveModel {
-            id: NotSet,
-            fulfillment_id: Set(fulfillment.id),
-            order_line_id: Set(Some(*line)),
-            quantity: Set(*quantity),
-        });
+        let rows = left
+            .iter()
+            .map(|(line, quantity)| fulfillment_line::ActiveModel {
+                id: NotSet,
+                fulfillment_id: Set(fulfillment.id),
+                order_line_id: Set(Some(*line)),
+                quantity: Set(*quantity),
+            });
         let held = fulfillment_line::Entity::insert_many(rows)
             .exec_with_returning(conn)
             .await?;

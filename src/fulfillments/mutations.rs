@@ -71,7 +71,9 @@ impl FulfillmentMutation {
             desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
         )]
         _idempotency_key: Option<String>,
-        #[graphql(desc = "The fulfillment's id (its plain database id is accepted too, deprecated).")]
+        #[graphql(
+            desc = "The fulfillment's id (its plain database id is accepted too, deprecated)."
+        )]
         id: ID,
         #[graphql(desc = "The new carrier and/or tracking codes.")]
         input: UpdateFulfillmentTrackingInput,
@@ -100,7 +102,9 @@ impl FulfillmentMutation {
             desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
         )]
         _idempotency_key: Option<String>,
-        #[graphql(desc = "The fulfillment's id (its plain database id is accepted too, deprecated).")]
+        #[graphql(
+            desc = "The fulfillment's id (its plain database id is accepted too, deprecated)."
+        )]
         id: ID,
         #[graphql(desc = "The state to move to.")] input: UpdateFulfillmentStatusInput,
     ) -> Result<FulfillmentPayload, AppError> {
@@ -126,7 +130,9 @@ impl FulfillmentMutation {
             desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
         )]
         _idempotency_key: Option<String>,
-        #[graphql(desc = "The fulfillment's id (its plain database id is accepted too, deprecated).")]
+        #[graphql(
+            desc = "The fulfillment's id (its plain database id is accepted too, deprecated)."
+        )]
         id: ID,
         #[graphql(
             desc = "Why, for the order's history (the event's `note`); at most 10,000 characters."
@@ -140,8 +146,7 @@ impl FulfillmentMutation {
         let principal = require_principal(ctx)?;
         principal.require(ORDER_WORKERS)?;
         let id = ids::parse(&id, NodeKind::Fulfillment, "id")?;
-        let done =
-            service::cancel(&state(ctx)?.db, principal, id, note, expected_version).await?;
+        let done = service::cancel(&state(ctx)?.db, principal, id, note, expected_version).await?;
         Ok(payload(done))
     }
 }

@@ -78,7 +78,10 @@ impl FulfillmentState {
 
     /// Whether it has left: SHIPPED or DELIVERED.
     pub fn has_left(self) -> bool {
-        matches!(self, FulfillmentState::Shipped | FulfillmentState::Delivered)
+        matches!(
+            self,
+            FulfillmentState::Shipped | FulfillmentState::Delivered
+        )
     }
 }
 
@@ -112,7 +115,10 @@ pub fn status_of(ordered: &[(i64, Money)], fulfilled: &HashMap<i64, Money>) -> F
     let held = |line: i64| fulfilled.get(&line).copied().unwrap_or(Money::ZERO);
     if ordered.is_empty() || ordered.iter().all(|(line, _)| held(*line) == Money::ZERO) {
         FulfillmentStatus::Unfulfilled
-    } else if ordered.iter().all(|(line, quantity)| held(*line) >= *quantity) {
+    } else if ordered
+        .iter()
+        .all(|(line, quantity)| held(*line) >= *quantity)
+    {
         FulfillmentStatus::Fulfilled
     } else {
         FulfillmentStatus::PartiallyFulfilled
@@ -185,13 +191,19 @@ mod tests {
     fn the_status_compares_live_quantities_with_ordered_ones() {
         let ordered = [(1, q(2)), (2, "0.5".parse().unwrap())];
         let held = |pairs: &[(i64, Money)]| pairs.iter().copied().collect::<HashMap<_, _>>();
-        assert_eq!(status_of(&ordered, &held(&[])), FulfillmentStatus::Unfulfilled);
+        assert_eq!(
+            status_of(&ordered, &held(&[])),
+            FulfillmentStatus::Unfulfilled
+        );
         assert_eq!(
             status_of(&ordered, &held(&[(1, q(2))])),
             FulfillmentStatus::PartiallyFulfilled
         );
         assert_eq!(
-            status_of(&ordered, &held(&[(1, q(2)), (2, "0.4999".parse().unwrap())])),
+            status_of(
+                &ordered,
+                &held(&[(1, q(2)), (2, "0.4999".parse().unwrap())])
+            ),
             FulfillmentStatus::PartiallyFulfilled
         );
         assert_eq!(
@@ -237,7 +249,10 @@ mod tests {
     fn the_order_follows_forward_only_and_only_when_everything_is_fulfilled() {
         use FulfillmentStatus::*;
         use OrderStatus as S;
-        assert_eq!(follow(S::Processing, Fulfilled, &[Shipped, Shipped]), [S::Shipped]);
+        assert_eq!(
+            follow(S::Processing, Fulfilled, &[Shipped, Shipped]),
+            [S::Shipped]
+        );
         assert!(follow(S::Processing, Fulfilled, &[Shipped, Pending]).is_empty());
         assert!(follow(S::Processing, PartiallyFulfilled, &[Shipped]).is_empty());
         assert_eq!(

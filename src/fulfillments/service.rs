@@ -244,12 +244,14 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    let rows = picked.iter().map(|(line, quantity)| fulfillment_line::ActiveModel {
-        id: NotSet,
-        fulfillment_id: Set(fulfillment.id),
-        order_line_id: Set(Some(*line)),
-        quantity: Set(*quantity),
-    });
+    let rows = picked
+        .iter()
+        .map(|(line, quantity)| fulfillment_line::ActiveModel {
+            id: NotSet,
+            fulfillment_id: Set(fulfillment.id),
+            order_line_id: Set(Some(*line)),
+            quantity: Set(*quantity),
+        });
     let held = fulfillment_line::Entity::insert_many(rows)
         .exec_with_returning(&txn)
         .await?;

@@ -383,9 +383,8 @@ async fn update(
     if input.tracking_code.is_some() || input.tracking_url.is_some() {
         // A synced tracking code keeps the latest live fulfillment's in
         // step; a sync never records a shipment itself.
-        events.extend(
-            legacy::apply_tracking(conn, &saved, actor, Mapping::UpdateOnly, false).await?,
-        );
+        events
+            .extend(legacy::apply_tracking(conn, &saved, actor, Mapping::UpdateOnly, false).await?);
     }
     events::append(conn, events).await?;
     Ok(saved)

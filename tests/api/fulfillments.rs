@@ -157,7 +157,10 @@ async fn two_partial_fulfillments_then_the_rest_fulfil_the_order_and_its_status_
         json!({"code": "3S-ONE", "url": "https://postnl.example/3S-ONE", "shippingOption": "PostNL"}),
         "Order.tracking shows the latest shipment"
     );
-    assert_eq!(first["order"]["version"], 3, "a fulfillment changes the order");
+    assert_eq!(
+        first["order"]["version"], 3,
+        "a fulfillment changes the order"
+    );
 
     // The second: the other two Widgets, still being packed.
     let second = fulfilled(
@@ -172,7 +175,12 @@ async fn two_partial_fulfillments_then_the_rest_fulfil_the_order_and_its_status_
     assert_eq!(second["order"]["lines"][0]["fulfillableQuantity"], "0.00");
 
     // The rest (lines left out): only the Gadget is left.
-    let rest = fulfilled(&app, &order, json!({"tracking": [{"code": "DHL-3"}], "carrier": "DHL"})).await;
+    let rest = fulfilled(
+        &app,
+        &order,
+        json!({"tracking": [{"code": "DHL-3"}], "carrier": "DHL"}),
+    )
+    .await;
     let lines = rest["fulfillment"]["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["orderLine"]["name"], "Gadget");
@@ -191,7 +199,11 @@ async fn two_partial_fulfillments_then_the_rest_fulfil_the_order_and_its_status_
     assert_eq!(shipped["order"]["status"], "SHIPPED");
 
     // Deliveries, one by one: the order follows with the last.
-    let ids = [&first["fulfillment"], &second["fulfillment"], &rest["fulfillment"]];
+    let ids = [
+        &first["fulfillment"],
+        &second["fulfillment"],
+        &rest["fulfillment"],
+    ];
     for (i, f) in ids.iter().enumerate() {
         let delivered = move_to(&app, f, "DELIVERED").await;
         assert!(delivered["fulfillment"]["deliveredAt"].is_string());
@@ -312,7 +324,11 @@ async fn over_fulfillment_is_refused_naming_the_line_and_nothing_is_written() {
     let body = fulfil(&app, &order, json!({})).await;
     assert_eq!(fields(&body)[0].0, "input.lines");
     assert!(fields(&body)[0].1.contains("nothing is left"), "{body}");
-    assert_eq!(app.count("fulfillments").await, 2, "no refusal wrote anything");
+    assert_eq!(
+        app.count("fulfillments").await,
+        2,
+        "no refusal wrote anything"
+    );
     assert_eq!(app.count("fulfillment_lines").await, 3);
 }
 
@@ -369,11 +385,23 @@ async fn an_order_that_cannot_move_to_shipped_is_not_fulfilled() {
     for (status, allowed) in [
         (
             "PENDING",
-            json!(["CONFIRMED", "PROCESSING", "IN_PROGRESS", "ON_HOLD", "CANCELLED"]),
+            json!([
+                "CONFIRMED",
+                "PROCESSING",
+                "IN_PROGRESS",
+                "ON_HOLD",
+                "CANCELLED"
+            ]),
         ),
         (
             "ON_HOLD",
-            json!(["PENDING", "CONFIRMED", "PROCESSING", "IN_PROGRESS", "CANCELLED"]),
+            json!([
+                "PENDING",
+                "CONFIRMED",
+                "PROCESSING",
+                "IN_PROGRESS",
+                "CANCELLED"
+            ]),
         ),
         ("CANCELLED", json!(["REFUNDED"])),
     ] {
@@ -427,10 +455,7 @@ async fn cancelling_a_fulfillment_returns_its_quantities() {
     assert_eq!(all["order"]["fulfillmentStatus"], "FULFILLED");
 
     let cancelled = app
-        .admin(
-            &cancel_mutation(),
-            json!({"id": all["fulfillment"]["id"]}),
-        )
+        .admin(&cancel_mutation(), json!({"id": all["fulfillment"]["id"]}))
         .await["cancelFulfillment"]
         .clone();
     assert_eq!(cancelled["fulfillment"]["status"], "CANCELLED");
@@ -525,7 +550,10 @@ async fn tracking_changes_replace_the_codes_and_the_order_shows_the_latest() {
         )
         .await["updateFulfillmentTracking"]
         .clone();
-    assert_eq!(same["order"]["version"], version, "a change to nothing writes nothing");
+    assert_eq!(
+        same["order"]["version"], version,
+        "a change to nothing writes nothing"
+    );
 
     // Stale versions and empty changes are refused.
     let stale = app
@@ -602,9 +630,18 @@ async fn staff_and_integrations_fulfil_and_customers_only_read_their_own() {
     let fulfillment = integration["data"]["createFulfillment"]["fulfillment"]["id"].clone();
 
     for (name, mutation) in [
-        ("updateFulfillmentStatus", "mutation($id: ID!) { updateFulfillmentStatus(id: $id, input: {status: DELIVERED}) { fulfillment { id } } }"),
-        ("updateFulfillmentTracking", "mutation($id: ID!) { updateFulfillmentTracking(id: $id, input: {carrier: \"x\"}) { fulfillment { id } } }"),
-        ("cancelFulfillment", "mutation($id: ID!) { cancelFulfillment(id: $id) { fulfillment { id } } }"),
+        (
+            "updateFulfillmentStatus",
+            "mutation($id: ID!) { updateFulfillmentStatus(id: $id, input: {status: DELIVERED}) { fulfillment { id } } }",
+        ),
+        (
+            "updateFulfillmentTracking",
+            "mutation($id: ID!) { updateFulfillmentTracking(id: $id, input: {carrier: \"x\"}) { fulfillment { id } } }",
+        ),
+        (
+            "cancelFulfillment",
+            "mutation($id: ID!) { cancelFulfillment(id: $id) { fulfillment { id } } }",
+        ),
     ] {
         let body = app
             .gql(Some(&customer), mutation, json!({"id": fulfillment}))
@@ -622,7 +659,13 @@ async fn staff_and_integrations_fulfil_and_customers_only_read_their_own() {
         .await;
     assert!(own.get("errors").is_none(), "{own}");
     assert_eq!(own["data"]["order"]["fulfillmentStatus"], "FULFILLED");
-    assert_eq!(own["data"]["order"]["fulfillments"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        own["data"]["order"]["fulfillments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     assert_eq!(
         own["data"]["order"]["fulfillments"][1]["lines"][0]["orderLine"]["name"],
         "Tea"
@@ -684,7 +727,13 @@ async fn every_change_reaches_an_order_events_subscriber() {
     }
     let summary: Vec<String> = got
         .iter()
-        .map(|e| format!("{} {}", e["kind"].as_str().unwrap(), e["toStatus"].as_str().unwrap_or("-")))
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["kind"].as_str().unwrap(),
+                e["toStatus"].as_str().unwrap_or("-")
+            )
+        })
         .collect();
     assert_eq!(
         summary,
@@ -738,7 +787,8 @@ async fn notify_e_mails_the_customer_what_ships_and_webhooks_get_the_fulfillment
     let query = "query($id: ID!) { order(id: $id) { deliveries { channel state template recipient email { subject textBody } } } }";
     let deadline = Instant::now() + Duration::from_secs(15);
     let mail = loop {
-        let rows = app.admin(query, json!({"id": order["id"]})).await["order"]["deliveries"].clone();
+        let rows =
+            app.admin(query, json!({"id": order["id"]})).await["order"]["deliveries"].clone();
         let kept = rows
             .as_array()
             .unwrap()
@@ -769,8 +819,11 @@ async fn set_order_tracking_records_a_fulfillment_of_what_is_left_or_updates_the
 
     // An order that may not ship keeps the tracking on the order alone.
     let pending = order_in(&app, "PENDING").await;
-    app.admin(tracking, json!({"id": pending["id"], "input": {"code": "EARLY"}}))
-        .await;
+    app.admin(
+        tracking,
+        json!({"id": pending["id"], "input": {"code": "EARLY"}}),
+    )
+    .await;
     let read_pending = read(&app, &pending).await;
     assert_eq!(read_pending["tracking"]["code"], "EARLY");
     assert_eq!(read_pending["fulfillments"], json!([]));
@@ -796,7 +849,10 @@ async fn set_order_tracking_records_a_fulfillment_of_what_is_left_or_updates_the
         )
         .await["setOrderTracking"]
         .clone();
-    assert_eq!(set["status"], "CONFIRMED", "the status moves only when asked");
+    assert_eq!(
+        set["status"], "CONFIRMED",
+        "the status moves only when asked"
+    );
     let after = read(&app, &order).await;
     let live = &after["fulfillments"][1];
     assert_eq!(live["status"], "SHIPPED");
@@ -833,7 +889,11 @@ async fn set_order_tracking_records_a_fulfillment_of_what_is_left_or_updates_the
     let tail: Vec<String> = kinds(&again).into_iter().rev().take(3).collect();
     assert_eq!(
         tail,
-        ["FULFILLMENT_UPDATED", "TRACKING_UPDATED", "STATUS_CHANGED SHIPPED"]
+        [
+            "FULFILLMENT_UPDATED",
+            "TRACKING_UPDATED",
+            "STATUS_CHANGED SHIPPED"
+        ]
     );
 
     // Seed 003's endpoint is the same path.
@@ -857,7 +917,8 @@ async fn set_order_tracking_records_a_fulfillment_of_what_is_left_or_updates_the
 }
 
 #[tokio::test]
-async fn synced_tracking_updates_the_latest_shipment_and_synced_lines_cannot_replace_shipped_ones() {
+async fn synced_tracking_updates_the_latest_shipment_and_synced_lines_cannot_replace_shipped_ones()
+{
     let app = TestApp::spawn().await;
     let upsert = "mutation($input: UpsertOrderInput!) { upsertOrder(input: $input) { order { id version lines { id } fulfillments { id tracking { code url } } tracking { code } events { kind } } } }";
     let input = json!({"source": "shop", "externalId": "S-1", "status": "PROCESSING", "trackingCode": "SYNC-1",
@@ -896,8 +957,10 @@ async fn synced_tracking_updates_the_latest_shipment_and_synced_lines_cannot_rep
         .client
         .post(app.url("/api/v1/orders"))
         .header("x-api-key", key)
-        .json(&json!({"platform": "shop", "orderNumber": "S-1", "orderStatus": "processing",
-                      "items": [{"name": "Lamp", "quantity": 1, "price": "20"}]}))
+        .json(
+            &json!({"platform": "shop", "orderNumber": "S-1", "orderStatus": "processing",
+                      "items": [{"name": "Lamp", "quantity": 1, "price": "20"}]}),
+        )
         .send()
         .await
         .unwrap();
@@ -971,9 +1034,17 @@ async fn nested_fulfillment_fields_cost_the_same_statements_for_any_page_size() 
     )
     .await;
     let listed = app
-        .admin("{ orders(first: 30) { nodes { id lines { id } } } }", json!({}))
+        .admin(
+            "{ orders(first: 30) { nodes { id lines { id } } } }",
+            json!({}),
+        )
         .await;
-    for node in listed["orders"]["nodes"].as_array().unwrap().iter().step_by(3) {
+    for node in listed["orders"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .step_by(3)
+    {
         fulfilled(
             &app,
             node,
@@ -997,7 +1068,10 @@ async fn nested_fulfillment_fields_cost_the_same_statements_for_any_page_size() 
             .count();
         assert_eq!(partial, n / 3, "{data}");
     }
-    assert_eq!(counts[0], counts[1], "statements for 3 and 30 orders: {counts:?}");
+    assert_eq!(
+        counts[0], counts[1],
+        "statements for 3 and 30 orders: {counts:?}"
+    );
 }
 
 #[tokio::test]
