@@ -29,11 +29,12 @@ pub enum NodeKind {
     WebhookEndpoint,
     Delivery,
     AutomationRule,
+    Fulfillment,
 }
 
 impl NodeKind {
     /// Every kind.
-    pub const ALL: [NodeKind; 11] = [
+    pub const ALL: [NodeKind; 12] = [
         NodeKind::Order,
         NodeKind::OrderLine,
         NodeKind::OrderMessage,
@@ -45,6 +46,7 @@ impl NodeKind {
         NodeKind::WebhookEndpoint,
         NodeKind::Delivery,
         NodeKind::AutomationRule,
+        NodeKind::Fulfillment,
     ];
 
     /// The GraphQL type name, which is also the prefix inside the id.
@@ -61,6 +63,7 @@ impl NodeKind {
             NodeKind::WebhookEndpoint => "WebhookEndpoint",
             NodeKind::Delivery => "Delivery",
             NodeKind::AutomationRule => "AutomationRule",
+            NodeKind::Fulfillment => "Fulfillment",
         }
     }
 
@@ -78,6 +81,7 @@ impl NodeKind {
             NodeKind::WebhookEndpoint => "a webhook endpoint",
             NodeKind::Delivery => "a delivery",
             NodeKind::AutomationRule => "an automation rule",
+            NodeKind::Fulfillment => "a fulfillment",
         }
     }
 

@@ -19,6 +19,8 @@
 //! - [`orders`]: workflow, payment and pricing rules, the write path (place,
 //!   upsert, import, actions), reads, statistics and exports.
 //! - [`lines`]: order lines: drafts of new lines, edits of existing ones.
+//! - [`fulfillments`]: partial shipments of an order, with their lines,
+//!   tracking and states; the order's status and tracking follow them.
 //! - [`messages`], [`admin`]: order messages and staff's extra fields.
 //! - [`customers`]: customers and addressbooks, found or created by key.
 //! - [`catalog`]: products that order lines resolve against.
@@ -60,6 +62,7 @@ pub mod deliveries;
 pub mod entities;
 pub mod error;
 pub mod events;
+pub mod fulfillments;
 pub mod graphql;
 pub mod http;
 pub mod ids;

@@ -108,16 +108,21 @@ pub enum TemplateKind {
     /// Asking the customer for a review, some days after the order (seed 004).
     #[sea_orm(string_value = "REVIEW_REQUEST")]
     ReviewRequest,
+    /// A shipment (fulfillment) of the order was recorded, left, was
+    /// delivered or got new tracking; `event.data.fulfillment` holds it.
+    #[sea_orm(string_value = "FULFILLMENT_UPDATE")]
+    FulfillmentUpdate,
 }
 
 impl TemplateKind {
     /// Every kind.
-    pub const ALL: [TemplateKind; 5] = [
+    pub const ALL: [TemplateKind; 6] = [
         TemplateKind::OrderConfirmation,
         TemplateKind::StatusChanged,
         TemplateKind::TrackingAdded,
         TemplateKind::MessageAdded,
         TemplateKind::ReviewRequest,
+        TemplateKind::FulfillmentUpdate,
     ];
 
     /// The template a `notify: true` change of this kind sends (seed 003).
@@ -126,6 +131,9 @@ impl TemplateKind {
             OrderEventKind::StatusChanged => Some(TemplateKind::StatusChanged),
             OrderEventKind::TrackingUpdated => Some(TemplateKind::TrackingAdded),
             OrderEventKind::MessageAdded => Some(TemplateKind::MessageAdded),
+            OrderEventKind::FulfillmentCreated | OrderEventKind::FulfillmentUpdated => {
+                Some(TemplateKind::FulfillmentUpdate)
+            }
             _ => None,
         }
     }

@@ -65,6 +65,11 @@ pub fn default_template(kind: TemplateKind) -> Template {
             "Hello {{ order.customerName or 'there' }},\n\n{{ message.fromUser }} wrote about your order {{ order.number }}:\n\n{{ message.text }}\n",
             "<p>Hello {{ order.customerName or 'there' }},</p>\n<p>{{ message.fromUser }} wrote about your order {{ order.number }}:</p>\n<blockquote>{{ message.text }}</blockquote>",
         ),
+        TemplateKind::FulfillmentUpdate => (
+            "{% set f = event.data.fulfillment %}{% if event.data.wholeOrder %}Your order{% else %}Part of your order{% endif %} {{ order.number }} {% if f.status == 'DELIVERED' %}was delivered{% elif f.status == 'PENDING' %}is being prepared{% else %}is on its way{% endif %}",
+            "{% set f = event.data.fulfillment %}Hello {{ order.customerName or 'there' }},\n\n{% if event.data.wholeOrder %}your order{% else %}part of your order{% endif %} {{ order.number }} {% if f.status == 'DELIVERED' %}was delivered{% elif f.status == 'PENDING' %}is being prepared for shipping{% else %}has been handed to the carrier{% if f.carrier %} ({{ f.carrier }}){% endif %}{% endif %}:\n\n{% for line in f.lines %}{{ line.quantity }} x {{ line.name }}\n{% endfor %}{% for t in f.tracking %}\nTracking code: {{ t.code }}{% if t.url %}\nFollow it: {{ t.url }}{% endif %}{% endfor %}\n",
+            "{% set f = event.data.fulfillment %}<p>Hello {{ order.customerName or 'there' }},</p>\n<p>{% if event.data.wholeOrder %}your order{% else %}part of your order{% endif %} {{ order.number }} {% if f.status == 'DELIVERED' %}was delivered{% elif f.status == 'PENDING' %}is being prepared for shipping{% else %}has been handed to the carrier{% if f.carrier %} ({{ f.carrier }}){% endif %}{% endif %}:</p>\n<ul>{% for line in f.lines %}<li>{{ line.quantity }} &times; {{ line.name }}</li>{% endfor %}</ul>{% for t in f.tracking %}\n<p>Tracking code: <strong>{{ t.code }}</strong>{% if t.url %} &middot; <a href=\"{{ t.url }}\">follow it</a>{% endif %}</p>{% endfor %}",
+        ),
         TemplateKind::ReviewRequest => (
             "How was your order {{ order.number }}?",
             "Hello {{ order.customerName or 'there' }},\n\nyou received order {{ order.number }} a few days ago. We would love to hear what you think of it: just reply to this e-mail.\n",
@@ -157,7 +162,13 @@ pub fn sample_context() -> Json {
         },
         "event": {"id": "T3JkZXJFdmVudDox", "databaseId": "1", "kind": "STATUS_CHANGED",
             "fromStatus": "CONFIRMED", "toStatus": "SHIPPED", "actor": "staff", "note": "On its way",
-            "notify": true, "createdAt": "2026-11-29T10:00:00+00:00"},
+            "notify": true, "createdAt": "2026-11-29T10:00:00+00:00",
+            "data": {"fulfillment": {"id": "RnVsZmlsbG1lbnQ6MQ==", "databaseId": "1", "status": "SHIPPED",
+                "carrier": "PostNL", "tracking": [{"code": "3SABC123", "url": "https://track.example/3SABC123"}],
+                "lines": [{"lineId": "T3JkZXJMaW5lOjE=", "name": "Coffee Beans", "sku": null, "quantity": "1.00"}],
+                "createdAt": "2026-11-29T10:00:00+00:00", "shippedAt": "2026-11-29T10:00:00+00:00",
+                "deliveredAt": null, "cancelledAt": null},
+                "fulfillmentStatus": "PARTIALLY_FULFILLED", "wholeOrder": false}},
         "message": {"fromUser": "shop@example.com", "text": "Your parcel left today."}
     })
 }
@@ -175,6 +186,25 @@ mod tests {
             assert!(!rendered.subject.contains('\n'));
             assert!(rendered.text_body.contains("100001"));
         }
+    }
+
+    #[test]
+    fn the_fulfillment_update_says_what_ships_and_where_to_follow_it() {
+        let mut context = sample_context();
+        let template = default_template(TemplateKind::FulfillmentUpdate);
+        let rendered = render(&template, &context).unwrap();
+        assert_eq!(rendered.subject, "Part of your order 100001 is on its way");
+        assert!(rendered.text_body.contains("(PostNL)"));
+        assert!(rendered.text_body.contains("1.00 x Coffee Beans"));
+        assert!(
+            rendered
+                .text_body
+                .contains("Follow it: https://track.example/3SABC123")
+        );
+        context["event"]["data"]["fulfillment"]["status"] = json!("DELIVERED");
+        context["event"]["data"]["wholeOrder"] = json!(true);
+        let rendered = render(&template, &context).unwrap();
+        assert_eq!(rendered.subject, "Your order 100001 was delivered");
     }
 
     #[test]

@@ -8,6 +8,8 @@ pub mod customer;
 pub mod delivery;
 pub mod delivery_attempt;
 pub mod email_template;
+pub mod fulfillment;
+pub mod fulfillment_line;
 pub mod idempotency_key;
 pub mod order;
 pub mod order_admin_field;

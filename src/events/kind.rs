@@ -58,6 +58,17 @@ pub enum OrderEventKind {
     /// A message was added.
     #[sea_orm(string_value = "MESSAGE_ADDED")]
     MessageAdded,
+    /// A fulfillment (shipment) was recorded; `data.fulfillment` holds it.
+    #[sea_orm(string_value = "FULFILLMENT_CREATED")]
+    FulfillmentCreated,
+    /// A fulfillment's tracking, carrier or state (shipped, delivered)
+    /// changed; `data.changes` says what, `data.fulfillment` holds it now.
+    #[sea_orm(string_value = "FULFILLMENT_UPDATED")]
+    FulfillmentUpdated,
+    /// A fulfillment was cancelled and its quantities count as unfulfilled
+    /// again; `data.fulfillment` holds it.
+    #[sea_orm(string_value = "FULFILLMENT_CANCELLED")]
+    FulfillmentCancelled,
 }
 
 impl OrderEventKind {
@@ -76,11 +87,14 @@ impl OrderEventKind {
             OrderEventKind::LineChanged => "LINE_CHANGED",
             OrderEventKind::LineRemoved => "LINE_REMOVED",
             OrderEventKind::MessageAdded => "MESSAGE_ADDED",
+            OrderEventKind::FulfillmentCreated => "FULFILLMENT_CREATED",
+            OrderEventKind::FulfillmentUpdated => "FULFILLMENT_UPDATED",
+            OrderEventKind::FulfillmentCancelled => "FULFILLMENT_CANCELLED",
         }
     }
 
     /// Every kind.
-    pub const ALL: [OrderEventKind; 12] = [
+    pub const ALL: [OrderEventKind; 15] = [
         OrderEventKind::Created,
         OrderEventKind::Updated,
         OrderEventKind::Imported,
@@ -93,6 +107,9 @@ impl OrderEventKind {
         OrderEventKind::LineChanged,
         OrderEventKind::LineRemoved,
         OrderEventKind::MessageAdded,
+        OrderEventKind::FulfillmentCreated,
+        OrderEventKind::FulfillmentUpdated,
+        OrderEventKind::FulfillmentCancelled,
     ];
 }
 

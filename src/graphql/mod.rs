@@ -32,6 +32,7 @@ use crate::customers::queries::CustomerQuery;
 use crate::deliveries::mutations::DeliveryMutation;
 use crate::deliveries::queries::DeliveryQuery;
 use crate::events::subscriptions::EventSubscription;
+use crate::fulfillments::mutations::FulfillmentMutation;
 use crate::lines::mutations::LineMutation;
 use crate::messages::mutations::MessageMutation;
 use crate::orders::mutations::OrderMutation;
@@ -58,7 +59,7 @@ pub struct QueryRoot(
 // One object per domain, merged.
 /// Every change: placing, syncing and importing orders, moving them through
 /// their workflow, editing lines, messages, admin fields, customers, the
-/// catalogue, and credentials.
+/// catalogue, credentials, and shipping orders in fulfillments.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
@@ -71,6 +72,7 @@ pub struct MutationRoot(
     CatalogMutation,
     DeliveryMutation,
     trusted::TrustedDocumentMutation,
+    FulfillmentMutation,
 );
 
 // One object per domain, merged.

@@ -6,8 +6,9 @@
 //! Value-like types are not nodes: they have no identity of their own and are
 //! only ever read through their owner, so a client store keeps them inside it.
 //! `OrderTotals`, `Tracking` and `AdminField` (an order's amounts, shipment and
-//! named staff values), `PageInfo`/`OrderEdge`/`OrderConnection` (a view of a
-//! list), `OrderStats`, `StatusCount`, `CurrencyAmount` (computed figures),
+//! named staff values), `FulfillmentLine` and `FulfillmentTracking` (what
+//! one fulfillment holds, known there by its order line and code),
+//! `PageInfo`/`OrderEdge`/`OrderConnection` (a view of a list), `OrderStats`, `StatusCount`, `CurrencyAmount` (computed figures),
 //! `OrderStatusInfo` (a row of a fixed table), `Viewer` (the caller),
 //! `OrderStatusChange` (a view of an `OrderEvent`, whose id it carries), and
 //! the mutation payloads. `Address` is a node: a saved address is reused by its
@@ -26,6 +27,8 @@ use crate::deliveries::types::{AutomationRule, Delivery, WebhookEndpoint};
 use crate::error::AppError;
 use crate::events::loaders::EventId;
 use crate::events::types::OrderEvent;
+use crate::fulfillments::loaders::FulfillmentId;
+use crate::fulfillments::types::Fulfillment;
 use crate::graphql::context::{policy, state};
 use crate::graphql::loader::loader;
 use crate::ids::{self, Decoded, NodeKind};
@@ -62,6 +65,7 @@ pub enum Node {
     WebhookEndpoint(WebhookEndpoint),
     Delivery(Delivery),
     AutomationRule(AutomationRule),
+    Fulfillment(Fulfillment),
 }
 
 /// Whether the caller may see the order with this id.
@@ -135,6 +139,12 @@ async fn resolve(ctx: &Context<'_>, policy: Policy, id: &ID) -> Result<Option<No
             .await?
             .map(|d| Node::Delivery(Delivery(d))),
         NodeKind::WebhookEndpoint | NodeKind::AutomationRule | NodeKind::Delivery => None,
+        NodeKind::Fulfillment => match loader.load_one(FulfillmentId(id)).await? {
+            Some(shipment) if order_visible(ctx, policy, shipment.fulfillment.order_id).await? => {
+                Some(Node::Fulfillment(Fulfillment(shipment)))
+            }
+            _ => None,
+        },
     })
 }
 

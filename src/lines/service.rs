@@ -20,6 +20,7 @@ use crate::db::{self, Db};
 use crate::entities::{order, order_line};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::events::OrderEventKind;
+use crate::fulfillments::guard;
 use crate::ids::{self, NodeKind};
 use crate::money::Money;
 use crate::orders::edit::OrderEdit;
@@ -216,6 +217,9 @@ pub async fn change(
     let mut edit = OrderEdit::begin(&txn, order_id, input.expected_version, actor).await?;
     edit.require_editable_lines()?;
     let line = find_line(&txn, order_id, line_id).await?;
+    if let Some(quantity) = input.quantity {
+        guard::check_quantity(&txn, order_id, line.id, quantity, "input.quantity").await?;
+    }
     let mut next = line.clone();
     if let Some(quantity) = input.quantity {
         next.quantity = quantity;
@@ -269,6 +273,7 @@ pub async fn change(
             "name": line.name,
             "changes": Json::Object(changes),
         }));
+        guard::follow_line_edit(&mut edit).await?;
         saved
     };
     edit.finish().await?;
@@ -289,6 +294,7 @@ pub async fn remove(
     let mut edit = OrderEdit::begin(&txn, order_id, expected_version, actor).await?;
     edit.require_editable_lines()?;
     let line = find_line(&txn, order_id, line_id).await?;
+    guard::check_removable(&txn, order_id, line.id, "lineId").await?;
     let count = order_line::Entity::find()
         .filter(order_line::Column::OrderId.eq(order_id))
         .count(&txn)
@@ -302,6 +308,7 @@ pub async fn remove(
     order_line::Entity::delete_by_id(line.id).exec(&txn).await?;
     recompute_totals(&mut edit).await?;
     edit.event(OrderEventKind::LineRemoved).data = Some(json!({ "line": line }));
+    guard::follow_line_edit(&mut edit).await?;
     edit.finish().await?;
     txn.commit().await?;
     Ok(())

@@ -1,11 +1,12 @@
 //! GraphQL type of order lines.
 
-use async_graphql::{ID, Object};
+use async_graphql::{Context, ID, Object};
 
 use crate::scalars::Json;
 
 use crate::customers::types::Address;
 use crate::entities::{addressbook, order_line};
+use crate::error::AppError;
 use crate::ids::{NodeKind, global_id};
 use crate::money::Money;
 use crate::scalars::BigInt;
@@ -97,6 +98,17 @@ impl OrderLine {
     /// How many.
     async fn quantity(&self) -> Money {
         self.0.quantity
+    }
+    /// How much of it is in fulfillments that are not cancelled (pending,
+    /// shipped or delivered); 0 when none.
+    async fn fulfilled_quantity(&self, ctx: &Context<'_>) -> Result<Money, AppError> {
+        crate::fulfillments::types::fulfilled_of_line(ctx, &self.0).await
+    }
+    /// How much of it may still go into a fulfillment: `quantity −
+    /// fulfilledQuantity`; 0 when it is all fulfilled.
+    async fn fulfillable_quantity(&self, ctx: &Context<'_>) -> Result<Money, AppError> {
+        let fulfilled = crate::fulfillments::types::fulfilled_of_line(ctx, &self.0).await?;
+        Ok(crate::fulfillments::rules::left(self.0.quantity, fulfilled))
     }
     /// Unit price before discount and VAT.
     async fn price(&self) -> Money {

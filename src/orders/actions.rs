@@ -12,6 +12,7 @@ use crate::db::Db;
 use crate::entities::order;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::events::OrderEventKind;
+use crate::fulfillments::legacy::{self, Mapping};
 use crate::validate::{MAX_LONG, MAX_SHORT, check_len};
 
 fn before_after<T: serde::Serialize>(before: &T, after: &T) -> Json {
@@ -104,7 +105,10 @@ pub async fn order_action(
 }
 
 /// Sets tracking (and optionally moves the status and sets staff notes,
-/// which only staff and admins may).
+/// which only staff and admins may). The tracking also goes onto the order's
+/// fulfillments (`fulfillments::legacy`): the latest live one's, or a new
+/// SHIPPED one of everything unfulfilled when the order may ship; the status
+/// moves only when `status` asks.
 #[tracing::instrument(name = "orders.set_tracking", skip_all, fields(order.id = id))]
 pub async fn set_tracking(
     db: &Db,
@@ -138,6 +142,7 @@ pub async fn set_tracking(
         return Err(AppError::invalid(errors));
     }
     let notify = input.notify.unwrap_or(false);
+    let carrier_given = input.shipping_option.is_some();
     let txn = db.begin_write().await?;
     let mut edit = OrderEdit::begin(&txn, id, input.expected_version, actor).await?;
     if let Some(status) = input.status
@@ -177,6 +182,20 @@ pub async fn set_tracking(
         let event = edit.event(OrderEventKind::TrackingUpdated);
         event.notify = notify;
         event.data = Some(Json::Object(data));
+    }
+    // The same tracking goes onto the order's fulfillments, after this
+    // call's own events; its TRACKING_UPDATED carries the e-mail.
+    let mapped = legacy::apply_tracking(
+        edit.conn(),
+        &edit.after,
+        &actor.subject,
+        Mapping::MayRecord,
+        carrier_given,
+    )
+    .await?;
+    for event in mapped {
+        edit.mark_changed();
+        edit.event(event.kind).data = event.data;
     }
     let saved = edit.finish().await?;
     txn.commit().await?;

@@ -10,6 +10,7 @@ use crate::admin::loaders::AdminFieldsOfOrder;
 use crate::customers::loaders::{AddressId, CustomerId};
 use crate::error::AppError;
 use crate::events::loaders::EventsOfOrder;
+use crate::fulfillments::loaders::FulfillmentsOfOrder;
 use crate::graphql::context::state;
 use crate::graphql::loader::loader;
 use crate::graphql::page_info::PageInfo;
@@ -94,8 +95,22 @@ async fn prefetch(
     let loader = loader(ctx)?;
     let ids: Vec<i64> = rows.iter().map(|l| l.order.id).collect();
     let mut jobs: Vec<BoxFuture<'_, Result<(), AppError>>> = Vec::new();
-    if node.field("lines").exists() {
+    // The fulfillment fields read the order's lines too.
+    let fulfillments = node.field("fulfillments");
+    let line = node.field("lines");
+    if line.exists()
+        || node.field("fulfillmentStatus").exists()
+        || fulfillments.field("lines").field("orderLine").exists()
+    {
         let keys = ids.iter().map(|&id| LinesOfOrder(id));
+        jobs.push(loader.load_many(keys).map(|r| r.map(drop)).boxed());
+    }
+    if fulfillments.exists()
+        || node.field("fulfillmentStatus").exists()
+        || line.field("fulfilledQuantity").exists()
+        || line.field("fulfillableQuantity").exists()
+    {
+        let keys = ids.iter().map(|&id| FulfillmentsOfOrder(id));
         jobs.push(loader.load_many(keys).map(|r| r.map(drop)).boxed());
     }
     if node.field("events").exists() {

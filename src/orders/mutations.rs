@@ -53,7 +53,11 @@ impl OrderMutation {
 
     /// Creates the order with this (source, externalId), or updates it: given
     /// fields replace stored ones, given lines replace all lines, the status is
-    /// mirrored as given. With `onExisting: KEEP` an existing order is returned
+    /// mirrored as given. A given `trackingCode`/`trackingUrl` also becomes
+    /// the tracking of the order's latest fulfillment that is not cancelled
+    /// (a sync never records a shipment itself); lines that differ from those
+    /// of an order with such fulfillments are BAD_USER_INPUT at `lines`.
+    /// With `onExisting: KEEP` an existing order is returned
     /// unchanged instead (create-only; `created: false` says it existed). Safe
     /// to repeat and to race: one order results, and a repeat that changes
     /// nothing writes nothing. Admins, staff and integrations.
@@ -160,8 +164,12 @@ impl OrderMutation {
 
     /// Sets shipment tracking (seed 003): the code, and the URL, shipping option
     /// and staff notes when given; optionally moves the status under the
-    /// workflow rules. Admins, staff and integrations; only staff and admins
-    /// may set staff notes.
+    /// workflow rules. The tracking also goes onto the order's fulfillments:
+    /// the latest one that is not cancelled gets it (FULFILLMENT_UPDATED), or,
+    /// with none, an order that is SHIPPED or may move there gets a SHIPPED
+    /// fulfillment of everything still unfulfilled (FULFILLMENT_CREATED); the
+    /// status still moves only when `status` asks. Admins, staff and
+    /// integrations; only staff and admins may set staff notes.
     async fn set_order_tracking(
         &self,
         ctx: &Context<'_>,

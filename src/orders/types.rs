@@ -20,6 +20,8 @@ use crate::entities::order;
 use crate::error::AppError;
 use crate::events::loaders::EventsOfOrder;
 use crate::events::types::OrderEvent;
+use crate::fulfillments::rules::FulfillmentStatus;
+use crate::fulfillments::types::Fulfillment;
 use crate::graphql::context::policy;
 use crate::graphql::loader::loader;
 use crate::ids::{NodeKind, global_id};
@@ -158,7 +160,24 @@ impl Order {
             paid_amount: o.paid_amount,
         }
     }
+    /// The order's shipments, oldest first, cancelled ones included (see
+    /// their `status`); empty until the first is recorded. Whoever sees the
+    /// order sees them.
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
+    async fn fulfillments(&self, ctx: &Context<'_>) -> Result<Vec<Fulfillment>, AppError> {
+        crate::fulfillments::types::of_order(ctx, self.0.id).await
+    }
+    /// How much of the order its fulfillments that are not cancelled hold:
+    /// FULFILLED when every line's whole quantity, PARTIALLY_FULFILLED when
+    /// some, UNFULFILLED when none. An order without lines is UNFULFILLED:
+    /// nothing is recorded as sent.
+    async fn fulfillment_status(&self, ctx: &Context<'_>) -> Result<FulfillmentStatus, AppError> {
+        crate::fulfillments::types::status_of_order(ctx, self.0.id).await
+    }
     /// Shipment tracking; null until a code, URL or shipping option is set.
+    /// Once fulfillments carry tracking codes, the latest one that is not
+    /// cancelled: its first code and URL, and its carrier as the shipping
+    /// option.
     async fn tracking(&self) -> Option<Tracking> {
         let o = &self.0;
         if o.tracking_code.is_none() && o.tracking_url.is_none() && o.shipping_option.is_none() {

@@ -20,6 +20,8 @@ use crate::db::{self, Db, WriteTxn};
 use crate::entities::{addressbook, customer, order, order_line};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, NewEvent, OrderEventKind};
+use crate::fulfillments::guard;
+use crate::fulfillments::legacy::{self, Mapping};
 use crate::lines::draft::catalog_for;
 use crate::lines::service::{insert_lines, save_line_addresses};
 
@@ -302,6 +304,9 @@ async fn update(
     let replace_lines = input.lines.is_some()
         && (old_lines.len() != new.lines.len()
             || !new.lines.iter().zip(&old_lines).all(|(n, o)| n.matches(o)));
+    if replace_lines {
+        guard::check_replaceable(conn, existing.id, "lines").await?;
+    }
     let reprice =
         replace_lines || input.shipping_costs.is_some() || input.discount_percentage.is_some();
     let mut totals = OrderTotals::of(&next);
@@ -374,6 +379,12 @@ async fn update(
         let mut event = NewEvent::new(saved.id, OrderEventKind::Updated, actor);
         event.data = Some(Json::Object(data));
         events.push(event);
+    }
+    if input.tracking_code.is_some() || input.tracking_url.is_some() {
+        // A synced tracking code keeps the latest live fulfillment's in
+        // step; a sync never records a shipment itself.
+        events
+            .extend(legacy::apply_tracking(conn, &saved, actor, Mapping::UpdateOnly, false).await?);
     }
     events::append(conn, events).await?;
     Ok(saved)

@@ -181,7 +181,9 @@ async fn tracking_sets_code_url_option_and_may_move_the_status() {
             "CREATED",
             "STATUS_CHANGED",
             "STATUS_CHANGED",
-            "TRACKING_UPDATED"
+            "TRACKING_UPDATED",
+            // The tracking ships what was left, as a fulfillment.
+            "FULFILLMENT_CREATED"
         ]
     );
 
@@ -642,6 +644,7 @@ async fn a_scenario_history_lists_every_event_kind_in_order() {
             "MESSAGE_ADDED ->-",
             "STATUS_CHANGED CONFIRMED>SHIPPED",
             "TRACKING_UPDATED ->-",
+            "FULFILLMENT_CREATED ->-",
             "STATUS_CHANGED SHIPPED>DELIVERED",
             "STATUS_CHANGED DELIVERED>COMPLETED",
             "STATUS_CHANGED COMPLETED>REFUNDED",

@@ -16,6 +16,7 @@ mod dialects;
 mod event_log;
 mod exports;
 mod fanout;
+mod fulfillments;
 mod hardening;
 mod health;
 mod idempotency;

@@ -45,6 +45,14 @@ async fn one_of_each(app: &TestApp, email: &str) -> Vec<(&'static str, Value)> {
         )
         .await["addOrderMessage"]
         .clone();
+    let fulfillment = app
+        .admin(
+            "mutation($id: ID!) { orderAction(id: $id, input: {action: UPDATE_STATUS, status: CONFIRMED}) { id }
+                createFulfillment(orderId: $id, input: {}) { fulfillment { id } } }",
+            json!({"id": order["id"]}),
+        )
+        .await["createFulfillment"]["fulfillment"]["id"]
+        .clone();
     let events = app
         .admin(
             "query($id: ID!) { order(id: $id) { events { id kind } deliveries { id } } }",
@@ -74,6 +82,7 @@ async fn one_of_each(app: &TestApp, email: &str) -> Vec<(&'static str, Value)> {
         ("WebhookEndpoint", endpoint),
         ("Delivery", deliveries[0]["id"].clone()),
         ("AutomationRule", rule),
+        ("Fulfillment", fulfillment),
     ]
 }
 
@@ -81,7 +90,7 @@ const NODE: &str = "query($id: ID!) { node(id: $id) { __typename id
     ... on Order { databaseId } ... on OrderLine { databaseId } ... on OrderMessage { databaseId }
     ... on OrderEvent { databaseId } ... on Customer { databaseId } ... on Address { databaseId }
     ... on Product { databaseId } ... on ApiKey { databaseId } ... on WebhookEndpoint { databaseId }
-    ... on Delivery { databaseId } ... on AutomationRule { databaseId } } }";
+    ... on Delivery { databaseId } ... on AutomationRule { databaseId } ... on Fulfillment { databaseId } } }";
 
 #[tokio::test]
 async fn node_finds_every_node_type_by_its_global_id() {
