@@ -29,11 +29,13 @@ pub enum NodeKind {
     WebhookEndpoint,
     Delivery,
     AutomationRule,
+    PaymentTransaction,
+    Refund,
 }
 
 impl NodeKind {
     /// Every kind.
-    pub const ALL: [NodeKind; 11] = [
+    pub const ALL: [NodeKind; 13] = [
         NodeKind::Order,
         NodeKind::OrderLine,
         NodeKind::OrderMessage,
@@ -45,6 +47,8 @@ impl NodeKind {
         NodeKind::WebhookEndpoint,
         NodeKind::Delivery,
         NodeKind::AutomationRule,
+        NodeKind::PaymentTransaction,
+        NodeKind::Refund,
     ];
 
     /// The GraphQL type name, which is also the prefix inside the id.
@@ -61,6 +65,8 @@ impl NodeKind {
             NodeKind::WebhookEndpoint => "WebhookEndpoint",
             NodeKind::Delivery => "Delivery",
             NodeKind::AutomationRule => "AutomationRule",
+            NodeKind::PaymentTransaction => "PaymentTransaction",
+            NodeKind::Refund => "Refund",
         }
     }
 
@@ -78,6 +84,8 @@ impl NodeKind {
             NodeKind::WebhookEndpoint => "a webhook endpoint",
             NodeKind::Delivery => "a delivery",
             NodeKind::AutomationRule => "an automation rule",
+            NodeKind::PaymentTransaction => "a payment transaction",
+            NodeKind::Refund => "a refund",
         }
     }
 

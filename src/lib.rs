@@ -19,6 +19,9 @@
 //! - [`orders`]: workflow, payment and pricing rules, the write path (place,
 //!   upsert, import, actions), reads, statistics and exports.
 //! - [`lines`]: order lines: drafts of new lines, edits of existing ones.
+//! - [`payments`]: payment transactions and refunds, the order's payment
+//!   figures and financial status, and how a sync's payment status becomes
+//!   transactions.
 //! - [`messages`], [`admin`]: order messages and staff's extra fields.
 //! - [`customers`]: customers and addressbooks, found or created by key.
 //! - [`catalog`]: products that order lines resolve against.
@@ -42,6 +45,7 @@
 //! Services (everything outside `types`, `queries`, `mutations`, `loaders`,
 //! `subscriptions`, `orders::connection`, `graphql` and `http`) may use
 //! inputs, entities, the pure rules (`workflow`, `payment`, `pricing`,
+//! `payments::ledger`, `payments::valuation`, `payments::sync`,
 //! `events::kind`, `auth::role`, `auth::policy`), `error`, `db`, `ids`,
 //! `validate`, `money` and `scalars`, and other services; never a GraphQL
 //! object type, resolver, loader or the GraphQL context. `inputs.rs` files
@@ -69,6 +73,7 @@ pub mod messages;
 pub mod metrics;
 pub mod money;
 pub mod orders;
+pub mod payments;
 pub mod scalars;
 pub mod settings;
 pub mod state;

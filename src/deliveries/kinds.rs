@@ -108,16 +108,20 @@ pub enum TemplateKind {
     /// Asking the customer for a review, some days after the order (seed 004).
     #[sea_orm(string_value = "REVIEW_REQUEST")]
     ReviewRequest,
+    /// Money was refunded (`refundOrder` with `notify: true`).
+    #[sea_orm(string_value = "REFUND_CREATED")]
+    RefundCreated,
 }
 
 impl TemplateKind {
     /// Every kind.
-    pub const ALL: [TemplateKind; 5] = [
+    pub const ALL: [TemplateKind; 6] = [
         TemplateKind::OrderConfirmation,
         TemplateKind::StatusChanged,
         TemplateKind::TrackingAdded,
         TemplateKind::MessageAdded,
         TemplateKind::ReviewRequest,
+        TemplateKind::RefundCreated,
     ];
 
     /// The template a `notify: true` change of this kind sends (seed 003).
@@ -126,6 +130,7 @@ impl TemplateKind {
             OrderEventKind::StatusChanged => Some(TemplateKind::StatusChanged),
             OrderEventKind::TrackingUpdated => Some(TemplateKind::TrackingAdded),
             OrderEventKind::MessageAdded => Some(TemplateKind::MessageAdded),
+            OrderEventKind::RefundCreated => Some(TemplateKind::RefundCreated),
             _ => None,
         }
     }

@@ -65,6 +65,11 @@ pub fn default_template(kind: TemplateKind) -> Template {
             "Hello {{ order.customerName or 'there' }},\n\n{{ message.fromUser }} wrote about your order {{ order.number }}:\n\n{{ message.text }}\n",
             "<p>Hello {{ order.customerName or 'there' }},</p>\n<p>{{ message.fromUser }} wrote about your order {{ order.number }}:</p>\n<blockquote>{{ message.text }}</blockquote>",
         ),
+        TemplateKind::RefundCreated => (
+            "We refunded {{ event.data.amount }} {{ order.currency }} for your order {{ order.number }}",
+            "Hello {{ order.customerName or 'there' }},\n\nwe refunded {{ event.data.amount }} {{ order.currency }} for your order {{ order.number }}.{% if event.note %}\n\n{{ event.note }}{% endif %}\n\nRefunded in all: {{ order.totals.refundedAmount }} {{ order.currency }}\n",
+            "<p>Hello {{ order.customerName or 'there' }},</p>\n<p>we refunded <strong>{{ event.data.amount }} {{ order.currency }}</strong> for your order {{ order.number }}.</p>{% if event.note %}\n<p>{{ event.note }}</p>{% endif %}\n<p>Refunded in all: {{ order.totals.refundedAmount }} {{ order.currency }}</p>",
+        ),
         TemplateKind::ReviewRequest => (
             "How was your order {{ order.number }}?",
             "Hello {{ order.customerName or 'there' }},\n\nyou received order {{ order.number }} a few days ago. We would love to hear what you think of it: just reply to this e-mail.\n",
@@ -147,7 +152,10 @@ pub fn sample_context() -> Json {
             "integrationRef": null, "metadata": null, "version": 3,
             "totals": {"totalQuantity": "2.00", "productsBeforeDiscount": "19.00", "discountPercentage": "0.00",
                 "discountTotal": "0.00", "totalBeforeVat": "19.00", "totalVat": "1.3775",
-                "shippingCosts": "0.00", "grossTotal": "20.3775", "paidAmount": "20.3775"},
+                "shippingCosts": "0.00", "grossTotal": "20.3775", "paidAmount": "20.3775",
+                "refundedAmount": "10.1888", "authorizedAmount": "0.00", "currentTotal": "10.1887",
+                "outstandingAmount": "0.00"},
+            "financialStatus": "PARTIALLY_REFUNDED",
             "tracking": {"code": "3SABC123", "url": "https://track.example/3SABC123", "shippingOption": "PostNL"},
             "lines": [{"id": "T3JkZXJMaW5lOjE=", "databaseId": "1", "position": 0, "productCode": "CFB",
                 "name": "Coffee Beans", "sku": null, "quantity": "2.00", "price": "9.50", "finalPrice": "9.50",
@@ -157,7 +165,8 @@ pub fn sample_context() -> Json {
         },
         "event": {"id": "T3JkZXJFdmVudDox", "databaseId": "1", "kind": "STATUS_CHANGED",
             "fromStatus": "CONFIRMED", "toStatus": "SHIPPED", "actor": "staff", "note": "On its way",
-            "notify": true, "createdAt": "2026-11-29T10:00:00+00:00"},
+            "notify": true, "createdAt": "2026-11-29T10:00:00+00:00",
+            "data": {"refundId": "1", "amount": "10.1888", "currency": "EUR"}},
         "message": {"fromUser": "shop@example.com", "text": "Your parcel left today."}
     })
 }

@@ -58,6 +58,14 @@ pub enum OrderEventKind {
     /// A message was added.
     #[sea_orm(string_value = "MESSAGE_ADDED")]
     MessageAdded,
+    /// A payment transaction (authorization, capture, void, or a failed
+    /// attempt) was recorded; `data` has it and the order's figures after it.
+    #[sea_orm(string_value = "TRANSACTION_RECORDED")]
+    TransactionRecorded,
+    /// Money was refunded; `data` has the refund, its lines and the order's
+    /// figures after it.
+    #[sea_orm(string_value = "REFUND_CREATED")]
+    RefundCreated,
 }
 
 impl OrderEventKind {
@@ -76,11 +84,13 @@ impl OrderEventKind {
             OrderEventKind::LineChanged => "LINE_CHANGED",
             OrderEventKind::LineRemoved => "LINE_REMOVED",
             OrderEventKind::MessageAdded => "MESSAGE_ADDED",
+            OrderEventKind::TransactionRecorded => "TRANSACTION_RECORDED",
+            OrderEventKind::RefundCreated => "REFUND_CREATED",
         }
     }
 
     /// Every kind.
-    pub const ALL: [OrderEventKind; 12] = [
+    pub const ALL: [OrderEventKind; 14] = [
         OrderEventKind::Created,
         OrderEventKind::Updated,
         OrderEventKind::Imported,
@@ -93,6 +103,8 @@ impl OrderEventKind {
         OrderEventKind::LineChanged,
         OrderEventKind::LineRemoved,
         OrderEventKind::MessageAdded,
+        OrderEventKind::TransactionRecorded,
+        OrderEventKind::RefundCreated,
     ];
 }
 

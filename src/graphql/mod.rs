@@ -36,6 +36,7 @@ use crate::lines::mutations::LineMutation;
 use crate::messages::mutations::MessageMutation;
 use crate::orders::mutations::OrderMutation;
 use crate::orders::queries::OrderQuery;
+use crate::payments::mutations::PaymentMutation;
 use crate::state::AppState;
 use budget::Budget;
 use node::NodeQuery;
@@ -57,14 +58,15 @@ pub struct QueryRoot(
 
 // One object per domain, merged.
 /// Every change: placing, syncing and importing orders, moving them through
-/// their workflow, editing lines, messages, admin fields, customers, the
-/// catalogue, and credentials.
+/// their workflow, editing lines, payments and refunds, messages, admin
+/// fields, customers, the catalogue, and credentials.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
     OrderMutation,
     AuthMutation,
     LineMutation,
+    PaymentMutation,
     MessageMutation,
     AdminFieldMutation,
     CustomerMutation,

@@ -9,7 +9,8 @@
 //! named staff values), `PageInfo`/`OrderEdge`/`OrderConnection` (a view of a
 //! list), `OrderStats`, `StatusCount`, `CurrencyAmount` (computed figures),
 //! `OrderStatusInfo` (a row of a fixed table), `Viewer` (the caller),
-//! `OrderStatusChange` (a view of an `OrderEvent`, whose id it carries), and
+//! `OrderStatusChange` (a view of an `OrderEvent`, whose id it carries),
+//! `RefundLine` (units of a line in a refund, read through the refund), and
 //! the mutation payloads. `Address` is a node: a saved address is reused by its
 //! id (`AddressInput.id`).
 
@@ -35,6 +36,8 @@ use crate::messages::loaders::MessageId;
 use crate::messages::types::OrderMessage;
 use crate::orders::loaders::OrderId;
 use crate::orders::types::Order;
+use crate::payments::loaders::{RefundId, TransactionId};
+use crate::payments::types::{PaymentTransaction, Refund};
 
 /// The most ids one `nodes` call may ask for.
 pub const MAX_NODES: usize = 100;
@@ -62,6 +65,8 @@ pub enum Node {
     WebhookEndpoint(WebhookEndpoint),
     Delivery(Delivery),
     AutomationRule(AutomationRule),
+    PaymentTransaction(PaymentTransaction),
+    Refund(Refund),
 }
 
 /// Whether the caller may see the order with this id.
@@ -135,6 +140,18 @@ async fn resolve(ctx: &Context<'_>, policy: Policy, id: &ID) -> Result<Option<No
             .await?
             .map(|d| Node::Delivery(Delivery(d))),
         NodeKind::WebhookEndpoint | NodeKind::AutomationRule | NodeKind::Delivery => None,
+        NodeKind::PaymentTransaction => match loader.load_one(TransactionId::new(id)).await? {
+            Some(tx) if order_visible(ctx, policy, tx.order_id).await? => {
+                Some(Node::PaymentTransaction(PaymentTransaction(tx)))
+            }
+            _ => None,
+        },
+        NodeKind::Refund => match loader.load_one(RefundId(id)).await? {
+            Some(refund) if order_visible(ctx, policy, refund.refund.order_id).await? => {
+                Some(Node::Refund(Refund(refund)))
+            }
+            _ => None,
+        },
     })
 }
 

@@ -1,11 +1,12 @@
 //! GraphQL type of order lines.
 
-use async_graphql::{ID, Object};
+use async_graphql::{Context, ID, Object};
 
 use crate::scalars::Json;
 
 use crate::customers::types::Address;
 use crate::entities::{addressbook, order_line};
+use crate::error::AppError;
 use crate::ids::{NodeKind, global_id};
 use crate::money::Money;
 use crate::scalars::BigInt;
@@ -97,6 +98,11 @@ impl OrderLine {
     /// How many.
     async fn quantity(&self) -> Money {
         self.0.quantity
+    }
+    /// How many units refunds took (`refundOrder`); 0 when none. A line is
+    /// never refunded beyond its quantity.
+    async fn refunded_quantity(&self, ctx: &Context<'_>) -> Result<Money, AppError> {
+        crate::payments::types::refunded_quantity(ctx, &self.0).await
     }
     /// Unit price before discount and VAT.
     async fn price(&self) -> Money {
