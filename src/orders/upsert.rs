@@ -1,6 +1,7 @@
 //! upsertOrder: create the order with this (source, externalId), or update it
-//! with sync semantics (given fields win, the status is mirrored as given),
-//! in one transaction with its events. A repeat that changes nothing writes
+//! with sync semantics (given fields win, the status is mirrored as given, a
+//! payment status given is recorded as transactions: `payments::sync`), in
+//! one transaction with its events. A repeat that changes nothing writes
 //! nothing.
 
 use sea_orm::{

@@ -269,6 +269,35 @@ async fn seed_000s_paid_is_a_capture_that_seed_003s_export_shows() {
     assert_eq!(money(&order), ["29.99", "29.99", "0.00", "0.00"]);
 }
 
+#[tokio::test]
+async fn a_sync_that_replaces_the_lines_keeps_its_refunds_by_name() {
+    let app = TestApp::spawn().await;
+    let order = upsert(&app, synced("R-1", "30", "PAID")).await;
+    let line = &order["lines"][0]["id"];
+    let body = refund(
+        &app,
+        &order["id"],
+        json!({"lines": [{"lineId": line, "quantity": "1"}]}),
+    )
+    .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let mut replaced = synced("R-1", "30", "PAID");
+    replaced["lines"][0]["name"] = json!("Product B");
+    let after = upsert(&app, replaced).await;
+    assert_ne!(after["lines"][0]["id"], *line, "the lines were replaced");
+    assert_eq!(after["lines"][0]["refundedQuantity"], "0.00");
+    assert_eq!(
+        after["refunds"][0]["lines"],
+        json!([{"lineId": null, "name": "Product A", "quantity": "1.00", "amount": "30.00"}])
+    );
+    assert_eq!(money(&after), ["30.00", "30.00", "0.00", "0.00"]);
+    assert_eq!(
+        after["transactions"].as_array().unwrap().len(),
+        2,
+        "nothing more recorded"
+    );
+}
+
 /// The order `custom`/`external_id` as [`FIGURES`] reads it, with who
 /// recorded its transactions.
 async fn by_external_id(app: &TestApp, external_id: &str) -> Value {
