@@ -45,7 +45,8 @@
 //! Services (everything outside `types`, `queries`, `mutations`, `loaders`,
 //! `subscriptions`, `orders::connection`, `graphql` and `http`) may use
 //! inputs, entities, the pure rules (`workflow`, `payment`, `pricing`,
-//! `payments::ledger`, `payments::valuation`, `payments::sync`,
+//! `payments::kinds`, `payments::ledger`, `payments::valuation`,
+//! `payments::sync`,
 //! `events::kind`, `auth::role`, `auth::policy`), `error`, `db`, `ids`,
 //! `validate`, `money` and `scalars`, and other services; never a GraphQL
 //! object type, resolver, loader or the GraphQL context. `inputs.rs` files

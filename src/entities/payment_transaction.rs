@@ -6,7 +6,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::money::Money;
-use crate::payments::ledger::{PaymentTransactionKind, PaymentTransactionStatus};
+use crate::payments::kinds::{PaymentTransactionKind, PaymentTransactionStatus};
 
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]

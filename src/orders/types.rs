@@ -28,7 +28,7 @@ use crate::lines::types::OrderLine;
 use crate::messages::loaders::MessagesOfOrder;
 use crate::messages::types::OrderMessage;
 use crate::money::Money;
-use crate::payments::ledger::FinancialStatus;
+use crate::payments::kinds::FinancialStatus;
 use crate::payments::types::{PaymentTransaction, Refund};
 use crate::scalars::BigInt;
 

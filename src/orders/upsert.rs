@@ -102,7 +102,7 @@ pub async fn upsert(
         Some(existing) => (txn, existing),
         None => {
             if let Some(order) = create(&txn, &new).await? {
-                crate::payments::service::record_opening(&txn, &[&order], actor).await?;
+                crate::payments::mirror::record_opening(&txn, &[&order], actor).await?;
                 events::append(
                     &txn,
                     vec![created_event(&order, OrderEventKind::Created, actor)],
@@ -335,7 +335,7 @@ async fn update(
     // order's figures (under the new totals) is recorded as transactions.
     let payment_events = match input.payment_status {
         Some(given) => {
-            crate::payments::service::record_sync(
+            crate::payments::mirror::record_sync(
                 conn,
                 &mut next,
                 existing.payment_status,

@@ -2,7 +2,7 @@
 
 use async_graphql::{ID, InputObject};
 
-use super::ledger::{PaymentTransactionKind, PaymentTransactionStatus};
+use super::kinds::{PaymentTransactionKind, PaymentTransactionStatus};
 use crate::money::Money;
 use crate::scalars::DateTime;
 

@@ -7,8 +7,10 @@
 //! captured.
 
 pub mod inputs;
+pub mod kinds;
 pub mod ledger;
 pub mod loaders;
+pub mod mirror;
 pub mod mutations;
 pub mod record;
 pub mod refund;

@@ -5,7 +5,8 @@
 //! reference) records nothing and answers the first one.
 
 use super::inputs::PaymentTransactionInput;
-use super::ledger::{self, Ledger, PaymentTransactionKind, PaymentTransactionStatus};
+use super::kinds::{PaymentTransactionKind, PaymentTransactionStatus};
+use super::ledger::{self, Ledger};
 use super::service::{
     NewTransaction, details, find_by_reference, insert_transactions, payment_status_after,
     reference_taken, require_currency, transaction_data,

@@ -14,9 +14,8 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ColumnTrait, EntityTrait};
 
 use super::inputs::RefundOrderInput;
-use super::ledger::{
-    self, FinancialStatus, Ledger, PaymentTransactionKind, PaymentTransactionStatus,
-};
+use super::kinds::{FinancialStatus, PaymentTransactionKind, PaymentTransactionStatus};
+use super::ledger::{self, Ledger};
 use super::service::{
     Details, NewTransaction, RefundRecord, details, find_by_reference, insert_transactions,
     payment_status_after, reference_taken, refund_data, refunded_of_order, refunds,

@@ -15,7 +15,8 @@
 //!
 //! No I/O.
 
-use super::ledger::{Ledger, PaymentTransactionKind, PaymentTransactionStatus};
+use super::kinds::{PaymentTransactionKind, PaymentTransactionStatus};
+use super::ledger::Ledger;
 use crate::money::{Money, MoneyError};
 use crate::orders::payment::PaymentStatus;
 
@@ -135,7 +136,7 @@ pub fn apply(ledger: &mut Ledger, entries: &[Entry]) -> Result<(), MoneyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::payments::ledger::FinancialStatus;
+    use crate::payments::kinds::FinancialStatus;
     use PaymentTransactionKind::{Capture, Refund};
 
     fn m(s: &str) -> Money {

@@ -4,7 +4,8 @@
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 
-use super::ledger::{FinancialStatus, Ledger, PaymentTransactionKind, PaymentTransactionStatus};
+use super::kinds::{FinancialStatus, PaymentTransactionKind, PaymentTransactionStatus};
+use super::ledger::Ledger;
 use super::loaders::{RefundId, RefundedOfOrder, RefundsOfOrder, TransactionsOfOrder};
 use super::service::RefundRecord;
 use crate::entities::{order, order_line, payment_transaction, refund_line};
