@@ -24,8 +24,8 @@ pub struct PaymentTransactionInput {
     /// ISO 4217 code; must equal the order's currency (there is no
     /// conversion). Default: the order's currency.
     pub currency: Option<String>,
-    /// The payment provider ("stripe", "adyen", "mollie"); default "manual".
-    /// Up to 255 characters.
+    /// The payment provider ("stripe", "adyen", "mollie"), stored lower case
+    /// ("Stripe" is "stripe"); default "manual". Up to 255 characters.
     pub gateway: Option<String>,
     /// How the buyer paid ("iDEAL", "creditcard"). Up to 255 characters.
     pub method: Option<String>,
@@ -72,7 +72,8 @@ pub struct RefundOrderInput {
     /// Whether to e-mail the customer (the REFUND_CREATED template); default
     /// false.
     pub notify: Option<bool>,
-    /// The payment provider that returned the money; default "manual".
+    /// The payment provider that returned the money, stored lower case;
+    /// default "manual".
     pub gateway: Option<String>,
     /// How the money went back ("creditcard").
     pub method: Option<String>,

@@ -57,7 +57,9 @@ pub fn details(
     currency: &Option<String>,
     errors: &mut Vec<FieldError>,
 ) -> Details {
-    let gateway = clean(gateway).unwrap_or_else(|| MANUAL.to_owned());
+    // One provider is one gateway whatever the case it is written in, so
+    // its references stay unique.
+    let gateway = clean(gateway).map_or_else(|| MANUAL.to_owned(), |g| g.to_lowercase());
     let (method, reference) = (clean(method), clean(reference));
     for (path, value) in [
         ("input.gateway", Some(&gateway)),

@@ -143,6 +143,13 @@ async fn a_providers_report_sent_again_is_recorded_once() {
         error_code(&transact(&app, &other["id"], report.clone()).await),
         Some("CONFLICT")
     );
+    let mut shouted = report.clone();
+    shouted["gateway"] = json!("STRIPE");
+    let body = transact(&app, id, shouted).await;
+    assert_eq!(
+        body["data"]["createOrderTransaction"]["created"], false,
+        "one gateway: {body}"
+    );
     // Another gateway's reference is another transaction.
     let mut elsewhere = report.clone();
     elsewhere["gateway"] = json!("adyen");
