@@ -30,11 +30,13 @@ pub enum NodeKind {
     Delivery,
     AutomationRule,
     Fulfillment,
+    PaymentTransaction,
+    Refund,
 }
 
 impl NodeKind {
     /// Every kind.
-    pub const ALL: [NodeKind; 12] = [
+    pub const ALL: [NodeKind; 14] = [
         NodeKind::Order,
         NodeKind::OrderLine,
         NodeKind::OrderMessage,
@@ -47,6 +49,8 @@ impl NodeKind {
         NodeKind::Delivery,
         NodeKind::AutomationRule,
         NodeKind::Fulfillment,
+        NodeKind::PaymentTransaction,
+        NodeKind::Refund,
     ];
 
     /// The GraphQL type name, which is also the prefix inside the id.
@@ -64,6 +68,8 @@ impl NodeKind {
             NodeKind::Delivery => "Delivery",
             NodeKind::AutomationRule => "AutomationRule",
             NodeKind::Fulfillment => "Fulfillment",
+            NodeKind::PaymentTransaction => "PaymentTransaction",
+            NodeKind::Refund => "Refund",
         }
     }
 
@@ -82,6 +88,8 @@ impl NodeKind {
             NodeKind::Delivery => "a delivery",
             NodeKind::AutomationRule => "an automation rule",
             NodeKind::Fulfillment => "a fulfillment",
+            NodeKind::PaymentTransaction => "a payment transaction",
+            NodeKind::Refund => "a refund",
         }
     }
 

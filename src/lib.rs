@@ -21,6 +21,9 @@
 //! - [`lines`]: order lines: drafts of new lines, edits of existing ones.
 //! - [`fulfillments`]: partial shipments of an order, with their lines,
 //!   tracking and states; the order's status and tracking follow them.
+//! - [`payments`]: payment transactions and refunds, the order's payment
+//!   figures and financial status, and how a sync's payment status becomes
+//!   transactions.
 //! - [`messages`], [`admin`]: order messages and staff's extra fields.
 //! - [`customers`]: customers and addressbooks, found or created by key.
 //! - [`catalog`]: products that order lines resolve against.
@@ -44,6 +47,8 @@
 //! Services (everything outside `types`, `queries`, `mutations`, `loaders`,
 //! `subscriptions`, `orders::connection`, `graphql` and `http`) may use
 //! inputs, entities, the pure rules (`workflow`, `payment`, `pricing`,
+//! `payments::kinds`, `payments::ledger`, `payments::valuation`,
+//! `payments::sync`,
 //! `events::kind`, `auth::role`, `auth::policy`), `error`, `db`, `ids`,
 //! `validate`, `money` and `scalars`, and other services; never a GraphQL
 //! object type, resolver, loader or the GraphQL context. `inputs.rs` files
@@ -72,6 +77,7 @@ pub mod messages;
 pub mod metrics;
 pub mod money;
 pub mod orders;
+pub mod payments;
 pub mod scalars;
 pub mod settings;
 pub mod state;

@@ -15,6 +15,7 @@ mod m20261204_000008_wholesale_fields;
 mod m20261204_000009_line_stock_quantity;
 mod m20261204_000011_delivery_config_version;
 mod m20261207_000012_fulfillments;
+mod m20261207_000013_payments;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_line_stock_quantity::Migration),
             Box::new(m20261204_000011_delivery_config_version::Migration),
             Box::new(m20261207_000012_fulfillments::Migration),
+            Box::new(m20261207_000013_payments::Migration),
         ]
     }
 }

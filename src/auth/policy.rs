@@ -104,6 +104,15 @@ impl Policy {
         kind != OrderEventKind::AdminFieldsUpdated || self.sees_admin_fields()
     }
 
+    /// Whether the caller may see how an order's money moved at the payment
+    /// provider (a transaction's gateway, gateway reference and who recorded
+    /// it): the shop's staff and its integrations. A customer sees the
+    /// amounts, kinds and statuses of its own order's transactions, never
+    /// these.
+    pub fn sees_payment_internals(&self) -> bool {
+        self.role != Role::Customer
+    }
+
     /// Whether the caller may see API keys (admins only).
     pub fn sees_api_keys(&self) -> bool {
         self.role == Role::Admin
@@ -178,6 +187,14 @@ mod tests {
         let orphan = policy(Role::Customer, None);
         assert!(!orphan.sees_order(&order_of(None)));
         assert_eq!(orphan.customer_scope(), Some(-1));
+    }
+
+    #[test]
+    fn customers_never_see_payment_internals() {
+        assert!(!policy(Role::Customer, Some(1)).sees_payment_internals());
+        for role in [Role::Admin, Role::Staff, Role::Integration] {
+            assert!(policy(role, None).sees_payment_internals(), "{role:?}");
+        }
     }
 
     #[test]

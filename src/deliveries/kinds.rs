@@ -112,17 +112,21 @@ pub enum TemplateKind {
     /// delivered or got new tracking; `event.data.fulfillment` holds it.
     #[sea_orm(string_value = "FULFILLMENT_UPDATE")]
     FulfillmentUpdate,
+    /// Money was refunded (`refundOrder` with `notify: true`).
+    #[sea_orm(string_value = "REFUND_CREATED")]
+    RefundCreated,
 }
 
 impl TemplateKind {
     /// Every kind.
-    pub const ALL: [TemplateKind; 6] = [
+    pub const ALL: [TemplateKind; 7] = [
         TemplateKind::OrderConfirmation,
         TemplateKind::StatusChanged,
         TemplateKind::TrackingAdded,
         TemplateKind::MessageAdded,
         TemplateKind::ReviewRequest,
         TemplateKind::FulfillmentUpdate,
+        TemplateKind::RefundCreated,
     ];
 
     /// The template a `notify: true` change of this kind sends (seed 003).
@@ -134,6 +138,7 @@ impl TemplateKind {
             OrderEventKind::FulfillmentCreated | OrderEventKind::FulfillmentUpdated => {
                 Some(TemplateKind::FulfillmentUpdate)
             }
+            OrderEventKind::RefundCreated => Some(TemplateKind::RefundCreated),
             _ => None,
         }
     }

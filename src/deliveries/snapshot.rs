@@ -9,9 +9,12 @@ use serde_json::{Map, Value as Json, json};
 use crate::auth::policy::Policy;
 use crate::entities::{order, order_event, order_line, order_message};
 use crate::ids::{NodeKind, global_id};
+use crate::payments::ledger::Ledger;
 
 /// The order as `policy` may see it, with its lines.
 pub fn order_view(order: &order::Model, lines: &[order_line::Model], policy: Policy) -> Json {
+    let ledger = Ledger::of(order);
+    let figures = ledger.figures(order.gross_total).ok();
     let mut view = json!({
         "id": global_id(NodeKind::Order, order.id).0,
         "databaseId": order.id.to_string(),
@@ -22,6 +25,7 @@ pub fn order_view(order: &order::Model, lines: &[order_line::Model], policy: Pol
         "status": order.status,
         "statusLabel": order.status.label(),
         "paymentStatus": order.payment_status,
+        "financialStatus": ledger.financial_status(order.gross_total, order.payment_status),
         "paymentMethod": order.payment_method,
         "currency": order.currency,
         "test": order.test,
@@ -41,6 +45,10 @@ pub fn order_view(order: &order::Model, lines: &[order_line::Model], policy: Pol
             "shippingCosts": order.shipping_costs,
             "grossTotal": order.gross_total,
             "paidAmount": order.paid_amount,
+            "refundedAmount": order.refunded_amount,
+            "authorizedAmount": order.authorized_amount,
+            "currentTotal": figures.map(|f| f.current_total),
+            "outstandingAmount": figures.map(|f| f.outstanding),
         },
         "tracking": {
             "code": order.tracking_code,

@@ -70,6 +70,11 @@ pub fn default_template(kind: TemplateKind) -> Template {
             "{% set f = event.data.fulfillment %}Hello {{ order.customerName or 'there' }},\n\n{% if event.data.wholeOrder %}your order{% else %}part of your order{% endif %} {{ order.number }} {% if f.status == 'DELIVERED' %}was delivered{% elif f.status == 'PENDING' %}is being prepared for shipping{% else %}has been handed to the carrier{% if f.carrier %} ({{ f.carrier }}){% endif %}{% endif %}:\n\n{% for line in f.lines %}{{ line.quantity }} x {{ line.name }}\n{% endfor %}{% for t in f.tracking %}\nTracking code: {{ t.code }}{% if t.url %}\nFollow it: {{ t.url }}{% endif %}{% endfor %}\n",
             "{% set f = event.data.fulfillment %}<p>Hello {{ order.customerName or 'there' }},</p>\n<p>{% if event.data.wholeOrder %}your order{% else %}part of your order{% endif %} {{ order.number }} {% if f.status == 'DELIVERED' %}was delivered{% elif f.status == 'PENDING' %}is being prepared for shipping{% else %}has been handed to the carrier{% if f.carrier %} ({{ f.carrier }}){% endif %}{% endif %}:</p>\n<ul>{% for line in f.lines %}<li>{{ line.quantity }} &times; {{ line.name }}</li>{% endfor %}</ul>{% for t in f.tracking %}\n<p>Tracking code: <strong>{{ t.code }}</strong>{% if t.url %} &middot; <a href=\"{{ t.url }}\">follow it</a>{% endif %}</p>{% endfor %}",
         ),
+        TemplateKind::RefundCreated => (
+            "We refunded {{ event.data.amount }} {{ order.currency }} for your order {{ order.number }}",
+            "Hello {{ order.customerName or 'there' }},\n\nwe refunded {{ event.data.amount }} {{ order.currency }} for your order {{ order.number }}.{% if event.note %}\n\n{{ event.note }}{% endif %}\n\nRefunded in all: {{ order.totals.refundedAmount }} {{ order.currency }}\n",
+            "<p>Hello {{ order.customerName or 'there' }},</p>\n<p>we refunded <strong>{{ event.data.amount }} {{ order.currency }}</strong> for your order {{ order.number }}.</p>{% if event.note %}\n<p>{{ event.note }}</p>{% endif %}\n<p>Refunded in all: {{ order.totals.refundedAmount }} {{ order.currency }}</p>",
+        ),
         TemplateKind::ReviewRequest => (
             "How was your order {{ order.number }}?",
             "Hello {{ order.customerName or 'there' }},\n\nyou received order {{ order.number }} a few days ago. We would love to hear what you think of it: just reply to this e-mail.\n",
@@ -152,7 +157,10 @@ pub fn sample_context() -> Json {
             "integrationRef": null, "metadata": null, "version": 3,
             "totals": {"totalQuantity": "2.00", "productsBeforeDiscount": "19.00", "discountPercentage": "0.00",
                 "discountTotal": "0.00", "totalBeforeVat": "19.00", "totalVat": "1.3775",
-                "shippingCosts": "0.00", "grossTotal": "20.3775", "paidAmount": "20.3775"},
+                "shippingCosts": "0.00", "grossTotal": "20.3775", "paidAmount": "20.3775",
+                "refundedAmount": "10.1888", "authorizedAmount": "0.00", "currentTotal": "10.1887",
+                "outstandingAmount": "0.00"},
+            "financialStatus": "PARTIALLY_REFUNDED",
             "tracking": {"code": "3SABC123", "url": "https://track.example/3SABC123", "shippingOption": "PostNL"},
             "lines": [{"id": "T3JkZXJMaW5lOjE=", "databaseId": "1", "position": 0, "productCode": "CFB",
                 "name": "Coffee Beans", "sku": null, "quantity": "2.00", "price": "9.50", "finalPrice": "9.50",
@@ -168,7 +176,8 @@ pub fn sample_context() -> Json {
                 "lines": [{"lineId": "T3JkZXJMaW5lOjE=", "name": "Coffee Beans", "sku": null, "quantity": "1.00"}],
                 "createdAt": "2026-11-29T10:00:00+00:00", "shippedAt": "2026-11-29T10:00:00+00:00",
                 "deliveredAt": null, "cancelledAt": null},
-                "fulfillmentStatus": "PARTIALLY_FULFILLED", "wholeOrder": false}},
+                "fulfillmentStatus": "PARTIALLY_FULFILLED", "wholeOrder": false,
+                "refundId": "1", "amount": "10.1888", "currency": "EUR"}},
         "message": {"fromUser": "shop@example.com", "text": "Your parcel left today."}
     })
 }

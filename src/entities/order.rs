@@ -35,6 +35,7 @@ pub struct Model {
     pub total_vat: Money,
     pub shipping_costs: Money,
     pub gross_total: Money,
+    /// Σ successful captures (see `payments::ledger`).
     pub paid_amount: Money,
     pub tracking_code: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
@@ -58,6 +59,14 @@ pub struct Model {
     pub search_text: String,
     /// Seed 002's Userhub user who placed the order.
     pub user_id: Option<String>,
+    /// Σ successful refunds.
+    pub refunded_amount: Money,
+    /// Authorized and neither captured nor voided yet.
+    pub authorized_amount: Money,
+    /// Σ successful voids.
+    pub voided_amount: Money,
+    /// What refunds took off the current total (`grossTotal − currentTotal`).
+    pub refund_deductions: Money,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

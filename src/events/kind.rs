@@ -69,6 +69,14 @@ pub enum OrderEventKind {
     /// again; `data.fulfillment` holds it.
     #[sea_orm(string_value = "FULFILLMENT_CANCELLED")]
     FulfillmentCancelled,
+    /// A payment transaction (authorization, capture, void, or a failed
+    /// attempt) was recorded; `data` has it and the order's figures after it.
+    #[sea_orm(string_value = "TRANSACTION_RECORDED")]
+    TransactionRecorded,
+    /// Money was refunded; `data` has the refund, its lines and the order's
+    /// figures after it.
+    #[sea_orm(string_value = "REFUND_CREATED")]
+    RefundCreated,
 }
 
 impl OrderEventKind {
@@ -90,11 +98,13 @@ impl OrderEventKind {
             OrderEventKind::FulfillmentCreated => "FULFILLMENT_CREATED",
             OrderEventKind::FulfillmentUpdated => "FULFILLMENT_UPDATED",
             OrderEventKind::FulfillmentCancelled => "FULFILLMENT_CANCELLED",
+            OrderEventKind::TransactionRecorded => "TRANSACTION_RECORDED",
+            OrderEventKind::RefundCreated => "REFUND_CREATED",
         }
     }
 
     /// Every kind.
-    pub const ALL: [OrderEventKind; 15] = [
+    pub const ALL: [OrderEventKind; 17] = [
         OrderEventKind::Created,
         OrderEventKind::Updated,
         OrderEventKind::Imported,
@@ -110,6 +120,8 @@ impl OrderEventKind {
         OrderEventKind::FulfillmentCreated,
         OrderEventKind::FulfillmentUpdated,
         OrderEventKind::FulfillmentCancelled,
+        OrderEventKind::TransactionRecorded,
+        OrderEventKind::RefundCreated,
     ];
 }
 

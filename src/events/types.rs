@@ -77,7 +77,9 @@ impl OrderEvent {
     }
 
     /// What changed: `{field: {before, after}}` for updates, the line for line
-    /// events.
+    /// events; for TRANSACTION_RECORDED and REFUND_CREATED the transaction or
+    /// refund (amounts as strings, database ids) and the order's payment
+    /// figures after it.
     async fn data(&self) -> Option<Json<serde_json::Value>> {
         self.0.data.clone().map(Json)
     }

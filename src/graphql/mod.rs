@@ -37,6 +37,7 @@ use crate::lines::mutations::LineMutation;
 use crate::messages::mutations::MessageMutation;
 use crate::orders::mutations::OrderMutation;
 use crate::orders::queries::OrderQuery;
+use crate::payments::mutations::PaymentMutation;
 use crate::state::AppState;
 use budget::Budget;
 use node::NodeQuery;
@@ -58,14 +59,16 @@ pub struct QueryRoot(
 
 // One object per domain, merged.
 /// Every change: placing, syncing and importing orders, moving them through
-/// their workflow, editing lines, messages, admin fields, customers, the
-/// catalogue, credentials, and shipping orders in fulfillments.
+/// their workflow, editing lines, payments and refunds, messages, admin
+/// fields, customers, the catalogue, credentials, and shipping orders in
+/// fulfillments.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
     OrderMutation,
     AuthMutation,
     LineMutation,
+    PaymentMutation,
     MessageMutation,
     AdminFieldMutation,
     CustomerMutation,

@@ -10,7 +10,8 @@
 //! one fulfillment holds, known there by its order line and code),
 //! `PageInfo`/`OrderEdge`/`OrderConnection` (a view of a list), `OrderStats`, `StatusCount`, `CurrencyAmount` (computed figures),
 //! `OrderStatusInfo` (a row of a fixed table), `Viewer` (the caller),
-//! `OrderStatusChange` (a view of an `OrderEvent`, whose id it carries), and
+//! `OrderStatusChange` (a view of an `OrderEvent`, whose id it carries),
+//! `RefundLine` (units of a line in a refund, read through the refund), and
 //! the mutation payloads. `Address` is a node: a saved address is reused by its
 //! id (`AddressInput.id`).
 
@@ -38,6 +39,8 @@ use crate::messages::loaders::MessageId;
 use crate::messages::types::OrderMessage;
 use crate::orders::loaders::OrderId;
 use crate::orders::types::Order;
+use crate::payments::loaders::{RefundId, TransactionId};
+use crate::payments::types::{PaymentTransaction, Refund};
 
 /// The most ids one `nodes` call may ask for.
 pub const MAX_NODES: usize = 100;
@@ -66,6 +69,8 @@ pub enum Node {
     Delivery(Delivery),
     AutomationRule(AutomationRule),
     Fulfillment(Fulfillment),
+    PaymentTransaction(PaymentTransaction),
+    Refund(Refund),
 }
 
 /// Whether the caller may see the order with this id.
@@ -142,6 +147,18 @@ async fn resolve(ctx: &Context<'_>, policy: Policy, id: &ID) -> Result<Option<No
         NodeKind::Fulfillment => match loader.load_one(FulfillmentId(id)).await? {
             Some(shipment) if order_visible(ctx, policy, shipment.fulfillment.order_id).await? => {
                 Some(Node::Fulfillment(Fulfillment(shipment)))
+            }
+            _ => None,
+        },
+        NodeKind::PaymentTransaction => match loader.load_one(TransactionId::new(id)).await? {
+            Some(tx) if order_visible(ctx, policy, tx.order_id).await? => {
+                Some(Node::PaymentTransaction(PaymentTransaction(tx)))
+            }
+            _ => None,
+        },
+        NodeKind::Refund => match loader.load_one(RefundId(id)).await? {
+            Some(refund) if order_visible(ctx, policy, refund.refund.order_id).await? => {
+                Some(Node::Refund(Refund(refund)))
             }
             _ => None,
         },

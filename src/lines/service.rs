@@ -25,6 +25,7 @@ use crate::ids::{self, NodeKind};
 use crate::money::Money;
 use crate::orders::edit::OrderEdit;
 use crate::orders::pricing::{self, LinePricing, OrderPricing};
+use crate::payments::service::refunded_quantity;
 use crate::validate::{MAX_LONG, check_len};
 
 /// Recomputes the order's totals from its lines as they now are.
@@ -222,6 +223,14 @@ pub async fn change(
     }
     let mut next = line.clone();
     if let Some(quantity) = input.quantity {
+        // Refunded units left the order's current total already.
+        let refunded = refunded_quantity(&txn, order_id, line_id).await?;
+        if quantity < refunded {
+            return Err(AppError::invalid_field(
+                "input.quantity",
+                format!("is less than the {refunded} units refunded already"),
+            ));
+        }
         next.quantity = quantity;
     }
     if let Some(price) = input.price {
@@ -295,6 +304,12 @@ pub async fn remove(
     edit.require_editable_lines()?;
     let line = find_line(&txn, order_id, line_id).await?;
     guard::check_removable(&txn, order_id, line.id, "lineId").await?;
+    if refunded_quantity(&txn, order_id, line_id).await? > Money::ZERO {
+        return Err(AppError::invalid_field(
+            "lineId",
+            "part of this line was refunded; a refunded line stays on the order",
+        ));
+    }
     let count = order_line::Entity::find()
         .filter(order_line::Column::OrderId.eq(order_id))
         .count(&txn)

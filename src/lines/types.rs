@@ -110,6 +110,11 @@ impl OrderLine {
         let fulfilled = crate::fulfillments::types::fulfilled_of_line(ctx, &self.0).await?;
         Ok(crate::fulfillments::rules::left(self.0.quantity, fulfilled))
     }
+    /// How many units refunds took (`refundOrder`); 0 when none. A line is
+    /// never refunded beyond its quantity.
+    async fn refunded_quantity(&self, ctx: &Context<'_>) -> Result<Money, AppError> {
+        crate::payments::types::refunded_quantity(ctx, &self.0).await
+    }
     /// Unit price before discount and VAT.
     async fn price(&self) -> Money {
         self.0.price

@@ -16,6 +16,7 @@ use crate::graphql::loader::loader;
 use crate::graphql::page_info::PageInfo;
 use crate::lines::loaders::LinesOfOrder;
 use crate::messages::loaders::MessagesOfOrder;
+use crate::payments::loaders::{RefundedOfOrder, RefundsOfOrder, TransactionsOfOrder};
 
 /// One order in a list, with its cursor.
 pub struct OrderEdge(pub Listed);
@@ -136,6 +137,18 @@ async fn prefetch(
                 .map(|r| r.map(drop))
                 .boxed(),
         );
+    }
+    if node.field("lines").field("refundedQuantity").exists() {
+        let keys = ids.iter().map(|&id| RefundedOfOrder(id));
+        jobs.push(loader.load_many(keys).map(|r| r.map(drop)).boxed());
+    }
+    if node.field("transactions").exists() {
+        let keys = ids.iter().map(|&id| TransactionsOfOrder(id));
+        jobs.push(loader.load_many(keys).map(|r| r.map(drop)).boxed());
+    }
+    if node.field("refunds").exists() {
+        let keys = ids.iter().map(|&id| RefundsOfOrder(id));
+        jobs.push(loader.load_many(keys).map(|r| r.map(drop)).boxed());
     }
     if node.field("customer").exists() {
         let keys: Vec<CustomerId> = rows

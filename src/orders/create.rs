@@ -280,6 +280,7 @@ pub async fn place(
     let order = create(&txn, &new)
         .await?
         .ok_or_else(|| reference_taken(&new))?;
+    crate::payments::mirror::record_opening(&txn, &[&order], actor).await?;
     events::append(
         &txn,
         vec![created_event(&order, OrderEventKind::Created, actor)],

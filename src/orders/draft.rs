@@ -470,6 +470,9 @@ impl NewOrder {
             address_terms,
         );
         pricing::apply_totals(&mut row, &self.totals);
+        // The payment the source reports: `payments::mirror::record_opening`
+        // writes its transactions once the row exists.
+        crate::payments::sync::opening(self.payment_status, row.gross_total).write(&mut row);
         let mut row = order::ActiveModel::from(row).reset_all();
         row.id = NotSet;
         row

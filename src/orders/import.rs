@@ -246,6 +246,8 @@ pub async fn import(
         });
     }
     insert_line_rows(&txn, line_rows).await?;
+    let created: Vec<&order::Model> = inserted.values().collect();
+    crate::payments::mirror::record_opening(&txn, &created, actor).await?;
     events::append(&txn, events).await?;
     txn.commit().await?;
 

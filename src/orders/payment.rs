@@ -1,10 +1,9 @@
-//! Payment status and what it means for the paid amount. Pure: no I/O.
+//! Payment status: the seeds' four words for where an order's money stands
+//! (the amounts are `payments::ledger`'s). Pure: no I/O.
 
 use async_graphql::Enum;
 use sea_orm::sea_query::StringLen;
 use sea_orm::{DeriveActiveEnum, EnumIter};
-
-use crate::money::Money;
 
 // Stored by its GraphQL name, like `OrderStatus`.
 /// Where the money stands.
@@ -61,14 +60,6 @@ impl PaymentStatus {
     }
 }
 
-/// What has been paid: the gross total once PAID, nothing before.
-pub fn paid_amount(status: Option<PaymentStatus>, gross_total: Money) -> Money {
-    match status {
-        Some(PaymentStatus::Paid) => gross_total,
-        _ => Money::ZERO,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,16 +74,5 @@ mod tests {
                 Some(status)
             );
         }
-    }
-
-    #[test]
-    fn only_paid_orders_have_a_paid_amount() {
-        let total = Money::from(10);
-        assert_eq!(paid_amount(Some(PaymentStatus::Paid), total), total);
-        assert_eq!(
-            paid_amount(Some(PaymentStatus::Pending), total),
-            Money::ZERO
-        );
-        assert_eq!(paid_amount(None, total), Money::ZERO);
     }
 }

@@ -5,7 +5,6 @@
 
 use rust_decimal::Decimal;
 
-use super::payment::paid_amount;
 use crate::entities::{order, order_line};
 use crate::money::{Money, MoneyError};
 
@@ -131,8 +130,9 @@ impl OrderTotals {
     }
 }
 
-/// Writes `totals` onto `order`, with the paid amount its payment status
-/// implies: the one place totals reach an order row.
+/// Writes `totals` onto `order`, and the payment status its payments give
+/// against the new total (see `payments::ledger::settle`): the one place
+/// totals reach an order row.
 pub fn apply_totals(order: &mut order::Model, totals: &OrderTotals) {
     order.total_quantity = totals.total_quantity;
     order.products_before_discount = totals.products_before_discount;
@@ -142,7 +142,7 @@ pub fn apply_totals(order: &mut order::Model, totals: &OrderTotals) {
     order.total_vat = totals.total_vat;
     order.shipping_costs = totals.shipping_costs;
     order.gross_total = totals.gross_total;
-    order.paid_amount = paid_amount(order.payment_status, totals.gross_total);
+    crate::payments::ledger::settle(order);
 }
 
 /// The totals of an order with these lines.

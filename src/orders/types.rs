@@ -30,6 +30,8 @@ use crate::lines::types::OrderLine;
 use crate::messages::loaders::MessagesOfOrder;
 use crate::messages::types::OrderMessage;
 use crate::money::Money;
+use crate::payments::kinds::FinancialStatus;
+use crate::payments::types::{PaymentTransaction, Refund};
 use crate::scalars::BigInt;
 
 /// An order.
@@ -88,9 +90,32 @@ impl Order {
     async fn status(&self) -> OrderStatus {
         self.0.status
     }
-    /// Where the money stands; null when unknown.
+    /// Where the money stands, in the seeds' four words; null when unknown.
+    /// As an order sync (`upsertOrder`, `importOrders`, `placeOrder`, the
+    /// REST dialects) gave it; once money moved, it follows the transactions
+    /// (REFUNDED when refunded in full, PAID when paid, also after a partial
+    /// refund, else PENDING, or FAILED after a failed transaction with
+    /// nothing paid). `financialStatus` says more.
     async fn payment_status(&self) -> Option<PaymentStatus> {
         self.0.payment_status
+    }
+    /// Where the money stands, from the order's transactions: PENDING,
+    /// AUTHORIZED, PARTIALLY_PAID, PAID, PARTIALLY_REFUNDED, REFUNDED or
+    /// VOIDED (see `totals` for the amounts).
+    async fn financial_status(&self) -> FinancialStatus {
+        crate::payments::types::financial_status(&self.0)
+    }
+    /// The payment transactions (authorizations, captures, refunds, voids,
+    /// failed attempts), oldest first; empty when none. Customers see their
+    /// own order's, without gateway internals.
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
+    async fn transactions(&self, ctx: &Context<'_>) -> Result<Vec<PaymentTransaction>, AppError> {
+        crate::payments::types::transactions_of(ctx, self.0.id).await
+    }
+    /// The refunds, oldest first, with their lines; empty when none.
+    #[graphql(complexity = "crate::graphql::cost::nested(child_complexity)")]
+    async fn refunds(&self, ctx: &Context<'_>) -> Result<Vec<Refund>, AppError> {
+        crate::payments::types::refunds_of(ctx, self.0.id).await
     }
     /// How the buyer pays ("iDEAL").
     async fn payment_method(&self) -> Option<&str> {
@@ -146,9 +171,10 @@ impl Order {
             .collect())
     }
     /// The order's amounts.
-    async fn totals(&self) -> OrderTotals {
+    async fn totals(&self) -> Result<OrderTotals, AppError> {
         let o = &self.0;
-        OrderTotals {
+        let payments = crate::payments::types::figures(o)?;
+        Ok(OrderTotals {
             total_quantity: o.total_quantity,
             products_before_discount: o.products_before_discount,
             discount_percentage: o.discount_percentage,
@@ -158,7 +184,11 @@ impl Order {
             shipping_costs: o.shipping_costs,
             gross_total: o.gross_total,
             paid_amount: o.paid_amount,
-        }
+            refunded_amount: payments.refunded_amount,
+            authorized_amount: payments.authorized_amount,
+            current_total: payments.current_total,
+            outstanding_amount: payments.outstanding_amount,
+        })
     }
     /// The order's shipments, oldest first, cancelled ones included (see
     /// their `status`); empty until the first is recorded. Whoever sees the
@@ -304,8 +334,24 @@ pub struct OrderTotals {
     pub shipping_costs: Money,
     /// `totalBeforeVat + totalVat + shippingCosts`, or the source's own total.
     pub gross_total: Money,
-    /// What has been paid.
+    /// What has been paid: Σ successful captures (refunds do not lower it;
+    /// see `refundedAmount`).
     pub paid_amount: Money,
+    /// What has been given back: Σ successful refunds.
+    pub refunded_amount: Money,
+    /// Authorized at the payment provider and neither captured nor voided
+    /// yet; 0 when nothing is.
+    pub authorized_amount: Money,
+    /// What the order costs now: `grossTotal` less what refunds took off it
+    /// (their lines' value, and what they gave beyond or short of it, as
+    /// Shopify's refund discrepancy). Refunds an order sync records because
+    /// its source lowered the total take nothing off: `grossTotal` fell
+    /// already.
+    pub current_total: Money,
+    /// What the buyer still owes: `currentTotal − (paidAmount −
+    /// refundedAmount)`. Negative when the buyer paid more than the order
+    /// now costs (a refund is due).
+    pub outstanding_amount: Money,
 }
 
 /// Shipment tracking.

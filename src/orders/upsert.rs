@@ -1,6 +1,7 @@
 //! upsertOrder: create the order with this (source, externalId), or update it
-//! with sync semantics (given fields win, the status is mirrored as given),
-//! in one transaction with its events. A repeat that changes nothing writes
+//! with sync semantics (given fields win, the status is mirrored as given, a
+//! payment status given is recorded as transactions: `payments::sync`), in
+//! one transaction with its events. A repeat that changes nothing writes
 //! nothing.
 
 use sea_orm::{
@@ -103,6 +104,7 @@ pub async fn upsert(
         Some(existing) => (txn, existing),
         None => {
             if let Some(order) = create(&txn, &new).await? {
+                crate::payments::mirror::record_opening(&txn, &[&order], actor).await?;
                 events::append(
                     &txn,
                     vec![created_event(&order, OrderEventKind::Created, actor)],
@@ -251,9 +253,6 @@ async fn update(
     if input.currency.is_some() {
         next.currency = new.currency.clone();
     }
-    if input.payment_status.is_some() {
-        next.payment_status = new.payment_status;
-    }
     if input.payment_method.is_some() {
         next.payment_method = new.payment_method.clone();
     }
@@ -336,8 +335,22 @@ async fn update(
     if let Some(tax) = input.total_tax {
         totals.total_vat = tax;
     }
-    // After the payment status is settled above: the paid amount follows it.
     pricing::apply_totals(&mut next, &totals);
+    // A payment status given is the source's word: the difference to the
+    // order's figures (under the new totals) is recorded as transactions.
+    let payment_events = match input.payment_status {
+        Some(given) => {
+            crate::payments::mirror::record_sync(
+                conn,
+                &mut next,
+                existing.payment_status,
+                given,
+                actor,
+            )
+            .await?
+        }
+        None => Vec::new(),
+    };
 
     next.search_text = search_text_of(conn, &next).await?;
     let mut changed = changes(&existing, &next);
@@ -386,6 +399,7 @@ async fn update(
         events
             .extend(legacy::apply_tracking(conn, &saved, actor, Mapping::UpdateOnly, false).await?);
     }
+    events.extend(payment_events);
     events::append(conn, events).await?;
     Ok(saved)
 }

@@ -30,6 +30,7 @@ mod metrics;
 mod money;
 mod nodes;
 mod outage;
+mod payments;
 mod peers;
 mod place;
 mod playground;

@@ -70,6 +70,15 @@ async fn one_of_each(app: &TestApp, email: &str) -> Vec<(&'static str, Value)> {
         .clone();
     assert_eq!(key["id"], key["apiKey"]["id"]);
     assert_eq!(order["lines"][0]["productId"], product["id"]);
+    // 2 × 2.50 at 9 % VAT: 5.45 captured, then 1 of it refunded.
+    let money = app
+        .admin(
+            "mutation($id: ID!) {
+                createOrderTransaction(orderId: $id, input: {kind: CAPTURE, amount: \"5.45\"}) { transaction { id } }
+                refundOrder(orderId: $id, input: {amount: \"1\"}) { refund { id } } }",
+            json!({"id": order["id"]}),
+        )
+        .await;
     vec![
         ("Order", order["id"].clone()),
         ("OrderLine", order["lines"][0]["id"].clone()),
@@ -83,6 +92,11 @@ async fn one_of_each(app: &TestApp, email: &str) -> Vec<(&'static str, Value)> {
         ("Delivery", deliveries[0]["id"].clone()),
         ("AutomationRule", rule),
         ("Fulfillment", fulfillment),
+        (
+            "PaymentTransaction",
+            money["createOrderTransaction"]["transaction"]["id"].clone(),
+        ),
+        ("Refund", money["refundOrder"]["refund"]["id"].clone()),
     ]
 }
 
@@ -90,7 +104,8 @@ const NODE: &str = "query($id: ID!) { node(id: $id) { __typename id
     ... on Order { databaseId } ... on OrderLine { databaseId } ... on OrderMessage { databaseId }
     ... on OrderEvent { databaseId } ... on Customer { databaseId } ... on Address { databaseId }
     ... on Product { databaseId } ... on ApiKey { databaseId } ... on WebhookEndpoint { databaseId }
-    ... on Delivery { databaseId } ... on AutomationRule { databaseId } ... on Fulfillment { databaseId } } }";
+    ... on Delivery { databaseId } ... on AutomationRule { databaseId } ... on Fulfillment { databaseId }
+    ... on PaymentTransaction { databaseId } ... on Refund { databaseId } } }";
 
 #[tokio::test]
 async fn node_finds_every_node_type_by_its_global_id() {
