@@ -23,6 +23,7 @@ use tracing::Instrument;
 
 use super::access::Access;
 use super::apq::ApqError;
+use super::documents::ParsedDocuments;
 use super::{HttpState, fanout, ws_guard};
 use crate::auth::Caller;
 use crate::graphql::idempotency::IdempotencyKey;
@@ -85,7 +86,7 @@ pub async fn post(
     access.caller(&caller);
     let max_document = state.app.config.graphql_max_document_bytes;
     let note = |request: &mut Request| {
-        let (kind, name) = operation(request, max_document).unzip();
+        let (kind, name) = operation(&state.documents, request, max_document).unzip();
         access.operation(name.flatten().as_deref(), kind.map(kind_name));
     };
     let single = matches!(batch, BatchRequest::Single(_));
@@ -183,8 +184,8 @@ pub async fn get(
         return graphql_response(&headers, &BatchResponse::Single(refused));
     }
     let max_document = state.app.config.graphql_max_document_bytes;
-    if let Some(kind) =
-        operation_kind(&mut request, max_document).filter(|k| *k != OperationType::Query)
+    if let Some(kind) = operation_kind(&state.documents, &mut request, max_document)
+        .filter(|k| *k != OperationType::Query)
     {
         let mut response = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -199,7 +200,7 @@ pub async fn get(
     }
     let caller = state.app.auth.from_headers(&headers, peer.ip()).await;
     access.caller(&caller);
-    let (kind, name) = operation(&mut request, max_document).unzip();
+    let (kind, name) = operation(&state.documents, &mut request, max_document).unzip();
     access.operation(name.flatten().as_deref(), kind.map(kind_name));
     let response = BatchResponse::Single(
         state
@@ -361,8 +362,12 @@ async fn serve_websocket(
 /// What every operation needs besides its text: the caller and a fresh loader
 /// (caching only for queries; see `graphql::loader`).
 fn with_request_data(state: &HttpState, mut request: Request, caller: Caller) -> Request {
-    let cache = operation_kind(&mut request, state.app.config.graphql_max_document_bytes)
-        .is_none_or(|kind| kind == OperationType::Query);
+    let cache = operation_kind(
+        &state.documents,
+        &mut request,
+        state.app.config.graphql_max_document_bytes,
+    )
+    .is_none_or(|kind| kind == OperationType::Query);
     request
         .data(caller)
         .data(new_loader(state.app.db.clone(), cache))
@@ -372,17 +377,22 @@ fn with_request_data(state: &HttpState, mut request: Request, caller: Caller) ->
 /// the operation can be picked (otherwise execution reports the problem).
 /// Documents over `max_document` bytes are not parsed: the limits refuse them
 /// before anything runs, and parsing first would cost what the limit saves.
-fn operation_kind(request: &mut Request, max_document: usize) -> Option<OperationType> {
-    operation(request, max_document).map(|(kind, _)| kind)
+fn operation_kind(
+    documents: &ParsedDocuments,
+    request: &mut Request,
+    max_document: usize,
+) -> Option<OperationType> {
+    operation(documents, request, max_document).map(|(kind, _)| kind)
 }
 
 /// The selected operation's type and name, for the access log and metrics.
 ///
 /// The parsed document stays in the request (`Request::parsed_query`), and
-/// execution takes it from there instead of parsing the text again: one parse
-/// per operation. A document that does not parse is left for execution to
-/// report.
+/// execution takes it from there instead of parsing the text again: at most
+/// one parse per operation, none for a text `documents` parsed before. A
+/// document that does not parse is left for execution to report.
 fn operation(
+    documents: &ParsedDocuments,
     request: &mut Request,
     max_document: usize,
 ) -> Option<(OperationType, Option<String>)> {
@@ -391,7 +401,7 @@ fn operation(
     }
     let name = request.operation_name.clone();
     let name = name.as_deref();
-    let document = request.parsed_query().ok()?;
+    let document = documents.parse(request).ok()?;
     match (selected_operation(document, name), &document.operations) {
         (Some(op), DocumentOperations::Single(_)) => Some((op.node.ty, None)),
         // The parser files every named operation under its name, a lone one
@@ -658,7 +668,7 @@ mod tests {
     fn a_lone_named_operation_is_named_without_operation_name() {
         let named = |query: &str| {
             let mut request = Request::new(query);
-            operation(&mut request, 10_000).and_then(|(_, name)| name)
+            operation(&ParsedDocuments::default(), &mut request, 10_000).and_then(|(_, name)| name)
         };
         assert_eq!(
             named("query Viewer { viewer { role } }").as_deref(),
@@ -676,7 +686,7 @@ mod tests {
         assert_eq!(named("query { viewer }"), None);
         let mut chosen = Request::new("query A { a } query B { b }").operation_name("B");
         assert_eq!(
-            operation(&mut chosen, 10_000)
+            operation(&ParsedDocuments::default(), &mut chosen, 10_000)
                 .and_then(|(_, n)| n)
                 .as_deref(),
             Some("B")

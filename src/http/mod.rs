@@ -4,6 +4,7 @@ pub mod access;
 mod apq;
 mod cors;
 mod dialects;
+mod documents;
 pub mod fanout;
 mod graphql;
 mod health;
@@ -38,6 +39,8 @@ pub struct HttpState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// Live subscriptions shared by clients that would get the same bytes.
     pub fanout: std::sync::Arc<fanout::Fanout>,
+    /// Documents parsed before, by text.
+    pub documents: std::sync::Arc<documents::ParsedDocuments>,
 }
 
 /// Every route of the server.
@@ -158,6 +161,7 @@ pub fn router(
                 app.config.graphql_max_document_bytes,
             )),
             fanout: fanout::Fanout::new(schema.clone(), app.clone()),
+            documents: Default::default(),
             app,
             schema,
             shutdown,
