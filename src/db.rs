@@ -15,6 +15,7 @@
 //! fighting over the file lock. PostgreSQL gives each caller a transaction of
 //! its own.
 
+mod hooks;
 mod sqlite_writer;
 
 use std::any::Any;
@@ -31,6 +32,7 @@ use sea_orm::{
 };
 use tokio::sync::watch;
 
+use self::hooks::{Hooks, Wrote};
 use self::sqlite_writer::{Turn, Writer};
 use crate::entities::idempotency_key;
 
@@ -111,47 +113,6 @@ pub async fn connect(
                 .foreign_keys(true)
         });
     Database::connect(options).await
-}
-
-/// What a committed write transaction wrote that somebody follows.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Wrote {
-    /// Order events (the live feed follows them).
-    pub events: bool,
-    /// Deliveries that may be due (the delivery worker sends them).
-    pub deliveries: bool,
-}
-
-impl Wrote {
-    /// What either wrote.
-    pub fn or(self, other: Wrote) -> Wrote {
-        Wrote {
-            events: self.events || other.events,
-            deliveries: self.deliveries || other.deliveries,
-        }
-    }
-}
-
-/// The commit hooks: each counts the commits that wrote what it announces,
-/// and its watchers wake on change.
-#[derive(Clone, Default)]
-pub(crate) struct Hooks {
-    events: Arc<watch::Sender<u64>>,
-    deliveries: Arc<watch::Sender<u64>>,
-}
-
-impl Hooks {
-    /// Announces a committed transaction that wrote `wrote`.
-    pub fn fire(&self, wrote: Wrote) {
-        for (hook, wrote) in [
-            (&self.events, wrote.events),
-            (&self.deliveries, wrote.deliveries),
-        ] {
-            if wrote {
-                hook.send_modify(|n| *n = n.wrapping_add(1));
-            }
-        }
-    }
 }
 
 /// The pool services use, with the commit hooks. Cheap to clone.
@@ -310,14 +271,14 @@ impl Db {
     /// A receiver that sees a change after every commit that appended order
     /// events. Dropping it unsubscribes.
     pub fn event_commits(&self) -> watch::Receiver<u64> {
-        self.hooks.events.subscribe()
+        self.hooks.events()
     }
 
     /// A receiver that sees a change after every commit that scheduled
     /// deliveries (new ones, or old ones due again). Dropping it
     /// unsubscribes.
     pub fn delivery_commits(&self) -> watch::Receiver<u64> {
-        self.hooks.deliveries.subscribe()
+        self.hooks.deliveries()
     }
 }
 
