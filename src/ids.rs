@@ -32,11 +32,12 @@ pub enum NodeKind {
     Fulfillment,
     PaymentTransaction,
     Refund,
+    SavedView,
 }
 
 impl NodeKind {
     /// Every kind.
-    pub const ALL: [NodeKind; 14] = [
+    pub const ALL: [NodeKind; 15] = [
         NodeKind::Order,
         NodeKind::OrderLine,
         NodeKind::OrderMessage,
@@ -51,6 +52,7 @@ impl NodeKind {
         NodeKind::Fulfillment,
         NodeKind::PaymentTransaction,
         NodeKind::Refund,
+        NodeKind::SavedView,
     ];
 
     /// The GraphQL type name, which is also the prefix inside the id.
@@ -70,6 +72,7 @@ impl NodeKind {
             NodeKind::Fulfillment => "Fulfillment",
             NodeKind::PaymentTransaction => "PaymentTransaction",
             NodeKind::Refund => "Refund",
+            NodeKind::SavedView => "SavedView",
         }
     }
 
@@ -90,6 +93,7 @@ impl NodeKind {
             NodeKind::Fulfillment => "a fulfillment",
             NodeKind::PaymentTransaction => "a payment transaction",
             NodeKind::Refund => "a refund",
+            NodeKind::SavedView => "a saved view",
         }
     }
 

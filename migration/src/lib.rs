@@ -16,6 +16,8 @@ mod m20261204_000009_line_stock_quantity;
 mod m20261204_000011_delivery_config_version;
 mod m20261207_000012_fulfillments;
 mod m20261207_000013_payments;
+mod m20261207_000014_order_tags_views;
+mod m20261207_000015_customer_archive;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -36,6 +38,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_delivery_config_version::Migration),
             Box::new(m20261207_000012_fulfillments::Migration),
             Box::new(m20261207_000013_payments::Migration),
+            Box::new(m20261207_000014_order_tags_views::Migration),
+            Box::new(m20261207_000015_customer_archive::Migration),
         ]
     }
 }

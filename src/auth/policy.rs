@@ -98,10 +98,29 @@ impl Policy {
         matches!(self.role, Role::Admin | Role::Staff)
     }
 
+    /// Whether the caller may see and set order tags and filter by them:
+    /// everyone but customers. Tags are the shop's own labels ("fraud-check",
+    /// "vip"), not meant for the buyer; integrations (ERPs, fulfilment apps)
+    /// tag orders as Shopify apps do.
+    pub fn sees_tags(&self) -> bool {
+        self.role != Role::Customer
+    }
+
     /// Whether the caller may see events of this kind: changes to admin
-    /// fields are staff data.
+    /// fields and staff notes are staff data, tag changes not for customers.
     pub fn sees_event(&self, kind: OrderEventKind) -> bool {
-        kind != OrderEventKind::AdminFieldsUpdated || self.sees_admin_fields()
+        match kind {
+            OrderEventKind::AdminFieldsUpdated => self.sees_admin_fields(),
+            OrderEventKind::StaffNotesUpdated => self.sees_staff_notes(),
+            OrderEventKind::TagsUpdated => self.sees_tags(),
+            _ => true,
+        }
+    }
+
+    /// Whether the caller may keep and use saved order views: staff and
+    /// admins, whose dashboards they serve.
+    pub fn sees_saved_views(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Staff)
     }
 
     /// Whether the caller may see how an order's money moved at the payment
@@ -167,7 +186,26 @@ mod tests {
                 sees,
                 "{role:?}"
             );
+            assert_eq!(
+                p.sees_event(OrderEventKind::StaffNotesUpdated),
+                sees,
+                "{role:?}"
+            );
             assert!(p.sees_event(OrderEventKind::StatusChanged));
+        }
+    }
+
+    #[test]
+    fn everyone_but_customers_sees_tags() {
+        for (role, sees) in [
+            (Role::Admin, true),
+            (Role::Staff, true),
+            (Role::Integration, true),
+            (Role::Customer, false),
+        ] {
+            let p = policy(role, Some(1));
+            assert_eq!(p.sees_tags(), sees, "{role:?}");
+            assert_eq!(p.sees_event(OrderEventKind::TagsUpdated), sees, "{role:?}");
         }
     }
 

@@ -170,3 +170,41 @@ impl AddressInput {
         terms.into_iter().flatten().cloned().collect()
     }
 }
+
+/// Which customers `customers` lists. Every given field must match (AND);
+/// absent fields do not filter.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct CustomerFilter {
+    /// Only the customer with this e-mail address (any case).
+    pub email: Option<String>,
+    /// Only customers whose name holds this text (case-insensitive).
+    pub name: Option<String>,
+    /// Only the customer with this external id (exact).
+    pub external_id: Option<String>,
+    /// Case-insensitive substring of the e-mail, name, external id, company,
+    /// phone or reference code; at most 200 characters.
+    pub search: Option<String>,
+    /// true: only archived customers; false or absent: only active ones
+    /// (archived customers are hidden unless asked for).
+    pub archived: Option<bool>,
+}
+
+/// Changes to a customer (`updateCustomer`); absent fields stay as they are,
+/// an empty string clears one. The customer keeps an `externalId` or an
+/// `email` (its keys).
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct UpdateCustomerInput {
+    /// The id in the system the customer comes from (unique); at most 255
+    /// characters.
+    pub external_id: Option<String>,
+    /// E-mail address (stored lower-cased; unique).
+    pub email: Option<String>,
+    /// Full name; at most 255 characters.
+    pub name: Option<String>,
+    /// Company name; at most 255 characters.
+    pub company_name: Option<String>,
+    /// Phone number; at most 255 characters.
+    pub phone: Option<String>,
+    /// The wholesaler's own code for the customer; at most 255 characters.
+    pub reference_code: Option<String>,
+}

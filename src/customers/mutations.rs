@@ -2,10 +2,10 @@
 
 use async_graphql::{Context, ID, Object};
 
-use super::inputs::{AddressInput, CustomerInput};
+use super::inputs::{AddressInput, CustomerInput, UpdateCustomerInput};
 use super::service;
-use super::types::{Address, Customer};
-use crate::auth::ORDER_WORKERS;
+use super::types::{Address, Customer, DeleteCustomerPayload};
+use crate::auth::{ORDER_WORKERS, STAFF};
 use crate::error::AppError;
 use crate::graphql::context::{require_principal, state};
 use crate::ids::{self, NodeKind};
@@ -53,5 +53,75 @@ impl CustomerMutation {
         Ok(Address(
             service::add_address(&state(ctx)?.db, customer_id, input).await?,
         ))
+    }
+
+    /// Changes a customer by id: its keys (`externalId`, `email`, each unique:
+    /// CONFLICT naming the field another customer holds) and details. Absent
+    /// fields stay; "" clears one, but a customer keeps an `externalId` or an
+    /// `email`. The customer's orders keep the e-mail and name they were
+    /// placed with. Admins, staff and integrations.
+    async fn update_customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
+        #[graphql(desc = "The customer's id (its plain database id is accepted too, deprecated).")]
+        id: ID,
+        #[graphql(desc = "What to change; absent fields stay as they are.")]
+        input: UpdateCustomerInput,
+    ) -> Result<Customer, AppError> {
+        require_principal(ctx)?.require(ORDER_WORKERS)?;
+        let id = ids::parse(&id, NodeKind::Customer, "id")?;
+        Ok(Customer(service::update(&state(ctx)?.db, id, input).await?))
+    }
+
+    /// Deletes a customer that has no orders (its addressbook goes with it).
+    /// A customer with orders is archived instead (`archivedAt`): its orders
+    /// keep it and stay readable, it is left out of `customers` unless asked
+    /// for, and it places no new orders until `restoreCustomer`. Asking again
+    /// for an archived customer changes nothing. Admins and staff only.
+    async fn delete_customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
+        #[graphql(desc = "The customer's id (its plain database id is accepted too, deprecated).")]
+        id: ID,
+    ) -> Result<DeleteCustomerPayload, AppError> {
+        require_principal(ctx)?.require(STAFF)?;
+        let id = ids::parse(&id, NodeKind::Customer, "id")?;
+        let archived = match service::delete(&state(ctx)?.db, id).await? {
+            service::Deleted::Deleted => None,
+            service::Deleted::Archived(customer) => Some(*customer),
+        };
+        Ok(DeleteCustomerPayload {
+            customer_id: id,
+            archived,
+        })
+    }
+
+    /// Brings an archived customer back: listed again, and it may place
+    /// orders. A customer that is not archived is returned unchanged. Admins
+    /// and staff only.
+    async fn restore_customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
+        #[graphql(desc = "The customer's id (its plain database id is accepted too, deprecated).")]
+        id: ID,
+    ) -> Result<Customer, AppError> {
+        require_principal(ctx)?.require(STAFF)?;
+        let id = ids::parse(&id, NodeKind::Customer, "id")?;
+        Ok(Customer(service::restore(&state(ctx)?.db, id).await?))
     }
 }

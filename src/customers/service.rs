@@ -5,10 +5,13 @@
 use std::collections::HashMap;
 
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::sea_query::{BinOper, Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{BinOper, Expr, ExprTrait, LockType, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect,
+};
 
-use super::inputs::{AddressInput, CustomerInput};
+use super::inputs::{AddressInput, CustomerInput, UpdateCustomerInput};
 use crate::db::{self, Db};
 use crate::entities::{addressbook, customer, order};
 use crate::error::{AppError, AppResult, FieldError};
@@ -89,7 +92,11 @@ pub async fn resolve<C: ConnectionTrait>(
     id_path: &str,
 ) -> AppResult<Option<customer::Model>> {
     if let Some(id) = reference.id {
-        return match customer::Entity::find_by_id(id).one(conn).await? {
+        return match customer::Entity::find_by_id(id)
+            .lock_shared()
+            .one(conn)
+            .await?
+        {
             Some(found) => Ok(Some(found)),
             None => Err(AppError::invalid_field(id_path, "no customer with this id")),
         };
@@ -97,17 +104,27 @@ pub async fn resolve<C: ConnectionTrait>(
     if reference.is_empty() {
         return Ok(None);
     }
-    Ok(Some(find_or_create(conn, reference).await?))
+    Ok(Some(
+        find_or_create(conn, reference, LockType::Share).await?,
+    ))
 }
 
+/// The customer with one of these keys, locked for the rest of the
+/// transaction (PostgreSQL) with `lock`: share for an order being written
+/// for it, which then queues behind a `deleteCustomer` or archiving under way
+/// (and they behind it) instead of failing on the foreign key or landing on
+/// an archived customer; update for a caller that changes the row (two
+/// sharers that both update would deadlock).
 async fn find_by_keys<C: ConnectionTrait>(
     conn: &C,
     external_id: Option<&str>,
     email: Option<&str>,
+    lock: LockType,
 ) -> Result<Option<customer::Model>, DbErr> {
     if let Some(external_id) = external_id
         && let Some(found) = customer::Entity::find()
             .filter(customer::Column::ExternalId.eq(external_id))
+            .lock(lock)
             .one(conn)
             .await?
     {
@@ -116,6 +133,7 @@ async fn find_by_keys<C: ConnectionTrait>(
     if let Some(email) = email {
         return customer::Entity::find()
             .filter(customer::Column::Email.eq(email))
+            .lock(lock)
             .one(conn)
             .await;
     }
@@ -125,9 +143,10 @@ async fn find_by_keys<C: ConnectionTrait>(
 async fn find_or_create<C: ConnectionTrait>(
     conn: &C,
     reference: &CustomerRef,
+    lock: LockType,
 ) -> Result<customer::Model, DbErr> {
     let (external_id, email) = (reference.external_id.as_deref(), reference.email.as_deref());
-    if let Some(found) = find_by_keys(conn, external_id, email).await? {
+    if let Some(found) = find_by_keys(conn, external_id, email, lock).await? {
         return Ok(found);
     }
     let now = db::now();
@@ -145,7 +164,7 @@ async fn find_or_create<C: ConnectionTrait>(
         .on_conflict(OnConflict::new().do_nothing().to_owned())
         .exec_without_returning(conn)
         .await?;
-    find_by_keys(conn, external_id, email)
+    find_by_keys(conn, external_id, email, lock)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("customer after insert".into()))
 }
@@ -197,7 +216,7 @@ pub async fn upsert(db: &Db, input: CustomerInput) -> AppResult<customer::Model>
         email: email.clone(),
         name: clean(&input.name),
     };
-    let existing = find_or_create(&txn, &reference).await?;
+    let existing = find_or_create(&txn, &reference, LockType::Update).await?;
     let mut row: customer::ActiveModel = existing.clone().into();
     let new_external_id = external_id
         .clone()
@@ -234,22 +253,32 @@ pub async fn upsert(db: &Db, input: CustomerInput) -> AppResult<customer::Model>
         existing
     };
     if let Some(id) = new_external_id {
-        // Order search finds orders by their customer's external id (seed
-        // 002's customer_id); the old id stays findable, which is harmless.
-        order::Entity::update_many()
-            .col_expr(
-                order::Column::SearchText,
-                Expr::col(order::Column::SearchText).binary(
-                    BinOper::Custom("||"),
-                    Expr::val(format!(" {}", id.to_lowercase())),
-                ),
-            )
-            .filter(order::Column::CustomerId.eq(saved.id))
-            .exec(&txn)
-            .await?;
+        add_search_term(&txn, saved.id, &id).await?;
     }
     txn.commit().await?;
     Ok(saved)
+}
+
+/// Makes the orders of `customer_id` findable by its new external id:
+/// order search finds orders by their customer's external id (seed 002's
+/// customer_id). The old id stays findable, which is harmless.
+async fn add_search_term<C: ConnectionTrait>(
+    conn: &C,
+    customer_id: i64,
+    external_id: &str,
+) -> Result<(), DbErr> {
+    order::Entity::update_many()
+        .col_expr(
+            order::Column::SearchText,
+            Expr::col(order::Column::SearchText).binary(
+                BinOper::Custom("||"),
+                Expr::val(format!(" {}", external_id.to_lowercase())),
+            ),
+        )
+        .filter(order::Column::CustomerId.eq(customer_id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// A customer by id.
@@ -297,7 +326,10 @@ pub async fn add_address(
         return Err(AppError::invalid(errors));
     }
     let txn = db.begin_write().await?;
+    // Share-locked, so a concurrent deleteCustomer waits for this address
+    // (and then archives) instead of this insert failing on the foreign key.
     if customer::Entity::find_by_id(customer_id)
+        .lock_shared()
         .one(&txn)
         .await?
         .is_none()
@@ -311,6 +343,211 @@ pub async fn add_address(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::internal(DbErr::RecordNotFound("address after insert".into())))?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Changes customer `id`. Keys stay unique (CONFLICT naming the field a
+/// concurrent or existing customer holds) and the customer keeps at least
+/// one of them. Archived customers may be changed too.
+#[tracing::instrument(name = "customers.update", skip_all, fields(customer.id = id))]
+pub async fn update(db: &Db, id: i64, input: UpdateCustomerInput) -> AppResult<customer::Model> {
+    let mut errors = Vec::new();
+    let given = [
+        &input.external_id,
+        &input.email,
+        &input.name,
+        &input.company_name,
+        &input.phone,
+        &input.reference_code,
+    ];
+    if given.iter().all(|v| v.is_none()) {
+        errors.push(FieldError::new(
+            "input",
+            "name at least one field to change",
+        ));
+    }
+    let email = match clean(&input.email) {
+        Some(raw) => {
+            let email = normalize_email(&raw);
+            if email.is_none() {
+                errors.push(FieldError::new("input.email", "is not an e-mail address"));
+            }
+            email
+        }
+        None => None,
+    };
+    for (value, path) in [
+        (&input.external_id, "input.externalId"),
+        (&input.name, "input.name"),
+        (&input.company_name, "input.companyName"),
+        (&input.phone, "input.phone"),
+        (&input.reference_code, "input.referenceCode"),
+    ] {
+        check_len(value.as_deref(), MAX_SHORT, path, &mut errors);
+    }
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors));
+    }
+
+    let txn = db.begin_write().await?;
+    let existing = customer::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("No customer with id {id}")))?;
+    let mut next = existing.clone();
+    if input.external_id.is_some() {
+        next.external_id = clean(&input.external_id);
+    }
+    if input.email.is_some() {
+        next.email = email;
+    }
+    for (value, field) in [
+        (&input.name, &mut next.name),
+        (&input.company_name, &mut next.company_name),
+        (&input.phone, &mut next.phone),
+        (&input.reference_code, &mut next.reference_code),
+    ] {
+        if value.is_some() {
+            *field = clean(value);
+        }
+    }
+    if next.external_id.is_none() && next.email.is_none() {
+        return Err(AppError::invalid_field(
+            if input.email.is_some() {
+                "input.email"
+            } else {
+                "input.externalId"
+            },
+            "a customer keeps an externalId or an email (its keys); both cannot be empty",
+        ));
+    }
+    if next == existing {
+        return Ok(existing);
+    }
+    next.updated_at = db::now();
+    let new_external_id = next
+        .external_id
+        .clone()
+        .filter(|e| existing.external_id.as_ref() != Some(e));
+    let email_changed = next.email != existing.email;
+    let saved = match customer::ActiveModel::from(next)
+        .reset_all()
+        .update(&txn)
+        .await
+    {
+        Ok(saved) => saved,
+        Err(err) if crate::error::is_unique_violation(&err) => {
+            // The one key that changed is the one taken; with both, the
+            // e-mail when another customer has it.
+            drop(txn);
+            let field = match (&new_external_id, email_changed) {
+                (Some(_), false) => "externalId",
+                (None, _) => "email",
+                (Some(external), true) => {
+                    let holder = customer::Entity::find()
+                        .filter(customer::Column::ExternalId.eq(external.as_str()))
+                        .filter(customer::Column::Id.ne(id))
+                        .one(db)
+                        .await?;
+                    if holder.is_some() {
+                        "externalId"
+                    } else {
+                        "email"
+                    }
+                }
+            };
+            return Err(AppError::Conflict {
+                message: format!("input.{field}: another customer already has it"),
+                current_version: None,
+            });
+        }
+        Err(err) => return Err(err.into()),
+    };
+    if let Some(external_id) = new_external_id {
+        add_search_term(&txn, id, &external_id).await?;
+    }
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// What `deleteCustomer` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Deleted {
+    /// The customer had no orders and is gone, with its addressbook.
+    Deleted,
+    /// The customer has orders (or its addresses are on orders): archived
+    /// instead, as it now is.
+    Archived(Box<customer::Model>),
+}
+
+/// Deletes customer `id`, or archives it when orders refer to it (orders
+/// keep their customer and addresses). The customer row is locked first:
+/// an order being written for it (which share-locks it) commits before this
+/// looks, or waits and then finds the customer gone or archived.
+#[tracing::instrument(name = "customers.delete", skip_all, fields(customer.id = id))]
+pub async fn delete(db: &Db, id: i64) -> AppResult<Deleted> {
+    let txn = db.begin_write().await?;
+    let existing = customer::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("No customer with id {id}")))?;
+    let addresses = sea_orm::sea_query::Query::select()
+        .column(addressbook::Column::Id)
+        .from(addressbook::Entity)
+        .and_where(addressbook::Column::CustomerId.eq(id))
+        .to_owned();
+    let orders = order::Entity::find()
+        .filter(
+            Condition::any()
+                .add(order::Column::CustomerId.eq(id))
+                .add(order::Column::ShippingAddressId.in_subquery(addresses.clone()))
+                .add(order::Column::BillingAddressId.in_subquery(addresses.clone())),
+        )
+        .count(&txn)
+        .await?;
+    let lines = crate::entities::order_line::Entity::find()
+        .filter(crate::entities::order_line::Column::AddressId.in_subquery(addresses))
+        .count(&txn)
+        .await?;
+    if orders == 0 && lines == 0 {
+        // The addressbook goes with it (ON DELETE CASCADE).
+        customer::Entity::delete_by_id(id).exec(&txn).await?;
+        txn.commit().await?;
+        return Ok(Deleted::Deleted);
+    }
+    let archived = if existing.archived_at.is_some() {
+        existing
+    } else {
+        let now = db::now();
+        let mut row: customer::ActiveModel = existing.into();
+        row.archived_at = sea_orm::ActiveValue::Set(Some(now));
+        row.updated_at = sea_orm::ActiveValue::Set(now);
+        row.update(&txn).await?
+    };
+    txn.commit().await?;
+    Ok(Deleted::Archived(Box::new(archived)))
+}
+
+/// Brings an archived customer back: listed again, and it may place orders.
+/// A customer that is not archived is returned as it is.
+#[tracing::instrument(name = "customers.restore", skip_all, fields(customer.id = id))]
+pub async fn restore(db: &Db, id: i64) -> AppResult<customer::Model> {
+    let txn = db.begin_write().await?;
+    let existing = customer::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("No customer with id {id}")))?;
+    if existing.archived_at.is_none() {
+        return Ok(existing);
+    }
+    let mut row: customer::ActiveModel = existing.into();
+    row.archived_at = sea_orm::ActiveValue::Set(None);
+    row.updated_at = sea_orm::ActiveValue::Set(db::now());
+    let saved = row.update(&txn).await?;
     txn.commit().await?;
     Ok(saved)
 }

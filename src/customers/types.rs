@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object};
 use sea_orm::ColumnTrait;
 use sea_orm::sea_query::IntoCondition;
 
-use super::loaders::AddressesOfCustomer;
+use super::loaders::{AddressesOfCustomer, TotalsOfCustomer};
 use crate::entities::{addressbook, customer, order};
 use crate::error::AppError;
 use crate::graphql::context::{policy, state};
@@ -13,6 +13,7 @@ use crate::graphql::loader::loader;
 use crate::ids::{NodeKind, global_id};
 use crate::orders::connection::OrderConnection;
 use crate::orders::listing::{self, PageArgs};
+use crate::orders::types::CurrencyAmount;
 use crate::scalars::BigInt;
 
 /// A buyer. Orders may belong to one.
@@ -95,9 +96,65 @@ impl Customer {
         ))
     }
 
+    /// How many orders the customer has, in every status, leaving out test
+    /// orders (as `orderStats` does).
+    async fn order_count(&self, ctx: &Context<'_>) -> Result<i32, AppError> {
+        let totals = loader(ctx)?.load_one(TotalsOfCustomer(self.0.id)).await?;
+        Ok(totals.map_or(0, |t| i32::try_from(t.order_count).unwrap_or(i32::MAX)))
+    }
+
+    /// Σ gross totals of the customer's orders per currency (never summed
+    /// across currencies), leaving out test orders and CANCELLED and REFUNDED
+    /// ones, as `orderStats.revenue` does; by currency code, and empty when no
+    /// order counts.
+    async fn total_spent(&self, ctx: &Context<'_>) -> Result<Vec<CurrencyAmount>, AppError> {
+        let totals = loader(ctx)?.load_one(TotalsOfCustomer(self.0.id)).await?;
+        Ok(totals
+            .map(|t| t.spent)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(currency, amount)| CurrencyAmount { currency, amount })
+            .collect())
+    }
+
+    /// When `deleteCustomer` archived the customer (it has orders, so it was
+    /// kept); null while active. Archived customers are left out of
+    /// `customers` unless asked for and place no new orders; their orders stay
+    /// readable.
+    async fn archived_at(&self) -> Option<crate::scalars::DateTime> {
+        self.0.archived_at.map(Into::into)
+    }
+
     /// When the customer was first seen.
     async fn created_at(&self) -> crate::scalars::DateTime {
         self.0.created_at.into()
+    }
+}
+
+/// The result of `deleteCustomer`.
+pub struct DeleteCustomerPayload {
+    /// The customer's id.
+    pub customer_id: i64,
+    /// The customer as archived; `None` when deleted.
+    pub archived: Option<customer::Model>,
+}
+
+/// What `deleteCustomer` did: deleted the customer (it had no orders), or
+/// archived it (it has orders, which keep their customer).
+#[Object]
+impl DeleteCustomerPayload {
+    /// The customer's id (gone when `deleted`).
+    async fn customer_id(&self) -> ID {
+        global_id(NodeKind::Customer, self.customer_id)
+    }
+    /// True when the customer and its addressbook are gone; false when it
+    /// was archived instead.
+    async fn deleted(&self) -> bool {
+        self.archived.is_none()
+    }
+    /// The archived customer (with `archivedAt`); null when deleted.
+    async fn customer(&self) -> Option<Customer> {
+        self.archived.clone().map(Customer)
     }
 }
 

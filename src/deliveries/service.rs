@@ -42,11 +42,19 @@ fn check_kinds(kinds: &[OrderEventKind], path: &str, errors: &mut Vec<FieldError
     if kinds.is_empty() {
         errors.push(FieldError::new(path, "name at least one event kind"));
     }
-    if kinds.contains(&OrderEventKind::AdminFieldsUpdated) {
-        errors.push(FieldError::new(
-            path,
-            "ADMIN_FIELDS_UPDATED is staff data and never leaves the server",
-        ));
+    for staff_only in [
+        OrderEventKind::AdminFieldsUpdated,
+        OrderEventKind::StaffNotesUpdated,
+    ] {
+        if kinds.contains(&staff_only) {
+            errors.push(FieldError::new(
+                path,
+                format!(
+                    "{} is staff data and never leaves the server",
+                    staff_only.as_str()
+                ),
+            ));
+        }
     }
 }
 

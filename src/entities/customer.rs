@@ -21,6 +21,9 @@ pub struct Model {
     pub api_token_hash: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Set when `deleteCustomer` archived it (it has orders); null while
+    /// active.
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -77,6 +77,19 @@ pub enum OrderEventKind {
     /// figures after it.
     #[sea_orm(string_value = "REFUND_CREATED")]
     RefundCreated,
+    /// `updateOrder` changed the order's addresses, contact e-mail or name,
+    /// notes or metadata; `data` holds `{field: {before, after}}` of exactly
+    /// the fields that changed.
+    #[sea_orm(string_value = "DETAILS_UPDATED")]
+    DetailsUpdated,
+    /// The staff notes changed (`updateOrder`); `data` holds their before
+    /// and after. Staff data: only staff and admins see these events.
+    #[sea_orm(string_value = "STAFF_NOTES_UPDATED")]
+    StaffNotesUpdated,
+    /// Tags were added or removed; `data` holds `added`, `removed` and the
+    /// tags before and after. Customers do not see these events.
+    #[sea_orm(string_value = "TAGS_UPDATED")]
+    TagsUpdated,
 }
 
 impl OrderEventKind {
@@ -100,11 +113,14 @@ impl OrderEventKind {
             OrderEventKind::FulfillmentCancelled => "FULFILLMENT_CANCELLED",
             OrderEventKind::TransactionRecorded => "TRANSACTION_RECORDED",
             OrderEventKind::RefundCreated => "REFUND_CREATED",
+            OrderEventKind::DetailsUpdated => "DETAILS_UPDATED",
+            OrderEventKind::StaffNotesUpdated => "STAFF_NOTES_UPDATED",
+            OrderEventKind::TagsUpdated => "TAGS_UPDATED",
         }
     }
 
     /// Every kind.
-    pub const ALL: [OrderEventKind; 17] = [
+    pub const ALL: [OrderEventKind; 20] = [
         OrderEventKind::Created,
         OrderEventKind::Updated,
         OrderEventKind::Imported,
@@ -122,6 +138,9 @@ impl OrderEventKind {
         OrderEventKind::FulfillmentCancelled,
         OrderEventKind::TransactionRecorded,
         OrderEventKind::RefundCreated,
+        OrderEventKind::DetailsUpdated,
+        OrderEventKind::StaffNotesUpdated,
+        OrderEventKind::TagsUpdated,
     ];
 }
 

@@ -42,7 +42,7 @@ use crate::error::AppError;
 /// Root fields that return the order they change: when such a mutation
 /// committed but its response was lost (the process died in between), a retry
 /// answers with that order as it is now instead of running again.
-pub const REPLAYABLE: [&str; 7] = [
+pub const REPLAYABLE: [&str; 10] = [
     "placeOrder",
     "orderAction",
     "setOrderTracking",
@@ -50,6 +50,9 @@ pub const REPLAYABLE: [&str; 7] = [
     "setOrderAdminFields",
     "addOrderLine",
     "changeOrderLine",
+    "updateOrder",
+    "addOrderTags",
+    "removeOrderTags",
 ];
 
 tokio::task_local! {

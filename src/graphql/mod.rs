@@ -39,6 +39,9 @@ use crate::orders::mutations::OrderMutation;
 use crate::orders::queries::OrderQuery;
 use crate::payments::mutations::PaymentMutation;
 use crate::state::AppState;
+use crate::tags::mutations::TagMutation;
+use crate::views::mutations::SavedViewMutation;
+use crate::views::queries::SavedViewQuery;
 use budget::Budget;
 use node::NodeQuery;
 
@@ -55,6 +58,7 @@ pub struct QueryRoot(
     CatalogQuery,
     DeliveryQuery,
     trusted::TrustedDocumentQuery,
+    SavedViewQuery,
 );
 
 // One object per domain, merged.
@@ -76,6 +80,8 @@ pub struct MutationRoot(
     DeliveryMutation,
     trusted::TrustedDocumentMutation,
     FulfillmentMutation,
+    TagMutation,
+    SavedViewMutation,
 );
 
 // One object per domain, merged.

@@ -8,8 +8,10 @@
 //! `OrderTotals`, `Tracking` and `AdminField` (an order's amounts, shipment and
 //! named staff values), `FulfillmentLine` and `FulfillmentTracking` (what
 //! one fulfillment holds, known there by its order line and code),
-//! `PageInfo`/`OrderEdge`/`OrderConnection` (a view of a list), `OrderStats`, `StatusCount`, `CurrencyAmount` (computed figures),
-//! `OrderStatusInfo` (a row of a fixed table), `Viewer` (the caller),
+//! `PageInfo`, `OrderEdge`/`OrderConnection` and `CustomerEdge`/
+//! `CustomerConnection` (views of a list), `OrderStats`, `StatusCount`,
+//! `CurrencyAmount` (computed figures), `OrderStatusInfo` (a row of a fixed
+//! table), `SavedViewSort` (a saved view's sort key), `Viewer` (the caller),
 //! `OrderStatusChange` (a view of an `OrderEvent`, whose id it carries),
 //! `RefundLine` (units of a line in a refund, read through the refund), and
 //! the mutation payloads. `Address` is a node: a saved address is reused by its
@@ -41,6 +43,8 @@ use crate::orders::loaders::OrderId;
 use crate::orders::types::Order;
 use crate::payments::loaders::{RefundId, TransactionId};
 use crate::payments::types::{PaymentTransaction, Refund};
+use crate::views::loaders::SavedViewId;
+use crate::views::types::SavedView;
 
 /// The most ids one `nodes` call may ask for.
 pub const MAX_NODES: usize = 100;
@@ -71,6 +75,7 @@ pub enum Node {
     Fulfillment(Fulfillment),
     PaymentTransaction(PaymentTransaction),
     Refund(Refund),
+    SavedView(SavedView),
 }
 
 /// Whether the caller may see the order with this id.
@@ -162,6 +167,14 @@ async fn resolve(ctx: &Context<'_>, policy: Policy, id: &ID) -> Result<Option<No
             }
             _ => None,
         },
+        NodeKind::SavedView => {
+            let principal = crate::graphql::context::require_principal(ctx)?;
+            loader
+                .load_one(SavedViewId::new(id))
+                .await?
+                .filter(|v| crate::views::service::visible(principal, v))
+                .map(|v| Node::SavedView(SavedView(v)))
+        }
     })
 }
 

@@ -19,6 +19,23 @@ fn before_after<T: serde::Serialize>(before: &T, after: &T) -> Json {
     json!({"before": before, "after": after})
 }
 
+/// `before` with `patch` merged in: a null value removes its key, any other
+/// sets it. An empty result is no metadata at all.
+pub fn merge_metadata(before: &Option<Json>, patch: Map<String, Json>) -> Option<Json> {
+    let mut merged = match before {
+        Some(Json::Object(map)) => map.clone(),
+        _ => Map::new(),
+    };
+    for (key, value) in patch {
+        if value.is_null() {
+            merged.remove(&key);
+        } else {
+            merged.insert(key, value);
+        }
+    }
+    (!merged.is_empty()).then_some(Json::Object(merged))
+}
+
 /// Runs an `orderAction`.
 #[tracing::instrument(name = "orders.action", skip_all, fields(order.id = id, order.action = ?input.action))]
 pub async fn order_action(
@@ -76,20 +93,10 @@ pub async fn order_action(
         OrderActionKind::Complete => edit.move_to(OrderStatus::Completed, input.note, notify)?,
         OrderActionKind::UpdateMetadata => {
             let before = edit.after.metadata.clone();
-            let mut merged = match &before {
-                Some(Json::Object(map)) => map.clone(),
-                _ => Map::new(),
+            let after = match input.metadata.map(|m| m.0) {
+                Some(Json::Object(patch)) => merge_metadata(&before, patch),
+                _ => before.clone(),
             };
-            if let Some(Json::Object(patch)) = input.metadata.map(|m| m.0) {
-                for (key, value) in patch {
-                    if value.is_null() {
-                        merged.remove(&key);
-                    } else {
-                        merged.insert(key, value);
-                    }
-                }
-            }
-            let after = (!merged.is_empty()).then_some(Json::Object(merged));
             if after != before {
                 edit.after.metadata = after.clone();
                 let event = edit.event(OrderEventKind::MetadataUpdated);

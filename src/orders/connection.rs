@@ -17,6 +17,7 @@ use crate::graphql::page_info::PageInfo;
 use crate::lines::loaders::LinesOfOrder;
 use crate::messages::loaders::MessagesOfOrder;
 use crate::payments::loaders::{RefundedOfOrder, RefundsOfOrder, TransactionsOfOrder};
+use crate::tags::loaders::TagsOfOrder;
 
 /// One order in a list, with its cursor.
 pub struct OrderEdge(pub Listed);
@@ -149,6 +150,14 @@ async fn prefetch(
     if node.field("refunds").exists() {
         let keys = ids.iter().map(|&id| RefundsOfOrder(id));
         jobs.push(loader.load_many(keys).map(|r| r.map(drop)).boxed());
+    }
+    if node.field("tags").exists() {
+        jobs.push(
+            loader
+                .load_many(ids.iter().map(|&id| TagsOfOrder(id)))
+                .map(|r| r.map(drop))
+                .boxed(),
+        );
     }
     if node.field("customer").exists() {
         let keys: Vec<CustomerId> = rows

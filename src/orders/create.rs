@@ -118,14 +118,46 @@ async fn insert_numbered<C: ConnectionTrait>(
     Ok(order::Model::find_by_statement(statement).one(conn).await?)
 }
 
+/// What a new order does when its customer is archived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ArchivedCustomer {
+    /// Refuse it: an archived customer places no new orders.
+    Refuse,
+    /// Take it: the order already happened on the source platform (sync).
+    Accept,
+}
+
+/// BAD_USER_INPUT at the field that named the archived customer.
+fn archived(new: &NewOrder) -> AppError {
+    let path = if new.customer.id.is_some() {
+        "customerId"
+    } else if new.customer.external_id.is_some() {
+        "customerExternalId"
+    } else {
+        "customerEmail"
+    };
+    AppError::invalid_field(
+        path,
+        "the customer is archived and places no new orders (restoreCustomer brings it back)",
+    )
+}
+
 /// Creates the order of `new` inside `conn`'s transaction, with its customer,
 /// addresses and lines. `Ok(None)` when a unique key is taken: (source,
 /// externalId) by a concurrent creator, or (source, reference).
 pub(super) async fn create<C: ConnectionTrait>(
     conn: &C,
     new: &NewOrder,
+    if_archived: ArchivedCustomer,
 ) -> AppResult<Option<order::Model>> {
+    // The customer row stays share-locked until commit, so it cannot be
+    // archived or deleted between this check and the order's insert.
     let customer = resolve_customer(conn, &new.customer, "customerId").await?;
+    if if_archived == ArchivedCustomer::Refuse
+        && customer.as_ref().is_some_and(|c| c.archived_at.is_some())
+    {
+        return Err(archived(new));
+    }
     let customer_id = customer.as_ref().map(|c| c.id);
     let shipping = match &new.shipping_address {
         Some(a) => Some(save_address(conn, customer_id, a, "shippingAddress").await?),
@@ -277,7 +309,7 @@ pub async fn place(
     let catalog = catalog_for(db, input.lines.iter()).await?;
     let new = NewOrder::from_place(&input, &catalog, defaults).map_err(AppError::invalid)?;
     let txn = db.begin_write().await?;
-    let order = create(&txn, &new)
+    let order = create(&txn, &new, ArchivedCustomer::Refuse)
         .await?
         .ok_or_else(|| reference_taken(&new))?;
     crate::payments::mirror::record_opening(&txn, &[&order], actor).await?;

@@ -6,7 +6,9 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TryInsertResult,
+};
 
 use super::create::reserve_numbers;
 use super::draft::{Defaults, NewOrder};
@@ -363,6 +365,9 @@ async fn resolve_customers<C: ConnectionTrait>(
                         .add(customer::Column::ExternalId.is_in(externals.iter().cloned()))
                         .add(customer::Column::Email.is_in(emails.iter().cloned())),
                 )
+                // Held until commit, so a deleteCustomer waits for these
+                // orders (and then archives) instead of failing them.
+                .lock_shared()
                 .all(conn)
                 .await?,
         );

@@ -248,6 +248,12 @@ pub struct OrderFilter {
     pub has_tracking: Option<bool>,
     /// Only orders with this admin field; with a value, with that value.
     pub admin_field: Option<AdminFieldInput>,
+    /// Only orders with at least one of these tags (any case); an empty list
+    /// matches no order. Not for customers.
+    pub tags_any: Option<Vec<String>>,
+    /// Only orders with every one of these tags (any case); an empty list
+    /// matches every order. Not for customers.
+    pub tags_all: Option<Vec<String>>,
 }
 
 /// A sort key of orders.
@@ -300,4 +306,43 @@ pub struct StatsFilter {
     pub date_to: Option<Date>,
     /// true: only test orders. Absent or false: test orders are left out.
     pub test: Option<bool>,
+    /// Only orders with at least one of these tags (any case), as in
+    /// `OrderFilter`. Not for customers.
+    pub tags_any: Option<Vec<String>>,
+    /// Only orders with every one of these tags (any case), as in
+    /// `OrderFilter`. Not for customers.
+    pub tags_all: Option<Vec<String>>,
+}
+
+/// Changes to an order's details (`updateOrder`): not its lines, status or
+/// amounts. Absent or null fields stay as they are; an empty string clears a
+/// text field. At least one field must be given.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct UpdateOrderInput {
+    /// The new shipping address, whole (fields left out are empty), or `id`
+    /// of a saved address of the order's customer. Saved as a new address:
+    /// the old one stays unchanged for whatever else uses it. Only until the
+    /// order ships.
+    pub shipping_address: Option<AddressInput>,
+    /// The new billing address, as `shippingAddress`. Only until the order
+    /// ships.
+    pub billing_address: Option<AddressInput>,
+    /// The order's contact e-mail (the customer record is not changed); ""
+    /// clears it. Not for customers; only until the order ships.
+    pub customer_email: Option<String>,
+    /// The buyer's name on the order (the customer record is not changed),
+    /// at most 255 characters; "" clears it. Not for customers; only until
+    /// the order ships.
+    pub customer_name: Option<String>,
+    /// Notes from the buyer, at most 10,000 characters; "" clears them.
+    pub notes: Option<String>,
+    /// Notes from staff, at most 10,000 characters; "" clears them. Staff and
+    /// admins only.
+    pub staff_notes: Option<String>,
+    /// Keys to merge into the metadata (an object): a null value removes its
+    /// key, as `orderAction`'s UPDATE_METADATA does. Not for customers.
+    pub metadata: Option<Json>,
+    /// Change only if the order is still at this version; else CONFLICT with
+    /// `extensions.currentVersion`.
+    pub expected_version: Option<i32>,
 }

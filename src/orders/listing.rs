@@ -141,6 +141,20 @@ pub fn condition(filter: &OrderFilter) -> AppResult<Condition> {
         }
         cond = cond.add(order::Column::Id.in_subquery(sub.to_owned()));
     }
+    cond = crate::tags::service::filter(
+        cond,
+        filter.tags_any.as_deref(),
+        false,
+        "filter.tagsAny",
+        &mut errors,
+    );
+    cond = crate::tags::service::filter(
+        cond,
+        filter.tags_all.as_deref(),
+        true,
+        "filter.tagsAll",
+        &mut errors,
+    );
     if errors.is_empty() {
         Ok(cond)
     } else {

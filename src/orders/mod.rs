@@ -21,5 +21,6 @@ pub mod search;
 pub mod service;
 pub mod stats;
 pub mod types;
+pub mod update;
 pub mod upsert;
 pub mod workflow;

@@ -5,10 +5,10 @@ use async_graphql::{Context, ID, Object};
 use super::draft::Defaults;
 use super::inputs::{
     ImportOrdersInput, OnExisting, OrderActionInput, PlaceOrderInput, TrackingInput,
-    UpsertOrderInput,
+    UpdateOrderInput, UpsertOrderInput,
 };
 use super::types::{ImportOrdersPayload, ImportResult, Order, UpsertOrderPayload};
-use super::{actions, create, import, service, upsert};
+use super::{actions, create, import, service, update, upsert};
 use crate::auth::{ANY_ROLE, ORDER_WORKERS};
 use crate::error::AppError;
 use crate::graphql::context::{require_principal, state};
@@ -227,5 +227,42 @@ impl OrderMutation {
         )
         .await?;
         Ok(Order(order))
+    }
+
+    /// Changes an order's details: shipping and billing address, contact
+    /// e-mail and name, notes, staff notes, metadata (not its lines, status or
+    /// amounts). Only what differs is written: one DETAILS_UPDATED event with
+    /// `{field: {before, after}}` of exactly the changed fields (and a
+    /// staff-only STAFF_NOTES_UPDATED for staff notes), one version bump; a
+    /// call that changes nothing writes nothing and returns the order as it
+    /// is. Addresses, e-mail and name change only while the order is PENDING,
+    /// CONFIRMED, PROCESSING, IN_PROGRESS or ON_HOLD (until it ships; after
+    /// that they are what the shipment and invoice went out with), else
+    /// BAD_USER_INPUT naming the field; notes, staff notes and metadata change
+    /// in any status. Admins and staff change everything; integrations all but
+    /// staff notes; customers only the addresses and notes of their own
+    /// PENDING orders (FORBIDDEN otherwise, naming what was refused).
+    async fn update_order(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Makes a retry safe: a request repeated with this key (and the same operation and variables) within 24 h returns the first response instead of running again. Or send the Idempotency-Key header."
+        )]
+        _idempotency_key: Option<String>,
+        #[graphql(desc = "The order's id (its plain database id is accepted too, deprecated).")]
+        id: ID,
+        #[graphql(desc = "What to change; absent fields stay as they are.")]
+        input: UpdateOrderInput,
+    ) -> Result<Order, AppError> {
+        if let Some(order) = replayed(ctx).await? {
+            return Ok(order);
+        }
+        let principal = require_principal(ctx)?;
+        principal.require(ANY_ROLE)?;
+        let id = ids::parse(&id, NodeKind::Order, "id")?;
+        Ok(Order(
+            update::update_order(&state(ctx)?.db, principal, id, input).await?,
+        ))
     }
 }

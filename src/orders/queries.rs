@@ -9,9 +9,58 @@ use super::service;
 use super::stats;
 use super::types::{Order, OrderStats, OrderStatusInfo};
 use super::workflow::OrderStatus;
+use crate::auth::policy::Policy;
 use crate::error::AppError;
-use crate::graphql::context::{policy, state};
+use crate::graphql::context::{policy, require_principal, state};
 use crate::ids::{self, NodeKind};
+
+/// FORBIDDEN for a tag filter from a caller who may not see tags: the
+/// answer would tell them which tags their orders have.
+fn refuse_tag_filter(
+    policy: Policy,
+    any: &Option<Vec<String>>,
+    all: &Option<Vec<String>>,
+) -> Result<(), AppError> {
+    if (any.is_some() || all.is_some()) && !policy.sees_tags() {
+        return Err(AppError::Forbidden(
+            "Customers cannot filter by tags".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The condition and sort of saved view `id` (`orders(view:)`), for staff
+/// and admins who see it.
+async fn saved_view(
+    ctx: &Context<'_>,
+    policy: Policy,
+    id: &ID,
+) -> Result<(sea_orm::Condition, Vec<OrderOrderBy>), AppError> {
+    if !policy.sees_saved_views() {
+        return Err(AppError::Forbidden("Only staff may use saved views".into()));
+    }
+    let id = ids::parse(id, NodeKind::SavedView, "view")?;
+    let principal = require_principal(ctx)?;
+    let (filter, sort) =
+        crate::views::service::for_listing(&state(ctx)?.db, principal, id, "view").await?;
+    // Checked when saved; a view that no longer passes (an id it names was
+    // since refused, say) says so under `view`.
+    let condition = listing::condition(&filter).map_err(|e| match e {
+        AppError::BadUserInput { fields, .. } => AppError::invalid_field(
+            "view",
+            format!(
+                "the saved view's filter no longer passes: {}; update the view",
+                fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.path, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        ),
+        other => other,
+    })?;
+    Ok((condition, sort))
+}
 
 /// Order queries.
 #[derive(Default)]
@@ -90,15 +139,31 @@ impl OrderQuery {
             desc = "Page numbers: orders per page, default 20, at most 100. Not with cursors."
         )]
         per_page: Option<i32>,
+        #[graphql(
+            desc = "A saved view (its id) to list: its filter and sort apply. `filter` given too narrows it further (both must match); `orderBy` given too replaces its sort. Staff and admins only."
+        )]
+        view: Option<ID>,
     ) -> Result<OrderConnection, AppError> {
         let policy = policy(ctx)?;
         let filter = filter.unwrap_or_default();
+        let (view_condition, view_sort) = match view {
+            Some(view) => {
+                let (condition, sort) = saved_view(ctx, policy, &view).await?;
+                (Some(condition), Some(sort))
+            }
+            None => (None, None),
+        };
+        let order_by = order_by.or(view_sort).unwrap_or_default();
         if filter.admin_field.is_some() && !policy.sees_admin_fields() {
             return Err(AppError::Forbidden(
                 "Only staff may filter by admin fields".into(),
             ));
         }
-        let condition = listing::condition(&filter)?.add(policy.orders());
+        refuse_tag_filter(policy, &filter.tags_any, &filter.tags_all)?;
+        let mut condition = listing::condition(&filter)?.add(policy.orders());
+        if let Some(view) = view_condition {
+            condition = condition.add(view);
+        }
         let args = PageArgs {
             first,
             after,
@@ -107,13 +172,7 @@ impl OrderQuery {
             page,
             per_page,
         };
-        let page = listing::list(
-            &state(ctx)?.db,
-            condition,
-            &order_by.unwrap_or_default(),
-            args,
-        )
-        .await?;
+        let page = listing::list(&state(ctx)?.db, condition, &order_by, args).await?;
         Ok(OrderConnection(page))
     }
 
@@ -128,6 +187,7 @@ impl OrderQuery {
     ) -> Result<OrderStats, AppError> {
         let policy = policy(ctx)?;
         let filter = filter.unwrap_or_default();
+        refuse_tag_filter(policy, &filter.tags_any, &filter.tags_all)?;
         Ok(OrderStats(
             stats::stats(&state(ctx)?.db, filter, policy.orders()).await?,
         ))

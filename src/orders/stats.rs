@@ -53,6 +53,8 @@ pub async fn stats(db: &Db, filter: StatsFilter, scope: Condition) -> AppResult<
         date_from: filter.date_from,
         date_to: filter.date_to,
         test: Some(filter.test.unwrap_or(false)),
+        tags_any: filter.tags_any,
+        tags_all: filter.tags_all,
         ..Default::default()
     })?
     .add(scope);

@@ -33,6 +33,7 @@ use crate::money::Money;
 use crate::payments::kinds::FinancialStatus;
 use crate::payments::types::{PaymentTransaction, Refund};
 use crate::scalars::BigInt;
+use crate::tags::loaders::TagsOfOrder;
 
 /// An order.
 #[derive(Clone)]
@@ -254,6 +255,22 @@ impl Order {
             .unwrap_or_default()
             .into_iter()
             .map(AdminField::from)
+            .collect())
+    }
+    /// Staff's labels on the order, alphabetically (by lower-cased code
+    /// points); empty when none. Admins, staff and integrations (FORBIDDEN
+    /// for customers).
+    async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<String>, AppError> {
+        if !policy(ctx)?.sees_tags() {
+            return Err(AppError::Forbidden(
+                "Customers cannot read order tags".into(),
+            ));
+        }
+        let rows = loader(ctx)?.load_one(TagsOfOrder(self.0.id)).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| t.tag)
             .collect())
     }
     /// Messages on the order, oldest first.

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use serde_json::{Map, Value as Json, json};
 
-use super::create::{create, created_event, reference_taken};
+use super::create::{ArchivedCustomer, create, created_event, reference_taken};
 use super::draft::{Defaults, NewOrder};
 use super::edit::lock;
 use super::inputs::{OnExisting, UpsertOrderInput};
@@ -103,7 +103,7 @@ pub async fn upsert(
     let (txn, existing) = match existing {
         Some(existing) => (txn, existing),
         None => {
-            if let Some(order) = create(&txn, &new).await? {
+            if let Some(order) = create(&txn, &new, ArchivedCustomer::Accept).await? {
                 crate::payments::mirror::record_opening(&txn, &[&order], actor).await?;
                 events::append(
                     &txn,
@@ -159,7 +159,10 @@ async fn keep_or_save_address<C: ConnectionTrait>(
 
 /// The search text of `order` as it now is, with its customer's external id
 /// and its addresses' terms.
-async fn search_text_of<C: ConnectionTrait>(conn: &C, order: &order::Model) -> AppResult<String> {
+pub async fn search_text_of<C: ConnectionTrait>(
+    conn: &C,
+    order: &order::Model,
+) -> AppResult<String> {
     let ids: Vec<i64> = [order.shipping_address_id, order.billing_address_id]
         .into_iter()
         .flatten()

@@ -27,6 +27,25 @@ pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Runs `migrate down` one step at a time until `migration` is undone (the
+/// later ones come off first), so a migration's own test does not break when
+/// another migration lands after it.
+pub fn migrate_down_until(url: &str, migration: &str) {
+    let undone = |status: &str| {
+        status
+            .lines()
+            .any(|l| l.starts_with("pending") && l.ends_with(migration))
+    };
+    let mut status = String::new();
+    for _ in 0..20 {
+        status = stdout(&cli(url, &["migrate", "down"]));
+        if undone(&status) {
+            return;
+        }
+    }
+    panic!("{migration} is still applied after 20 steps down:\n{status}");
+}
+
 #[tokio::test]
 async fn api_keys_are_listed_and_revoked_from_the_cli_and_listed_in_graphql() {
     let database = TestApp::spawn().await.stop().await;

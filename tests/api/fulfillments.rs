@@ -1081,21 +1081,7 @@ async fn the_migration_goes_down_and_up_again() {
     fulfilled(&app, &order, json!({})).await;
     let database = app.stop().await;
     let url = database.database_url().to_owned();
-    // Down one step at a time until this migration is undone (later ones
-    // come off first).
-    let undone = |status: &str| {
-        status
-            .lines()
-            .any(|l| l.starts_with("pending") && l.ends_with("m20261207_000012_fulfillments"))
-    };
-    let mut status = String::new();
-    for _ in 0..10 {
-        status = crate::cli::stdout(&crate::cli::cli(&url, &["migrate", "down"]));
-        if undone(&status) {
-            break;
-        }
-    }
-    assert!(undone(&status), "{status}");
+    crate::cli::migrate_down_until(&url, "m20261207_000012_fulfillments");
     let db = sea_orm::Database::connect(&url).await.unwrap();
     for table in ["fulfillment_lines", "fulfillments"] {
         let gone = db

@@ -197,6 +197,18 @@ impl TestApp {
             .expect("token signs")
     }
 
+    /// A valid token for `role` with its own `subject` (two staff members).
+    pub fn token_as(&self, role: Role, subject: &str) -> String {
+        let principal = Principal {
+            role,
+            subject: subject.to_owned(),
+            customer_id: None,
+        };
+        self.jwt
+            .sign(&principal, Duration::from_secs(600))
+            .expect("token signs")
+    }
+
     pub fn admin_token(&self) -> String {
         self.token(Role::Admin, None)
     }

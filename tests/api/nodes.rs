@@ -68,6 +68,14 @@ async fn one_of_each(app: &TestApp, email: &str) -> Vec<(&'static str, Value)> {
         )
         .await["createApiKey"]
         .clone();
+    // The admin's own, not shared: staff do not see it.
+    let view = app
+        .admin(
+            "mutation($name: String!) { createSavedView(input: {name: $name}) { id } }",
+            json!({"name": email}),
+        )
+        .await["createSavedView"]["id"]
+        .clone();
     assert_eq!(key["id"], key["apiKey"]["id"]);
     assert_eq!(order["lines"][0]["productId"], product["id"]);
     // 2 × 2.50 at 9 % VAT: 5.45 captured, then 1 of it refunded.
@@ -97,6 +105,7 @@ async fn one_of_each(app: &TestApp, email: &str) -> Vec<(&'static str, Value)> {
             money["createOrderTransaction"]["transaction"]["id"].clone(),
         ),
         ("Refund", money["refundOrder"]["refund"]["id"].clone()),
+        ("SavedView", view),
     ]
 }
 
@@ -105,7 +114,7 @@ const NODE: &str = "query($id: ID!) { node(id: $id) { __typename id
     ... on OrderEvent { databaseId } ... on Customer { databaseId } ... on Address { databaseId }
     ... on Product { databaseId } ... on ApiKey { databaseId } ... on WebhookEndpoint { databaseId }
     ... on Delivery { databaseId } ... on AutomationRule { databaseId } ... on Fulfillment { databaseId }
-    ... on PaymentTransaction { databaseId } ... on Refund { databaseId } } }";
+    ... on PaymentTransaction { databaseId } ... on Refund { databaseId } ... on SavedView { databaseId } } }";
 
 #[tokio::test]
 async fn node_finds_every_node_type_by_its_global_id() {
@@ -187,7 +196,7 @@ async fn node_applies_the_access_rules_of_the_typed_roots() {
         // address, and the catalogue; never API keys or delivery machinery.
         let visible = !matches!(
             *type_name,
-            "ApiKey" | "WebhookEndpoint" | "Delivery" | "AutomationRule"
+            "ApiKey" | "WebhookEndpoint" | "Delivery" | "AutomationRule" | "SavedView"
         );
         assert_eq!(
             !body["data"]["node"].is_null(),
@@ -207,12 +216,15 @@ async fn node_applies_the_access_rules_of_the_typed_roots() {
         assert!(body.get("errors").is_none(), "{type_name}: {body}");
     }
     // Staff see every order's objects and deliveries, but not API keys,
-    // endpoints or rules; admins see everything.
+    // endpoints, rules or another's private saved view; admins see everything.
     for (type_name, id) in &other {
         let body = node_as(&app, &staff, id).await;
         assert_eq!(
             !body["data"]["node"].is_null(),
-            !matches!(*type_name, "ApiKey" | "WebhookEndpoint" | "AutomationRule"),
+            !matches!(
+                *type_name,
+                "ApiKey" | "WebhookEndpoint" | "AutomationRule" | "SavedView"
+            ),
             "staff {type_name}"
         );
         let body = node_as(&app, &app.admin_token(), id).await;
