@@ -30,6 +30,12 @@ use ordergraph::config::Config;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
+// The shipped binary's allocator (src/main.rs): the server runs in this
+// process, so it must allocate as it does in production.
+#[cfg(not(feature = "system-allocator"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type Seen = Arc<Mutex<HashSet<String>>>;
 
 async fn receive(State(seen): State<Seen>, headers: HeaderMap, _body: Bytes) -> StatusCode {

@@ -21,6 +21,12 @@ use ordergraph::auth::{Principal, Role};
 use ordergraph::config::Config;
 use serde_json::{Value, json};
 
+// The shipped binary's allocator (src/main.rs): the server runs in this
+// process, so it must allocate as it does in production.
+#[cfg(not(feature = "system-allocator"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SECRET: &str = "bench-secret-bench-secret-bench-secret";
 const CONCURRENCY: usize = 4;
 

@@ -20,6 +20,13 @@ use ordergraph::config::Config;
 use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement};
 use serde_json::json;
 
+// The shipped binary's allocator (src/main.rs): the server runs in this
+// process, so it must allocate as it does in production (glibc's malloc
+// took a third of this bench's CPU and made the server look slower).
+#[cfg(not(feature = "system-allocator"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const QUERY: &str = "{ orders(first: 100) { totalCount edges { cursor node {
     id number status totals { grossTotal totalVat }
     customer { id email name }
