@@ -13,6 +13,9 @@
 //! propagating only non-null failures. Until then this extension does it in
 //! one place, from the document, the schema registry and the error paths.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{
@@ -116,9 +119,6 @@ impl Extension for ShapeExtension {
     }
 }
 
-/// A non-null field is null: its parent must be null in turn.
-struct Bubble;
-
 /// The response rebuilt in selection order with nulls where fields failed.
 pub fn reshape(
     registry: &Registry,
@@ -141,49 +141,125 @@ pub fn reshape(
             .as_deref()
             .unwrap_or("Subscription"),
     };
-    let errors: Vec<Vec<PathSegment>> = response.errors.iter().map(|e| e.path.clone()).collect();
+    let errors: Vec<&[PathSegment]> = response.errors.iter().map(|e| &e.path[..]).collect();
     let shaper = Shaper {
         registry,
         document,
         errors: &errors,
+        selections: RefCell::default(),
     };
-    response.data = match shaper.object(&[&operation.node.selection_set.node], root, data, &[]) {
-        Ok(value) => value,
-        Err(Bubble) => Value::Null,
-    };
+    let roots = [&operation.node.selection_set.node];
+    let shaped = shaper.object(&roots, root, data, None);
+    response.data = shaped.unwrap_or(Value::Null);
     response
 }
+
+/// A non-null field is null: its parent must be null in turn.
+struct Bubble;
+
+/// Where a value sits in the response, as a chain on the stack: building it
+/// costs nothing, and it is only walked when a key is missing and errors
+/// have to be looked at.
+#[derive(Clone, Copy)]
+struct Path<'p> {
+    parent: Option<&'p Path<'p>>,
+    segment: Segment<'p>,
+}
+
+#[derive(Clone, Copy)]
+enum Segment<'p> {
+    Field(&'p str),
+    Index(usize),
+}
+
+impl Path<'_> {
+    /// Whether `error` (a path from the root) starts with this path.
+    fn is_prefix_of(&self, error: &[PathSegment]) -> bool {
+        let mut depth = 1;
+        let mut up = self.parent;
+        while let Some(p) = up {
+            depth += 1;
+            up = p.parent;
+        }
+        if error.len() < depth {
+            return false;
+        }
+        let mut node = Some(self);
+        for segment in error[..depth].iter().rev() {
+            let Some(here) = node else { return false };
+            let same = match (here.segment, segment) {
+                (Segment::Field(a), PathSegment::Field(b)) => a == b,
+                (Segment::Index(a), PathSegment::Index(b)) => a == *b,
+                _ => false,
+            };
+            if !same {
+                return false;
+            }
+            node = here.parent;
+        }
+        true
+    }
+}
+
+/// One response key of a selection: where its fields were written (for the
+/// sub-selections) and its declared type.
+struct Entry<'d> {
+    key: Name,
+    ty: Option<&'d str>,
+    non_null: bool,
+    sets: Vec<&'d SelectionSet>,
+}
+
+/// The response keys of a selection on a type, in document order.
+type Entries<'d> = Rc<Vec<Entry<'d>>>;
 
 struct Shaper<'a> {
     registry: &'a Registry,
     document: &'a ExecutableDocument,
-    errors: &'a [Vec<PathSegment>],
-}
-
-/// One response key of a selection: where its fields were written (for the
-/// sub-selections) and the type that declares it.
-struct Entry<'d> {
-    field_name: &'d str,
-    parent: String,
-    sets: Vec<&'d SelectionSet>,
+    errors: &'a [&'a [PathSegment]],
+    /// The keys of each selection on each type, collected once per response:
+    /// the 100 objects of a page share one. Keyed by the address of the
+    /// selection sets (the root's, or an [`Entry`]'s held here) and the type:
+    /// every slice keyed lives as long as the shaper.
+    selections: RefCell<HashMap<(usize, usize, &'a str), Entries<'a>>>,
 }
 
 impl<'a> Shaper<'a> {
-    /// The response keys of `sets` in document order, with every
-    /// sub-selection written for each (fragments inlined, first position wins).
-    fn collect(&self, sets: &[&'a SelectionSet], parent: &str) -> IndexMap<String, Entry<'a>> {
-        let mut keys: IndexMap<String, Entry<'a>> = IndexMap::new();
+    /// The response keys of `sets` on `parent` in document order, with every
+    /// sub-selection written for each (fragments inlined, first position
+    /// wins), from the cache when these sets were collected before.
+    fn collect(&self, sets: &[&'a SelectionSet], parent: &'a str) -> Entries<'a> {
+        let id = (sets.as_ptr() as usize, sets.len(), parent);
+        if let Some(entries) = self.selections.borrow().get(&id) {
+            return entries.clone();
+        }
+        let mut keys: IndexMap<&'a str, (&'a str, &'a str, Vec<&'a SelectionSet>)> =
+            IndexMap::new();
         for set in sets {
             self.collect_into(set, parent, &mut keys, 0);
         }
-        keys
+        let entries: Vec<Entry<'a>> = keys
+            .into_iter()
+            .map(|(key, (declared_on, field_name, sets))| {
+                let ty = self.field_type(declared_on, field_name);
+                Entry {
+                    key: Name::new(key),
+                    ty,
+                    non_null: ty.is_some_and(|t| MetaTypeName::create(t).is_non_null()),
+                    sets,
+                }
+            })
+            .collect();
+        let entries = Rc::new(entries);
+        self.selections.borrow_mut().insert(id, entries.clone());
+        entries
     }
 
     fn collect_into(
         &self,
         set: &'a SelectionSet,
-        parent: &str,
-        keys: &mut IndexMap<String, Entry<'a>>,
+        parent: &'a str,
+        keys: &mut IndexMap<&'a str, (&'a str, &'a str, Vec<&'a SelectionSet>)>,
         depth: usize,
     ) {
         if depth > 64 {
@@ -193,13 +269,11 @@ impl<'a> Shaper<'a> {
             match &item.node {
                 Selection::Field(field) => {
                     let field = &field.node;
-                    let key = field.response_key().node.to_string();
-                    let entry = keys.entry(key).or_insert_with(|| Entry {
-                        field_name: field.name.node.as_str(),
-                        parent: parent.to_owned(),
-                        sets: Vec::new(),
-                    });
-                    entry.sets.push(&field.selection_set.node);
+                    let key = field.response_key().node.as_str();
+                    let entry = keys
+                        .entry(key)
+                        .or_insert_with(|| (parent, field.name.node.as_str(), Vec::new()));
+                    entry.2.push(&field.selection_set.node);
                 }
                 Selection::InlineFragment(fragment) => {
                     let on = fragment
@@ -232,41 +306,54 @@ impl<'a> Shaper<'a> {
     }
 
     /// Whether some error's path starts with `path`.
-    fn errored_at_or_below(&self, path: &[PathSegment]) -> bool {
-        self.errors.iter().any(|e| e.starts_with(path))
+    fn errored_at_or_below(&self, path: &Path<'_>) -> bool {
+        self.errors.iter().any(|e| path.is_prefix_of(e))
     }
 
     fn object(
         &self,
         sets: &[&'a SelectionSet],
-        parent: &str,
+        parent: &'a str,
         mut data: IndexMap<Name, Value>,
-        path: &[PathSegment],
+        path: Option<&Path<'_>>,
     ) -> Result<Value, Bubble> {
+        let entries = self.collect(sets, parent);
         let mut out = IndexMap::with_capacity(data.len());
-        for (key, entry) in self.collect(sets, parent) {
-            let mut here = path.to_vec();
-            here.push(PathSegment::Field(key.clone()));
-            let ty = self.field_type(&entry.parent, entry.field_name);
-            let non_null = ty.is_some_and(|t| MetaTypeName::create(t).is_non_null());
-            let value = match data.shift_remove(key.as_str()) {
-                Some(value) => self.complete(value, ty, &entry.sets, &here),
-                None if self.errored_at_or_below(&here) => Err(Bubble),
+        let mut taken = 0;
+        for entry in entries.iter() {
+            let here = Path {
+                parent: path,
+                segment: Segment::Field(entry.key.as_str()),
+            };
+            // Taken out in place (no shifting); the emptied slots are
+            // dropped below.
+            let value = match data.get_mut(entry.key.as_str()) {
+                Some(value) => {
+                    taken += 1;
+                    self.complete(std::mem::take(value), entry.ty, &entry.sets, &here)
+                }
+                None if !self.errors.is_empty() && self.errored_at_or_below(&here) => Err(Bubble),
                 // Skipped (@skip/@include) or for another type: no key.
                 None => continue,
             };
             match value {
                 Ok(value) => {
-                    out.insert(Name::new(&key), value);
+                    out.insert(entry.key.clone(), value);
                 }
-                Err(Bubble) if non_null => return Err(Bubble),
+                Err(Bubble) if entry.non_null => return Err(Bubble),
                 Err(Bubble) => {
-                    out.insert(Name::new(&key), Value::Null);
+                    out.insert(entry.key.clone(), Value::Null);
                 }
             }
         }
         // Anything the selection does not explain stays, after it.
-        out.extend(data);
+        if taken < data.len() {
+            for (key, value) in data {
+                if !out.contains_key(&key) {
+                    out.insert(key, value);
+                }
+            }
+        }
         Ok(Value::Object(out))
     }
 
@@ -275,9 +362,9 @@ impl<'a> Shaper<'a> {
     fn complete(
         &self,
         value: Value,
-        ty: Option<&str>,
+        ty: Option<&'a str>,
         sets: &[&'a SelectionSet],
-        path: &[PathSegment],
+        path: &Path<'_>,
     ) -> Result<Value, Bubble> {
         let non_null = ty.is_some_and(|t| MetaTypeName::create(t).is_non_null());
         match value {
@@ -291,8 +378,10 @@ impl<'a> Shaper<'a> {
                 });
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.into_iter().enumerate() {
-                    let mut here = path.to_vec();
-                    here.push(PathSegment::Index(i));
+                    let here = Path {
+                        parent: Some(path),
+                        segment: Segment::Index(i),
+                    };
                     match self.complete(item, inner, sets, &here) {
                         Ok(item) => out.push(item),
                         // A non-null item failed: the list is null.
@@ -304,7 +393,7 @@ impl<'a> Shaper<'a> {
             }
             Value::Object(map) if sets.iter().any(|s| !s.items.is_empty()) => {
                 let named = ty.map_or("", MetaTypeName::concrete_typename);
-                match self.object(sets, named, map, path) {
+                match self.object(sets, named, map, Some(path)) {
                     Ok(value) => Ok(value),
                     Err(Bubble) if non_null => Err(Bubble),
                     Err(Bubble) => Ok(Value::Null),
