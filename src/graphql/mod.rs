@@ -6,6 +6,7 @@ pub mod budget;
 pub mod context;
 pub mod cost;
 pub mod error_codes;
+pub mod handoff;
 pub mod idempotency;
 pub mod limits;
 pub mod loader;
@@ -97,6 +98,14 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 /// The schema with its extensions but without server state or limits: enough to
 /// print the SDL or validate documents.
 pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    bare_builder()
+        .extension(error_codes::ErrorCodes)
+        // Outside every other extension: what clients get is spec-shaped.
+        .extension(shape::ResponseShape)
+}
+
+/// The roots without any extension.
+fn bare_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
@@ -105,9 +114,6 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRo
     // Field suggestions ("did you mean ...") hand the schema to probes one
     // guess at a time; introspection stays on for tooling.
     .disable_suggestions()
-    .extension(error_codes::ErrorCodes)
-    // Outside every other extension: what clients get is spec-shaped.
-    .extension(shape::ResponseShape)
 }
 
 /// The schema a running server executes: [`schema_builder`] plus the configured
@@ -122,8 +128,9 @@ pub fn build_schema(
     // A running request holds its key a little longer than it may run.
     let lease = Duration::from_secs(config.request_timeout_seconds.max(1) + 5);
     let mut builder = schema_builder();
+    let traced = config.otel_traces_endpoint.is_some();
     // Only with an exporter: an extension costs every field a boxed future.
-    if config.otel_traces_endpoint.is_some() {
+    if traced {
         // Outside the limits, so a refused or timed-out operation has its span.
         builder = builder.extension(spans::Spans);
     }
@@ -132,13 +139,27 @@ pub fn build_schema(
         // without being parsed, costed or keyed.
         builder = builder.extension(trusted::TrustedOnly(trusted));
     }
-    builder
+    builder = builder
         // Outside the limits' timeout, so a timed-out mutation frees its key.
         .extension(idempotency::Idempotency::new(state.db.clone(), ttl, lease))
         .extension(limits::Limits::new(
             limits::LimitSettings::from_config(config),
             budget,
-        ))
+        ));
+    // Traced operations stay on the served schema: their root fields' spans
+    // are a `resolve` hook.
+    if !traced {
+        let executor = bare_builder()
+            // The served schema ran every rule on this document already;
+            // the fast mode still computes what execution needs.
+            .validation_mode(async_graphql::ValidationMode::Fast)
+            .limit_directives(config.graphql_max_directives)
+            .data(state.clone())
+            .finish();
+        // Last, so innermost: every other extension wraps the hand-off.
+        builder = builder.extension(handoff::Handoff::new(executor));
+    }
+    builder
         .limit_directives(config.graphql_max_directives)
         .data(state.clone())
         .finish()

@@ -26,6 +26,7 @@ use super::apq::ApqError;
 use super::documents::ParsedDocuments;
 use super::{HttpState, fanout, ws_guard};
 use crate::auth::Caller;
+use crate::graphql::handoff::Eligible;
 use crate::graphql::idempotency::IdempotencyKey;
 use crate::graphql::loader::new_loader;
 use crate::graphql::selected_operation;
@@ -362,15 +363,19 @@ async fn serve_websocket(
 /// What every operation needs besides its text: the caller and a fresh loader
 /// (caching only for queries; see `graphql::loader`).
 fn with_request_data(state: &HttpState, mut request: Request, caller: Caller) -> Request {
-    let cache = operation_kind(
+    let kind = operation_kind(
         &state.documents,
         &mut request,
         state.app.config.graphql_max_document_bytes,
-    )
-    .is_none_or(|kind| kind == OperationType::Query);
-    request
+    );
+    let cache = kind.is_none_or(|kind| kind == OperationType::Query);
+    request = request
         .data(caller)
-        .data(new_loader(state.app.db.clone(), cache))
+        .data(new_loader(state.app.db.clone(), cache));
+    if matches!(kind, Some(OperationType::Query | OperationType::Mutation)) {
+        request = request.data(Eligible);
+    }
+    request
 }
 
 /// The type of the operation the request will run, when the document parses and
