@@ -92,7 +92,7 @@ impl Customer {
             ..Default::default()
         };
         Ok(OrderConnection(
-            listing::list(&state(ctx)?.db, condition, &[], args).await?,
+            listing::list(&state(ctx)?.db, condition, &[], args, Default::default()).await?,
         ))
     }
 

@@ -8,14 +8,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Days, NaiveTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Value,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter,
+    QueryOrder, QuerySelect, Value,
 };
 use serde_json::{Value as Json, json};
 
 use super::inputs::{OrderFilter, OrderOrderBy, OrderSortField, SortDirection};
 use super::workflow::OrderStatus;
 use crate::db::{Db, contains_pattern};
-use crate::entities::{customer, order, order_admin_field};
+use crate::entities::{addressbook, customer, order, order_admin_field};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::ids::{self, NodeKind};
 use crate::scalars::Date;
@@ -99,7 +100,9 @@ pub fn condition(filter: &OrderFilter) -> AppResult<Condition> {
         .map(|s| s.trim().to_lowercase())
         .filter(|s| !s.is_empty())
     {
-        cond = cond.add(Expr::col(order::Column::SearchText).like(contains_pattern(&term)));
+        cond = cond.add(
+            Expr::col((order::Entity, order::Column::SearchText)).like(contains_pattern(&term)),
+        );
     }
     if let Some(from) = filter.date_from {
         cond = cond.add(order::Column::SubmittedAt.gte(day_start(from)));
@@ -192,43 +195,54 @@ fn keys_of(order_by: &[OrderOrderBy]) -> Vec<Key> {
         };
         match by.field {
             OrderSortField::CreatedAt => push(
-                Expr::col(order::Column::CreatedAt),
+                Expr::col((order::Entity, order::Column::CreatedAt)),
                 KeyKind::Time,
                 "CREATED_AT",
             ),
             OrderSortField::SubmittedAt => push(
-                Expr::col(order::Column::SubmittedAt),
+                Expr::col((order::Entity, order::Column::SubmittedAt)),
                 KeyKind::Time,
                 "SUBMITTED_AT",
             ),
             OrderSortField::UpdatedAt => push(
-                Expr::col(order::Column::UpdatedAt),
+                Expr::col((order::Entity, order::Column::UpdatedAt)),
                 KeyKind::Time,
                 "UPDATED_AT",
             ),
             OrderSortField::GrossTotal => push(
-                Expr::col(order::Column::GrossTotal),
+                Expr::col((order::Entity, order::Column::GrossTotal)),
                 KeyKind::Int,
                 "GROSS_TOTAL",
             ),
             OrderSortField::Number => {
                 // Numbers are digit strings that grow in length: (length, text)
                 // is numeric order (see the ix_orders_number_sort index).
-                // LENGTH(number), spelled as the index spells it, so PostgreSQL
-                // matches the expression to the index.
-                push(Expr::cust("LENGTH(number)"), KeyKind::Int, "NUMBER_LENGTH");
-                push(Expr::col(order::Column::Number), KeyKind::Text, "NUMBER");
+                // LENGTH(number), as the index has it (qualified: a page may
+                // join other tables; PostgreSQL matches the parsed expression,
+                // so the index still serves it).
+                push(
+                    Expr::cust("LENGTH(orders.number)"),
+                    KeyKind::Int,
+                    "NUMBER_LENGTH",
+                );
+                push(
+                    Expr::col((order::Entity, order::Column::Number)),
+                    KeyKind::Text,
+                    "NUMBER",
+                );
             }
-            OrderSortField::Status => {
-                push(Expr::col(order::Column::Status), KeyKind::Text, "STATUS")
-            }
+            OrderSortField::Status => push(
+                Expr::col((order::Entity, order::Column::Status)),
+                KeyKind::Text,
+                "STATUS",
+            ),
         }
     }
     // The id breaks ties, in the direction of the last key, so every order has
     // exactly one place.
     let descending = keys.last().is_some_and(|k| k.descending);
     keys.push(Key {
-        expr: Expr::col(order::Column::Id),
+        expr: Expr::col((order::Entity, order::Column::Id)),
         kind: KeyKind::Int,
         descending,
         name: "ID",
@@ -350,6 +364,25 @@ pub struct Listed {
     pub order: order::Model,
 }
 
+/// What a page's one statement reads besides its orders, so that a nested
+/// page does not need a statement each for them: the count of all matching
+/// orders (an uncorrelated subquery, computed once) and the customers and
+/// addresses the page's orders point to (left joins).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Include {
+    pub total_count: bool,
+    pub customer: bool,
+    pub shipping_address: bool,
+    pub billing_address: bool,
+}
+
+/// Column prefixes of the joined tables in a page's rows (no column of
+/// `orders` starts with one), and the aliases of the joined tables.
+const CUSTOMER: &str = "cu_";
+const SHIPPING: &str = "sa_";
+const BILLING: &str = "ba_";
+const TOTAL_COUNT: &str = "total_count__";
+
 /// A page of orders.
 pub struct ListPage {
     pub rows: Vec<Listed>,
@@ -357,6 +390,13 @@ pub struct ListPage {
     pub has_previous_page: bool,
     /// The filter, for `totalCount`.
     pub condition: Condition,
+    /// The count of all matching orders, when it was read with the page.
+    pub total_count: Option<i64>,
+    /// What was read with the page.
+    pub included: Include,
+    /// The customers and addresses read with the page ([`Include`]).
+    pub customers: Vec<customer::Model>,
+    pub addresses: Vec<addressbook::Model>,
 }
 
 /// The default order: newest business date first, id as the tie-breaker.
@@ -372,6 +412,7 @@ pub async fn list(
     condition: Condition,
     order_by: &[OrderOrderBy],
     args: PageArgs,
+    include: Include,
 ) -> AppResult<ListPage> {
     let mut errors = Vec::new();
     let cursors = args.first.is_some()
@@ -448,7 +489,35 @@ pub async fn list(
     if pages {
         query = query.offset((page - 1) * size);
     }
-    let mut rows = query.limit(size + 1).all(db).await?;
+    let query = joined(query.limit(size + 1), &condition, include);
+    let mut rows = Vec::new();
+    let (mut total_count, mut customers, mut addresses) = (None, Vec::new(), Vec::new());
+    let statement = sea_orm::QueryTrait::build(&query, db.get_database_backend());
+    for row in db.query_all_raw(statement).await? {
+        if include.total_count {
+            total_count = Some(row.try_get::<i64>("", TOTAL_COUNT)?);
+        }
+        if include.customer
+            && let Some(customer) = customer::Model::from_query_result_optional(&row, CUSTOMER)?
+        {
+            customers.push(customer);
+        }
+        for (wanted, prefix) in [
+            (include.shipping_address, SHIPPING),
+            (include.billing_address, BILLING),
+        ] {
+            if wanted
+                && let Some(address) = addressbook::Model::from_query_result_optional(&row, prefix)?
+            {
+                addresses.push(address);
+            }
+        }
+        rows.push(order::Model::from_query_result(&row, "")?);
+    }
+    if include.total_count && rows.is_empty() {
+        // Past the last page the statement returns no row to carry the count.
+        total_count = Some(count(db, condition.clone()).await?);
+    }
     let more = rows.len() as u64 > size;
     rows.truncate(usize::try_from(size).unwrap_or(usize::MAX));
     if backward {
@@ -472,7 +541,81 @@ pub async fn list(
         has_next_page,
         has_previous_page,
         condition,
+        total_count,
+        included: include,
+        customers,
+        addresses,
     })
+}
+
+/// `select` with what `include` asks for: the count as an uncorrelated
+/// subquery (the database computes it once, not per row), and the customer
+/// and both addresses left-joined under their own aliases, only their
+/// columns prefixed (see `lines::loaders::with_address` for why).
+fn joined(
+    mut select: sea_orm::Select<order::Entity>,
+    condition: &Condition,
+    include: Include,
+) -> sea_orm::Select<order::Entity> {
+    use sea_orm::sea_query::{Alias, SubQueryStatement};
+    use sea_orm::{IdenStatic, Iterable, JoinType, QueryTrait};
+
+    if include.total_count {
+        let count = order::Entity::find()
+            .filter(condition.clone())
+            .select_only()
+            .column_as(Expr::col(sea_orm::sea_query::Asterisk).count(), "n")
+            .into_query();
+        select = select.column_as(
+            Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(count))),
+            TOTAL_COUNT,
+        );
+    }
+    if include.customer {
+        let alias = Alias::new("cu");
+        let relation = order::Entity::belongs_to(customer::Entity)
+            .from(order::Column::CustomerId)
+            .to(customer::Column::Id)
+            .into();
+        select = select.join_as(JoinType::LeftJoin, relation, alias.clone());
+        for col in customer::Column::iter() {
+            select = select.column_as(
+                col.select_as(Expr::col((alias.clone(), col))),
+                format!("{CUSTOMER}{}", col.as_str()),
+            );
+        }
+    }
+    for (wanted, from, alias, prefix) in [
+        (
+            include.shipping_address,
+            order::Column::ShippingAddressId,
+            "sa",
+            SHIPPING,
+        ),
+        (
+            include.billing_address,
+            order::Column::BillingAddressId,
+            "ba",
+            BILLING,
+        ),
+    ] {
+        if !wanted {
+            continue;
+        }
+        let alias = Alias::new(alias);
+        let relation = order::Entity::belongs_to(addressbook::Entity)
+            .from(from)
+            .to(addressbook::Column::Id)
+            .into();
+        select = select.join_as(JoinType::LeftJoin, relation, alias.clone());
+        for col in addressbook::Column::iter() {
+            select = select.column_as(
+                col.select_as(Expr::col((alias.clone(), col))),
+                format!("{prefix}{}", col.as_str()),
+            );
+        }
+    }
+    select
 }
 
 /// How many orders match `condition`.

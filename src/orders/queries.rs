@@ -172,7 +172,16 @@ impl OrderQuery {
             page,
             per_page,
         };
-        let page = listing::list(&state(ctx)?.db, condition, &order_by, args).await?;
+        let look = ctx.look_ahead();
+        let (edges, nodes) = (look.field("edges").field("node"), look.field("nodes"));
+        let wants = |field: &str| edges.field(field).exists() || nodes.field(field).exists();
+        let include = listing::Include {
+            total_count: look.field("totalCount").exists(),
+            customer: wants("customer"),
+            shipping_address: wants("shippingAddress"),
+            billing_address: wants("billingAddress"),
+        };
+        let page = listing::list(&state(ctx)?.db, condition, &order_by, args, include).await?;
         Ok(OrderConnection(page))
     }
 

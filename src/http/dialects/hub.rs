@@ -356,7 +356,7 @@ pub async fn list(
     };
     let result = async {
         let condition = listing::condition(&OrderFilter::default())?.add(policy.orders());
-        let listed = listing::list(db, condition.clone(), &[], args).await?;
+        let listed = listing::list(db, condition.clone(), &[], args, Default::default()).await?;
         let total = listing::count(db, condition).await?;
         let ids: Vec<i64> = listed.rows.iter().map(|r| r.order.id).collect();
         let mut lines = crate::orders::service::lines_of_orders(db, &ids).await?;

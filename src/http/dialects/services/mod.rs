@@ -367,7 +367,14 @@ pub async fn list(
             per_page: i32::try_from(asked.per_page).ok(),
             ..Default::default()
         };
-        let page = listing::list(db, condition.clone(), &[asked.order_by], args).await?;
+        let page = listing::list(
+            db,
+            condition.clone(),
+            &[asked.order_by],
+            args,
+            Default::default(),
+        )
+        .await?;
         let total = listing::count(db, condition).await?;
         let customers = crate::customers::service::get_many(
             db,
