@@ -72,6 +72,10 @@ impl Default for PoolLimits {
     }
 }
 
+/// How long a pooled connection may sit unused before it is pinged on its
+/// next checkout.
+const POOL_PING_AFTER_IDLE: Duration = Duration::from_secs(10);
+
 /// Opens the pool. SQLite gets WAL (readers never block the writer), a busy
 /// timeout (writers queue instead of failing with SQLITE_BUSY) and foreign keys.
 pub async fn connect(
@@ -102,6 +106,12 @@ pub async fn connect(
         // hold a request longer than waiting for a pooled one would.
         .connect_timeout(limits.acquire)
         .acquire_timeout(limits.acquire)
+        // sqlx pings every connection it hands out by default: one more
+        // round trip per checkout (a placeOrder transaction is five). Only a
+        // connection idle long enough to have been dropped by the server or
+        // a proxy is pinged; a dead busy one fails its statement, is
+        // discarded, and the error is the retryable UNAVAILABLE.
+        .test_before_acquire_if_idle_for(POOL_PING_AFTER_IDLE)
         .sqlx_logging(false)
         .map_sqlx_postgres_opts(move |opts| {
             opts.options(settings.iter().map(|(name, v)| (*name, v.as_str())))
