@@ -60,6 +60,7 @@ use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::AbortHandle;
 
 use super::OrderEventKind;
+use super::coalesce::Coalesced;
 use super::position::Position;
 use crate::entities::order_event;
 use crate::orders::workflow::OrderStatus;
@@ -423,6 +424,8 @@ pub struct EventBus {
     sender: broadcast::Sender<Arc<Published>>,
     tasks: Arc<Vec<AbortHandle>>,
     published: Arc<Mutex<Position>>,
+    /// [`now`] for every new stream, coalesced.
+    now: Arc<Coalesced<Now, sea_orm::DbErr>>,
 }
 
 impl EventBus {
@@ -444,6 +447,13 @@ impl EventBus {
         let wake = Arc::new(Notify::new());
         let published = Arc::new(Mutex::new(latest(&db).await?));
         let postgres = db.get_database_backend() == DatabaseBackend::Postgres;
+        let now = {
+            let db = db.clone();
+            Arc::new(Coalesced::new(move || {
+                let db = db.clone();
+                async move { now(&db).await }
+            }))
+        };
         let announcer = postgres.then(|| announcer(db.clone(), commits.clone()));
         let fetch = fetcher(
             db,
@@ -463,7 +473,18 @@ impl EventBus {
             sender,
             tasks: Arc::new(tasks),
             published,
+            now,
         })
+    }
+
+    /// The log's [`now`], read after this call started: a stream that
+    /// subscribed before asking gets every event after it. Streams opened
+    /// together share one statement (10,000 subscriptions at once would
+    /// otherwise queue 10,000 reads on the pool).
+    pub async fn now(&self) -> Result<Arc<Now>, sea_orm::DbErr> {
+        self.now
+            .get(|| sea_orm::DbErr::Custom("the server is shutting down".into()))
+            .await
     }
 
     /// A receiver of every event published from now on.

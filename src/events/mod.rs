@@ -3,6 +3,7 @@
 //! subscription source and the notification outbox (DESIGN.md "Events").
 
 pub mod bus;
+pub mod coalesce;
 pub mod kind;
 pub mod loaders;
 pub mod position;

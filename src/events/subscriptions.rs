@@ -94,7 +94,7 @@ struct Cursor {
     buffer: VecDeque<Arc<Published>>,
     last_delivered: Position,
     /// Live-only streams: what had committed when the stream started.
-    seen: Option<bus::Now>,
+    seen: Option<Arc<bus::Now>>,
 }
 
 /// Replay (after `after`, if given) then live events matching `filter`. The
@@ -104,13 +104,14 @@ struct Cursor {
 /// new one, and every later one is delivered.
 async fn events(
     db: Db,
-    live: Receiver<Arc<Published>>,
+    bus: &bus::EventBus,
     filter: Filter,
     after: Option<Position>,
-) -> Result<impl Stream<Item = Result<Arc<Published>, AppError>>, AppError> {
+) -> Result<impl Stream<Item = Result<Arc<Published>, AppError>> + use<>, AppError> {
+    let live = bus.subscribe();
     let seen = match after {
         Some(_) => None,
-        None => Some(bus::now(&db).await?),
+        None => Some(bus.now().await?),
     };
     let start = after
         .or(seen.as_ref().map(|n| n.before))
@@ -345,8 +346,7 @@ impl EventSubscription {
         };
         let mut filter = scope(ctx, policy, order_id).await?;
         filter.kinds = kinds;
-        let live = app.events.subscribe();
-        let stream = events(app.db.clone(), live, filter, after).await?;
+        let stream = events(app.db.clone(), &app.events, filter, after).await?;
         // Lives as long as the stream: the gauge counts it until it ends.
         // A shared stream's clients are counted one by one (`http::fanout`).
         let active = ctx
@@ -393,8 +393,7 @@ impl EventSubscription {
         filter.kinds = Some(vec![OrderEventKind::StatusChanged]);
         filter.to_statuses = statuses;
         let app = state(ctx)?;
-        let live = app.events.subscribe();
-        let stream = events(app.db.clone(), live, filter, None).await?;
+        let stream = events(app.db.clone(), &app.events, filter, None).await?;
         // A shared stream's clients are counted one by one (`http::fanout`).
         let active = ctx
             .data_opt::<PositionTap>()

@@ -16,8 +16,8 @@
 //! What a member gets is exactly what its own execution would give:
 //! - the same answers (same document, variables and visibility class);
 //! - only events committed after it subscribed: each member takes its own
-//!   "now" of the log ([`bus::now`], batched across members that join
-//!   together) after joining and after the group's stream took its own, and
+//!   "now" of the log ([`EventBus::now`](crate::events::bus::EventBus::now),
+//!   one statement for all who ask together) after joining and after the group's stream took its own, and
 //!   skips answers for events at or before it, by their log position
 //!   ([`PositionTap`]);
 //! - a member that falls behind the group's buffer is cut off alone with
@@ -43,7 +43,6 @@ use tokio::task::AbortHandle;
 
 use crate::auth::{Caller, Role};
 use crate::error::AppError;
-use crate::events::bus::{self, Now};
 use crate::events::position::Position;
 use crate::events::subscriptions::PositionTap;
 use crate::graphql::AppSchema;
@@ -96,17 +95,14 @@ pub struct Fanout {
     schema: AppSchema,
     app: AppState,
     groups: Mutex<HashMap<Key, Arc<Group>>>,
-    now: NowBatcher,
 }
 
 impl Fanout {
     pub fn new(schema: AppSchema, app: AppState) -> Arc<Fanout> {
-        let now = NowBatcher::new(app.db.clone());
         Arc::new(Fanout {
             schema,
             app,
             groups: Mutex::new(HashMap::new()),
-            now,
         })
     }
 
@@ -316,7 +312,7 @@ impl Fanout {
             _ = placed.wait_for(|placed| *placed) => {}
             _ = &mut cancel => return,
         }
-        let now = match self.now.now().await {
+        let now = match self.app.events.now().await.map_err(AppError::from) {
             Ok(now) => now,
             Err(err) => {
                 let _ = member.outbox.send(send(&error_payload(err))).await;
@@ -399,62 +395,6 @@ fn error_payload(err: AppError) -> String {
         error.into_server_error(async_graphql::Pos::default()),
     ]);
     serde_json::to_string(&answer).unwrap_or_else(|_| r#"{"data":null}"#.into())
-}
-
-/// One [`bus::now`] for every member that asks while none is running: a
-/// member asks after it joined, and the query starts after it asked, so the
-/// answer is a moment after its subscribe for each of them. 10,000 members
-/// joining together cost a handful of statements, not 10,000.
-struct NowBatcher {
-    db: crate::db::Db,
-    state: Arc<Mutex<Waiting>>,
-}
-
-#[derive(Default)]
-struct Waiting {
-    waiters: Vec<oneshot::Sender<Result<Arc<Now>, AppError>>>,
-    running: bool,
-}
-
-impl NowBatcher {
-    fn new(db: crate::db::Db) -> NowBatcher {
-        NowBatcher {
-            db,
-            state: Arc::default(),
-        }
-    }
-
-    async fn now(&self) -> Result<Arc<Now>, AppError> {
-        let (tx, rx) = oneshot::channel();
-        let start = {
-            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-            state.waiters.push(tx);
-            !std::mem::replace(&mut state.running, true)
-        };
-        if start {
-            let (db, state) = (self.db.clone(), self.state.clone());
-            tokio::spawn(async move {
-                loop {
-                    let waiters = {
-                        let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
-                        if state.waiters.is_empty() {
-                            state.running = false;
-                            return;
-                        }
-                        std::mem::take(&mut state.waiters)
-                    };
-                    let now = bus::now(db.conn())
-                        .await
-                        .map(Arc::new)
-                        .map_err(AppError::from);
-                    for waiter in waiters {
-                        let _ = waiter.send(now.clone());
-                    }
-                }
-            });
-        }
-        rx.await.unwrap_or(Err(AppError::Unavailable))
-    }
 }
 
 /// The shared subscriptions of one connection: takes the client's messages
