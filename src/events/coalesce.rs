@@ -125,7 +125,7 @@ mod tests {
                 let seen = coalesced.get(|| "closed".to_owned()).await.unwrap();
                 (asked, *seen)
             }));
-            if asked % 50 == 0 {
+            if asked.is_multiple_of(50) {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
         }
