@@ -28,3 +28,35 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The address in a joined row whose columns carry the prefix of
+    /// `names`; `None` when the join found none.
+    pub fn from_prefixed(
+        row: &QueryResult,
+        names: &super::PrefixedNames,
+    ) -> Result<Option<Model>, DbErr> {
+        let name = |column: Column| names.get(column as usize);
+        if row.try_get::<Option<i64>>("", name(Column::Id))?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Model {
+            id: row.try_get("", name(Column::Id))?,
+            customer_id: row.try_get("", name(Column::CustomerId))?,
+            name: row.try_get("", name(Column::Name))?,
+            first_name: row.try_get("", name(Column::FirstName))?,
+            last_name: row.try_get("", name(Column::LastName))?,
+            company_name: row.try_get("", name(Column::CompanyName))?,
+            address1: row.try_get("", name(Column::Address1))?,
+            address2: row.try_get("", name(Column::Address2))?,
+            postal_code: row.try_get("", name(Column::PostalCode))?,
+            city: row.try_get("", name(Column::City))?,
+            province: row.try_get("", name(Column::Province))?,
+            country: row.try_get("", name(Column::Country))?,
+            phone: row.try_get("", name(Column::Phone))?,
+            email: row.try_get("", name(Column::Email))?,
+            comments: row.try_get("", name(Column::Comments))?,
+            created_at: row.try_get("", name(Column::CreatedAt))?,
+        }))
+    }
+}

@@ -27,3 +27,31 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The customer in a joined row whose columns carry the prefix of
+    /// `names`; `None` when the join found none.
+    pub fn from_prefixed(
+        row: &QueryResult,
+        names: &super::PrefixedNames,
+    ) -> Result<Option<Model>, DbErr> {
+        let name = |column: Column| names.get(column as usize);
+        if row.try_get::<Option<i64>>("", name(Column::Id))?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Model {
+            id: row.try_get("", name(Column::Id))?,
+            external_id: row.try_get("", name(Column::ExternalId))?,
+            email: row.try_get("", name(Column::Email))?,
+            name: row.try_get("", name(Column::Name))?,
+            company_name: row.try_get("", name(Column::CompanyName))?,
+            phone: row.try_get("", name(Column::Phone))?,
+            reference_code: row.try_get("", name(Column::ReferenceCode))?,
+            api_token_id: row.try_get("", name(Column::ApiTokenId))?,
+            api_token_hash: row.try_get("", name(Column::ApiTokenHash))?,
+            created_at: row.try_get("", name(Column::CreatedAt))?,
+            updated_at: row.try_get("", name(Column::UpdatedAt))?,
+            archived_at: row.try_get("", name(Column::ArchivedAt))?,
+        }))
+    }
+}

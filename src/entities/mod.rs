@@ -25,3 +25,30 @@ pub mod saved_view;
 pub mod setting;
 pub mod trusted_document;
 pub mod webhook_endpoint;
+
+/// The column names of a joined table under a prefix (`sa_city`), built
+/// once, found by the column's position. Decoding a joined row through
+/// sea-orm's prefix argument formats `{prefix}{column}` for every column of
+/// every row; the decoders that take these names look each one up as is.
+pub struct PrefixedNames(Vec<String>);
+
+impl PrefixedNames {
+    /// The names of `C`'s columns with `prefix`.
+    pub fn new<C>(prefix: &str) -> PrefixedNames
+    where
+        C: sea_orm::Iterable + sea_orm::IdenStatic,
+    {
+        PrefixedNames(
+            C::iter()
+                .map(|column| format!("{prefix}{}", column.as_str()))
+                .collect(),
+        )
+    }
+
+    /// The prefixed name of the column at `position` (`Column::X as usize`:
+    /// the derived column enums list their columns in declaration order,
+    /// as `iter` does).
+    pub fn get(&self, position: usize) -> &str {
+        self.0.get(position).map_or("", String::as_str)
+    }
+}

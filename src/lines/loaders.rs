@@ -4,11 +4,11 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use sea_orm::{
-    ColumnTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect,
+    ColumnTrait, DbErr, EntityTrait, FromQueryResult, Iterable, JoinType, QueryFilter, QueryOrder,
+    QueryResult, QuerySelect,
 };
 
-use crate::entities::{addressbook, order_line};
+use crate::entities::{PrefixedNames, addressbook, order_line};
 use crate::error::AppError;
 use crate::graphql::loader::{DbLoader, group_by};
 
@@ -23,6 +23,9 @@ pub struct LineId(pub i64);
 /// The prefix of the address's columns in [`with_address`]'s rows (no
 /// column of `order_lines` starts with it).
 const ADDRESS: &str = "ab_";
+
+static ADDRESS_NAMES: std::sync::LazyLock<PrefixedNames> =
+    std::sync::LazyLock::new(|| PrefixedNames::new::<addressbook::Column>(ADDRESS));
 
 /// Lines with their own addresses, in one statement: the address is one level
 /// deeper in the query, so a separate loader would cost a second round trip.
@@ -41,7 +44,7 @@ fn with_address() -> sea_orm::Select<order_line::Entity> {
         |select, col| {
             select.column_as(
                 col.select_as(col.into_expr()),
-                format!("{ADDRESS}{}", col.as_str()),
+                ADDRESS_NAMES.get(col as usize),
             )
         },
     )
@@ -54,7 +57,7 @@ impl FromQueryResult for LineRow {
     fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
         Ok(Self(
             order_line::Model::from_query_result(res, pre)?,
-            addressbook::Model::from_query_result_optional(res, ADDRESS)?,
+            addressbook::Model::from_prefixed(res, &ADDRESS_NAMES)?,
         ))
     }
 }

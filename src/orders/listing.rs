@@ -16,7 +16,7 @@ use serde_json::{Value as Json, json};
 use super::inputs::{OrderFilter, OrderOrderBy, OrderSortField, SortDirection};
 use super::workflow::OrderStatus;
 use crate::db::{Db, contains_pattern};
-use crate::entities::{addressbook, customer, order, order_admin_field};
+use crate::entities::{PrefixedNames, addressbook, customer, order, order_admin_field};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::ids::{self, NodeKind};
 use crate::scalars::Date;
@@ -383,6 +383,19 @@ const SHIPPING: &str = "sa_";
 const BILLING: &str = "ba_";
 const TOTAL_COUNT: &str = "total_count__";
 
+/// The joined tables' column names under their prefixes.
+struct Prefixed {
+    customer: PrefixedNames,
+    shipping: PrefixedNames,
+    billing: PrefixedNames,
+}
+
+static PREFIXED: std::sync::LazyLock<Prefixed> = std::sync::LazyLock::new(|| Prefixed {
+    customer: PrefixedNames::new::<customer::Column>(CUSTOMER),
+    shipping: PrefixedNames::new::<addressbook::Column>(SHIPPING),
+    billing: PrefixedNames::new::<addressbook::Column>(BILLING),
+});
+
 /// A page of orders.
 pub struct ListPage {
     pub rows: Vec<Listed>,
@@ -498,17 +511,15 @@ pub async fn list(
             total_count = Some(row.try_get::<i64>("", TOTAL_COUNT)?);
         }
         if include.customer
-            && let Some(customer) = customer::Model::from_query_result_optional(&row, CUSTOMER)?
+            && let Some(customer) = customer::Model::from_prefixed(&row, &PREFIXED.customer)?
         {
             customers.push(customer);
         }
-        for (wanted, prefix) in [
-            (include.shipping_address, SHIPPING),
-            (include.billing_address, BILLING),
+        for (wanted, names) in [
+            (include.shipping_address, &PREFIXED.shipping),
+            (include.billing_address, &PREFIXED.billing),
         ] {
-            if wanted
-                && let Some(address) = addressbook::Model::from_query_result_optional(&row, prefix)?
-            {
+            if wanted && let Some(address) = addressbook::Model::from_prefixed(&row, names)? {
                 addresses.push(address);
             }
         }
@@ -558,7 +569,7 @@ fn joined(
     include: Include,
 ) -> sea_orm::Select<order::Entity> {
     use sea_orm::sea_query::{Alias, SubQueryStatement};
-    use sea_orm::{IdenStatic, Iterable, JoinType, QueryTrait};
+    use sea_orm::{Iterable, JoinType, QueryTrait};
 
     if include.total_count {
         let count = order::Entity::find()
@@ -581,22 +592,22 @@ fn joined(
         for col in customer::Column::iter() {
             select = select.column_as(
                 col.select_as(Expr::col((alias.clone(), col))),
-                format!("{CUSTOMER}{}", col.as_str()),
+                PREFIXED.customer.get(col as usize),
             );
         }
     }
-    for (wanted, from, alias, prefix) in [
+    for (wanted, from, alias, names) in [
         (
             include.shipping_address,
             order::Column::ShippingAddressId,
             "sa",
-            SHIPPING,
+            &PREFIXED.shipping,
         ),
         (
             include.billing_address,
             order::Column::BillingAddressId,
             "ba",
-            BILLING,
+            &PREFIXED.billing,
         ),
     ] {
         if !wanted {
@@ -611,7 +622,7 @@ fn joined(
         for col in addressbook::Column::iter() {
             select = select.column_as(
                 col.select_as(Expr::col((alias.clone(), col))),
-                format!("{prefix}{}", col.as_str()),
+                names.get(col as usize),
             );
         }
     }
