@@ -37,25 +37,25 @@ impl Model {
         names: &super::PrefixedNames,
     ) -> Result<Option<Model>, DbErr> {
         let name = |column: Column| names.get(column as usize);
-        if row.try_get::<Option<i64>>("", name(Column::Id))?.is_none() {
+        if super::optional::<i64>(row, name(Column::Id))?.is_none() {
             return Ok(None);
         }
         Ok(Some(Model {
             id: row.try_get("", name(Column::Id))?,
-            customer_id: row.try_get("", name(Column::CustomerId))?,
-            name: row.try_get("", name(Column::Name))?,
-            first_name: row.try_get("", name(Column::FirstName))?,
-            last_name: row.try_get("", name(Column::LastName))?,
-            company_name: row.try_get("", name(Column::CompanyName))?,
-            address1: row.try_get("", name(Column::Address1))?,
-            address2: row.try_get("", name(Column::Address2))?,
-            postal_code: row.try_get("", name(Column::PostalCode))?,
-            city: row.try_get("", name(Column::City))?,
-            province: row.try_get("", name(Column::Province))?,
-            country: row.try_get("", name(Column::Country))?,
-            phone: row.try_get("", name(Column::Phone))?,
-            email: row.try_get("", name(Column::Email))?,
-            comments: row.try_get("", name(Column::Comments))?,
+            customer_id: super::optional(row, name(Column::CustomerId))?,
+            name: super::optional(row, name(Column::Name))?,
+            first_name: super::optional(row, name(Column::FirstName))?,
+            last_name: super::optional(row, name(Column::LastName))?,
+            company_name: super::optional(row, name(Column::CompanyName))?,
+            address1: super::optional(row, name(Column::Address1))?,
+            address2: super::optional(row, name(Column::Address2))?,
+            postal_code: super::optional(row, name(Column::PostalCode))?,
+            city: super::optional(row, name(Column::City))?,
+            province: super::optional(row, name(Column::Province))?,
+            country: super::optional(row, name(Column::Country))?,
+            phone: super::optional(row, name(Column::Phone))?,
+            email: super::optional(row, name(Column::Email))?,
+            comments: super::optional(row, name(Column::Comments))?,
             created_at: row.try_get("", name(Column::CreatedAt))?,
         }))
     }

@@ -36,22 +36,22 @@ impl Model {
         names: &super::PrefixedNames,
     ) -> Result<Option<Model>, DbErr> {
         let name = |column: Column| names.get(column as usize);
-        if row.try_get::<Option<i64>>("", name(Column::Id))?.is_none() {
+        if super::optional::<i64>(row, name(Column::Id))?.is_none() {
             return Ok(None);
         }
         Ok(Some(Model {
             id: row.try_get("", name(Column::Id))?,
-            external_id: row.try_get("", name(Column::ExternalId))?,
-            email: row.try_get("", name(Column::Email))?,
-            name: row.try_get("", name(Column::Name))?,
-            company_name: row.try_get("", name(Column::CompanyName))?,
-            phone: row.try_get("", name(Column::Phone))?,
-            reference_code: row.try_get("", name(Column::ReferenceCode))?,
-            api_token_id: row.try_get("", name(Column::ApiTokenId))?,
-            api_token_hash: row.try_get("", name(Column::ApiTokenHash))?,
+            external_id: super::optional(row, name(Column::ExternalId))?,
+            email: super::optional(row, name(Column::Email))?,
+            name: super::optional(row, name(Column::Name))?,
+            company_name: super::optional(row, name(Column::CompanyName))?,
+            phone: super::optional(row, name(Column::Phone))?,
+            reference_code: super::optional(row, name(Column::ReferenceCode))?,
+            api_token_id: super::optional(row, name(Column::ApiTokenId))?,
+            api_token_hash: super::optional(row, name(Column::ApiTokenHash))?,
             created_at: row.try_get("", name(Column::CreatedAt))?,
             updated_at: row.try_get("", name(Column::UpdatedAt))?,
-            archived_at: row.try_get("", name(Column::ArchivedAt))?,
+            archived_at: super::optional(row, name(Column::ArchivedAt))?,
         }))
     }
 }

@@ -51,3 +51,19 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// A line from a row with its columns under their own names, reading
+    /// NULLs cheaply (see [`super::optional`]).
+    pub fn from_row(row: &QueryResult) -> Result<Model, DbErr> {
+        Ok(super::from_row!(row, Model {
+            id, order_id, position, name, quantity, price, final_price, discount_percentage,
+            vat_percentage, has_custom_price, total_before_vat, total_vat, total_after_vat,
+            created_at, updated_at,
+        } optional {
+            product_id, product_code, external_id, sku, ean13, mpn, upc, brand, category,
+            supplier, image_url, url, note, custom, address_id, stock_quantity,
+            product_variant_code,
+        }))
+    }
+}

@@ -54,9 +54,10 @@ fn with_address() -> sea_orm::Select<order_line::Entity> {
 struct LineRow(order_line::Model, Option<addressbook::Model>);
 
 impl FromQueryResult for LineRow {
-    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+    // The line's columns carry no prefix (see `with_address`).
+    fn from_query_result(res: &QueryResult, _pre: &str) -> Result<Self, DbErr> {
         Ok(Self(
-            order_line::Model::from_query_result(res, pre)?,
+            order_line::Model::from_row(res)?,
             addressbook::Model::from_prefixed(res, &ADDRESS_NAMES)?,
         ))
     }

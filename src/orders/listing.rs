@@ -8,8 +8,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Days, NaiveTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter,
-    QueryOrder, QuerySelect, Value,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect, Value,
 };
 use serde_json::{Value as Json, json};
 
@@ -523,7 +523,7 @@ pub async fn list(
                 addresses.push(address);
             }
         }
-        rows.push(order::Model::from_query_result(&row, "")?);
+        rows.push(order::Model::from_row(&row)?);
     }
     if include.total_count && rows.is_empty() {
         // Past the last page the statement returns no row to carry the count.
