@@ -422,7 +422,10 @@ async fn bench(target: &Target, duration: Duration, rounds: usize) -> String {
             "single" => row("ceiling", "1 (single writer)", &figures),
             _ => row(path, &concurrency.to_string(), &figures),
         }
-        results.entry((path, concurrency)).or_default().push(figures);
+        results
+            .entry((path, concurrency))
+            .or_default()
+            .push(figures);
     }
     let _ = tx.send(());
     let _ = server.await;

@@ -121,6 +121,7 @@ impl App {
         .await?;
         let state = AppState {
             events,
+            owners: crate::events::owners::OrderOwners::new(db.clone()),
             auth: Authenticator::new(jwt, db.clone()).with_throttle(FailureThrottle::new(
                 config.auth_max_failures,
                 Duration::from_secs(config.auth_failure_window_seconds),

@@ -8,6 +8,7 @@ use crate::auth::Authenticator;
 use crate::config::{Config, Secret};
 use crate::db::Db;
 use crate::events::bus::EventBus;
+use crate::events::owners::OrderOwners;
 
 /// Shared server state.
 #[derive(Clone)]
@@ -23,6 +24,8 @@ pub struct AppState {
     pub db_statements: Arc<AtomicU64>,
     /// The live feed of committed order events (subscriptions).
     pub events: EventBus,
+    /// Order owners for subscription set-up, read in batches.
+    pub owners: OrderOwners,
     /// In dev mode, the admin token printed at start; the playground fills it
     /// in for callers on this machine.
     pub dev_admin_token: Option<Arc<Secret>>,

@@ -6,6 +6,7 @@ pub mod bus;
 pub mod coalesce;
 pub mod kind;
 pub mod loaders;
+pub mod owners;
 pub mod position;
 pub mod subscriptions;
 pub mod types;

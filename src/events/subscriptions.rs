@@ -188,8 +188,9 @@ async fn scope(
     if let Some(order_id) = order_id
         && policy.customer_scope().is_some()
     {
-        let order = crate::orders::service::get(&state(ctx)?.db, order_id).await?;
-        if !order.is_some_and(|o| policy.sees_order(&o)) {
+        // Batched with the other subscriptions being set up (`owners`).
+        let owner = state(ctx)?.owners.owner(order_id).await?;
+        if !owner.is_some_and(|customer| policy.sees_order_of(customer)) {
             return Err(AppError::NotFound(format!("No order with id {order_id}")));
         }
     }

@@ -1,6 +1,7 @@
-//! Live updates (6/6) over real WebSockets: delivery in order on both
+//! Live updates over real WebSockets: delivery in order on both
 //! subprotocols, replay-then-live without gap or duplicate, two server
-//! instances on one PostgreSQL, customer isolation, a lagging subscriber cut off.
+//! instances on one PostgreSQL, customer isolation (with batched ownership
+//! checks at set-up), a lagging subscriber cut off.
 
 use std::time::Duration;
 
@@ -530,4 +531,86 @@ async fn a_write_wakes_subscribers_at_commit_whatever_the_transport() {
         "both arrived at commit, not at a poll: {:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn customers_subscribing_together_share_the_ownership_reads() {
+    const CUSTOMERS: usize = 30;
+    let app = TestApp::spawn().await;
+    let mut customers = Vec::new();
+    for i in 0..CUSTOMERS {
+        let customer = app
+            .admin(
+                "mutation($e: String!) { upsertCustomer(input: {email: $e}) { id } }",
+                json!({"e": format!("c{i}@example.com")}),
+            )
+            .await["upsertCustomer"]["id"]
+            .clone();
+        let order = place(
+            &app,
+            json!({"customerId": customer, "lines": [{"name": "x", "quantity": 1, "price": "1"}]}),
+        )
+        .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let token = app.token(Role::Customer, Some(database_id(&customer)));
+        let ws = app
+            .ws_as("graphql-transport-ws", &format!("Bearer {token}"))
+            .await;
+        customers.push((ws, order));
+    }
+    // Every customer asks for its own order's events, and the first also for
+    // the second's, all at once.
+    let before = app.statements.load(std::sync::atomic::Ordering::SeqCst);
+    let foreign = customers[1].1.clone();
+    for (ws, order) in &mut customers {
+        subscribe(ws, "own", EVENTS, json!({"order": order})).await;
+    }
+    subscribe(
+        &mut customers[0].0,
+        "foreign",
+        EVENTS,
+        json!({"order": foreign}),
+    )
+    .await;
+    let refused = customers[0].0.next_json().await;
+    assert_eq!(refused["id"], "foreign", "{refused}");
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{refused}"
+    );
+    assert_eq!(
+        customers[0].0.next_json().await,
+        json!({"id": "foreign", "type": "complete"})
+    );
+    app.until_subscriptions(CUSTOMERS as i64).await;
+    let reads = app.statements.load(std::sync::atomic::Ordering::SeqCst) - before;
+    // One statement per batch window, not one per subscription; how many
+    // windows the 31 set-ups span depends on the machine's load.
+    assert!(
+        reads <= (CUSTOMERS / 2) as u64,
+        "{reads} statements for {} subscription set-ups",
+        CUSTOMERS + 1
+    );
+    eprintln!("{reads} statement(s) for {} set-ups", CUSTOMERS + 1);
+
+    // Each hears about its own order, and only about it.
+    for (_, order) in customers.iter().rev().take(3) {
+        action(&app, order, "CONFIRMED").await;
+    }
+    for (ws, order) in customers.iter_mut().rev().take(3) {
+        let got = take(ws, 1).await;
+        assert_eq!(got[0]["data"]["orderEvents"]["orderId"], *order);
+        assert_eq!(got[0]["data"]["orderEvents"]["toStatus"], "CONFIRMED");
+    }
+    settle().await;
+    for (ws, _) in customers.iter_mut().take(3) {
+        assert!(
+            tokio::time::timeout(Duration::from_millis(200), ws.next_json())
+                .await
+                .is_err(),
+            "no event of another customer's order"
+        );
+    }
 }
