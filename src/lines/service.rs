@@ -99,8 +99,12 @@ pub async fn insert_line_rows<C: ConnectionTrait>(
     conn: &C,
     rows: Vec<order_line::ActiveModel>,
 ) -> AppResult<()> {
-    for chunk in rows.chunks(500) {
-        order_line::Entity::insert_many(chunk.to_vec())
+    // Moved into the statement in chunks, not cloned: a line's row holds
+    // some thirty values, several of them strings.
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(500).collect();
+        order_line::Entity::insert_many(chunk)
             .exec_without_returning(conn)
             .await?;
     }
