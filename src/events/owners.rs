@@ -3,7 +3,8 @@
 //! subscriptions at once, and each check alone would hold a pooled connection
 //! for one row while the rest queue behind it; checks asked within the same
 //! millisecond share one statement instead. Nothing is cached: every check
-//! reads the owner as it is when asked.
+//! reads the owner as it is when asked. Not the request loaders' `ById`:
+//! that reads the whole order row, and only its customer is needed here.
 
 use std::collections::HashMap;
 use std::sync::Arc;
