@@ -25,7 +25,7 @@
 //! - SQLite: HTTP at c=4 and c=16; the ceiling as a single writer (one
 //!   connection, one transaction per order, back to back) and at c=16; the
 //!   goal is HTTP at c=16 ≥ 65 % of the single writer, with p99 ≤ 50 ms.
-//! - At c=16, HTTP and its ceiling alternate for `BENCH_ROUNDS` rounds (3 by
+//! - At c=16, HTTP and its ceiling alternate for `BENCH_ROUNDS` rounds (5 by
 //!   default); the summary gives each round's ratio and judges the goal on
 //!   their median. One pair of runs is not enough on a shared machine: its
 //!   speed drifts between runs by more than the goal's margin.
@@ -36,8 +36,8 @@
 //!   where the cores went per order (this process; the database server).
 //!
 //! One run, one machine, one database per backend; the tables the write path
-//! inserts into are emptied before every timed run, so each path starts on
-//! the same table. HTTP and ceiling alternate per concurrency. The server, the
+//! inserts into are emptied and the database checkpointed before every timed
+//! run, so each path starts on the same table and log (see `replay::reset`). HTTP and ceiling alternate per concurrency. The server, the
 //! database and the load generator share the machine's cores, so figures are
 //! for comparing paths, runs and backends on one machine, not absolute
 //! capacity.
@@ -162,7 +162,7 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .filter(|&n| n > 0)
-        .unwrap_or(3);
+        .unwrap_or(5);
     capture::install();
     println!(
         "placeOrder, 3 lines; {seconds} s per run, {rounds} alternating rounds at c=16; {} cores shared by server, database and load generator",

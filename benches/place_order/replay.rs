@@ -229,8 +229,15 @@ impl Plan {
     }
 }
 
-/// Empties `tables` (children last in `tables`, so emptied first), so each
-/// timed run starts on the same table.
+/// Empties `tables` (children last in `tables`, so emptied first) and
+/// checkpoints, so each timed run starts on the same table and from the
+/// same state of the write-ahead log and the buffers, whatever the run
+/// before it wrote.
+///
+/// Without the checkpoint the rounds of one PostgreSQL run spread more than
+/// the goal's margin: rounds of 55-73 % and 58-72 % (medians 65 %, 62 %) in
+/// two runs of this bench, against 65-74 % and 66-73 % (medians 70 %, 68 %)
+/// with it, same build, same hour (`BENCH_ROUNDS=5`).
 pub async fn reset(db: &DatabaseConnection, tables: &[String]) {
     if tables.is_empty() {
         return;
@@ -240,12 +247,19 @@ pub async fn reset(db: &DatabaseConnection, tables: &[String]) {
         db.execute_unprepared(&format!("TRUNCATE {} CASCADE", list.join(", ")))
             .await
             .expect("truncate");
+        // Needs a superuser or pg_checkpoint; without, the runs are only noisier.
+        if let Err(err) = db.execute_unprepared("CHECKPOINT").await {
+            eprintln!("no checkpoint before the run ({err}): its rounds will spread more");
+        }
     } else {
         for table in tables.iter().rev() {
             db.execute_unprepared(&format!("DELETE FROM \"{table}\""))
                 .await
                 .expect("delete");
         }
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await
+            .expect("checkpoint");
     }
 }
 
