@@ -50,6 +50,11 @@ const SLOW_STATEMENT: Duration = Duration::from_millis(500);
 /// How long the printed dev admin token stays valid.
 const DEV_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
+/// How often the order count's delta rows are folded into one: at 1,500
+/// orders/s that leaves at most 15,000 rows to sum (about 2 ms here; a
+/// folded table sums in microseconds).
+const ORDER_COUNT_COMPACTION: Duration = Duration::from_secs(10);
+
 /// A built server, bound and migrated, not yet serving.
 pub struct App {
     listener: TcpListener,
@@ -152,6 +157,11 @@ impl App {
             budget,
             state.db.clone(),
             Duration::from_secs(state.config.idempotency_ttl_hours.max(1) * 3600),
+            shutdown.clone(),
+        );
+        crate::orders::count::spawn_compactor(
+            state.db.sharing_hook(background_db.clone()),
+            ORDER_COUNT_COMPACTION,
             shutdown.clone(),
         );
         let router = http::router(state.clone(), schema, shutdown, trusted);

@@ -18,6 +18,7 @@ mod m20261207_000012_fulfillments;
 mod m20261207_000013_payments;
 mod m20261207_000014_order_tags_views;
 mod m20261207_000015_customer_archive;
+mod m20261207_000016_order_count;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000013_payments::Migration),
             Box::new(m20261207_000014_order_tags_views::Migration),
             Box::new(m20261207_000015_customer_archive::Migration),
+            Box::new(m20261207_000016_order_count::Migration),
         ]
     }
 }

@@ -76,6 +76,9 @@ impl OrderConnection {
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i32, AppError> {
         let n = match self.0.total_count {
             Some(n) => n,
+            None if self.0.included.all_orders => {
+                crate::orders::count::all_orders(&state(ctx)?.db).await?
+            }
             None => listing::count(&state(ctx)?.db, self.0.condition.clone()).await?,
         };
         Ok(i32::try_from(n).unwrap_or(i32::MAX))

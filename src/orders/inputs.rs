@@ -256,6 +256,57 @@ pub struct OrderFilter {
     pub tags_all: Option<Vec<String>>,
 }
 
+impl OrderFilter {
+    /// Whether no field is given, so the filter selects every order. A given
+    /// field counts even where it would match everything (an empty
+    /// `tagsAll`): answering "not everything" only costs a row count.
+    pub fn is_everything(&self) -> bool {
+        // Destructured in full: a new field must be considered here.
+        let OrderFilter {
+            ids,
+            statuses,
+            active_only,
+            customer_id,
+            customer_external_id,
+            source,
+            user_id,
+            payment_statuses,
+            test,
+            search,
+            date_from,
+            date_to,
+            submitted_from,
+            submitted_on,
+            total_min,
+            total_max,
+            has_tracking,
+            admin_field,
+            tags_any,
+            tags_all,
+        } = self;
+        ids.is_none()
+            && statuses.is_none()
+            && active_only.is_none()
+            && customer_id.is_none()
+            && customer_external_id.is_none()
+            && source.is_none()
+            && user_id.is_none()
+            && payment_statuses.is_none()
+            && test.is_none()
+            && search.is_none()
+            && date_from.is_none()
+            && date_to.is_none()
+            && submitted_from.is_none()
+            && submitted_on.is_none()
+            && total_min.is_none()
+            && total_max.is_none()
+            && has_tracking.is_none()
+            && admin_field.is_none()
+            && tags_any.is_none()
+            && tags_all.is_none()
+    }
+}
+
 /// A sort key of orders.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum OrderSortField {

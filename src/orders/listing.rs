@@ -371,6 +371,10 @@ pub struct Listed {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Include {
     pub total_count: bool,
+    /// The condition selects every order (no filter, no scope): the count
+    /// is read from the order count's deltas ([`super::count`]) instead of
+    /// counting rows.
+    pub all_orders: bool,
     pub customer: bool,
     pub shipping_address: bool,
     pub billing_address: bool,
@@ -527,7 +531,11 @@ pub async fn list(
     }
     if include.total_count && rows.is_empty() {
         // Past the last page the statement returns no row to carry the count.
-        total_count = Some(count(db, condition.clone()).await?);
+        total_count = Some(if include.all_orders {
+            super::count::all_orders(db).await?
+        } else {
+            count(db, condition.clone()).await?
+        });
     }
     let more = rows.len() as u64 > size;
     rows.truncate(usize::try_from(size).unwrap_or(usize::MAX));
@@ -571,7 +579,9 @@ fn joined(
     use sea_orm::sea_query::{Alias, SubQueryStatement};
     use sea_orm::{Iterable, JoinType, QueryTrait};
 
-    if include.total_count {
+    if include.total_count && include.all_orders {
+        select = select.column_as(super::count::all_orders_expr(), TOTAL_COUNT);
+    } else if include.total_count {
         let count = order::Entity::find()
             .filter(condition.clone())
             .select_only()

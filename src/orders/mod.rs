@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod connection;
+pub mod count;
 pub mod create;
 pub mod dates;
 pub mod draft;

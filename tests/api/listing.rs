@@ -869,3 +869,110 @@ async fn hand_written_row_decoders_match_sea_orms() {
     assert_eq!(decoded, derived);
     assert!(derived.iter().any(|a| a.comments.is_some()));
 }
+
+const TOTAL: &str =
+    "query($filter: OrderFilter) { orders(first: 1, filter: $filter) { totalCount } }";
+
+async fn total(app: &TestApp, filter: Value) -> i64 {
+    let body = app
+        .gql(Some(&app.admin_token()), TOTAL, json!({ "filter": filter }))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"]["orders"]["totalCount"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no totalCount: {body}"))
+}
+
+/// Issue 16: `totalCount` of an unfiltered list is read from the order
+/// count's delta rows, not by counting orders, and stays exact: after
+/// imports (many orders per statement), a repeated import that inserts
+/// nothing, eight concurrent writers with the deltas folded while they
+/// write, and a fold after them. A delta row written under the API shows
+/// that the unfiltered count reads the deltas while filtered counts and
+/// customers' counts still count rows.
+#[tokio::test]
+async fn total_count_of_every_order_is_exact_without_counting_rows() {
+    let app = TestApp::spawn().await;
+    let db = ordergraph::db::Db::new(app.db.clone());
+    assert_eq!(total(&app, Value::Null).await, 0);
+    import_many(&app, "a", 30, 1).await;
+    import_many(&app, "a", 30, 1).await; // the same 30: updated, none inserted
+    assert_eq!(total(&app, Value::Null).await, 30);
+
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            let app_orders: Vec<Value> = (0..5)
+                .map(|i| {
+                    json!({"source": "walk", "externalId": format!("w{w}-{i}"),
+                           "lines": [{"name": "x", "quantity": 1, "price": "1"}]})
+                })
+                .collect();
+            app.spawn_admin(
+                "mutation($input: ImportOrdersInput!) { importOrders(input: $input) { ordersImported } }",
+                json!({"input": {"source": "walk", "orders": app_orders}}),
+            )
+        })
+        .collect();
+    let placers: Vec<_> = (0..8)
+        .map(|w| {
+            app.spawn_admin(
+                "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }",
+                json!({"input": {"reference": format!("p{w}"), "customerEmail": format!("c{w}@example.com"),
+                                 "lines": [{"name": "x", "quantity": 1, "price": "2"}]}}),
+            )
+        })
+        .collect();
+    let mut folded = 0;
+    for _ in 0..20 {
+        folded += ordergraph::orders::count::compact(&db)
+            .await
+            .expect("fold the deltas");
+        tokio::task::yield_now().await;
+    }
+    for writer in writers.into_iter().chain(placers) {
+        let body = writer.await.expect("writer");
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    let counted = app.count("orders").await;
+    assert_eq!(counted, 30 + 8 * 5 + 8);
+    assert_eq!(total(&app, Value::Null).await, counted);
+    folded += ordergraph::orders::count::compact(&db)
+        .await
+        .expect("fold the deltas");
+    assert_eq!(total(&app, Value::Null).await, counted);
+    if app.backend == crate::helpers::Backend::Postgres {
+        // One row per INSERT statement, folded into one.
+        assert!(folded > 0, "nothing was folded");
+        assert_eq!(app.count("order_count_deltas").await, 1);
+    }
+
+    // The unfiltered count reads the deltas; nothing else does.
+    use sea_orm::ConnectionTrait;
+    let tamper = match app.backend {
+        crate::helpers::Backend::Postgres => "INSERT INTO order_count_deltas (delta) VALUES (1000)",
+        crate::helpers::Backend::Sqlite => {
+            "UPDATE order_count_deltas SET delta = delta + 1000 WHERE id = 1"
+        }
+    };
+    app.db.execute_unprepared(tamper).await.expect("tamper");
+    assert_eq!(total(&app, Value::Null).await, counted + 1000);
+    assert_eq!(total(&app, json!({"source": "walk"})).await, counted - 8);
+    assert_eq!(total(&app, json!({"tagsAll": []})).await, counted);
+    let customer = app
+        .gql(
+            Some(&app.admin_token()),
+            "{ orders(first: 1, filter: {search: \"c3@example.com\"}) { nodes { customer { id } } } }",
+            Value::Null,
+        )
+        .await["data"]["orders"]["nodes"][0]["customer"]["id"]
+        .clone();
+    let customer_id = crate::helpers::database_id(&customer);
+    let own = app
+        .gql(
+            Some(&app.token(ordergraph::auth::Role::Customer, Some(customer_id))),
+            TOTAL,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(own["data"]["orders"]["totalCount"], 1, "{own}");
+}
