@@ -237,7 +237,9 @@ impl Plan {
 /// Without the checkpoint the rounds of one PostgreSQL run spread more than
 /// the goal's margin: rounds of 55-73 % and 58-72 % (medians 65 %, 62 %) in
 /// two runs of this bench, against 65-74 % and 66-73 % (medians 70 %, 68 %)
-/// with it, same build, same hour (`BENCH_ROUNDS=5`).
+/// with it, same build, same hour (`BENCH_ROUNDS=5`). It does not remove
+/// the machine's own drift: a later run with it, in an hour when every path
+/// ran slower, spread 55-71 % (median 65 %).
 pub async fn reset(db: &DatabaseConnection, tables: &[String]) {
     if tables.is_empty() {
         return;
