@@ -128,6 +128,12 @@ async fn offline_every_saved_operation_runs_and_a_subscription_event_arrives() {
             .starts_with("subscribed"),
         "{subscribed}"
     );
+    // The page says "subscribed" once it sent the subscribe; the server
+    // takes its place in the log a moment later. Under load (CI's parallel
+    // PostgreSQL suite) the change below can commit first, and the
+    // subscription then rightly starts after its event: the likely cause of
+    // one CI run where the page saw no event in 15 s.
+    app.until_subscriptions(1).await;
     let token = browser
         .run(
             r#"return document.querySelector('meta[name="ordergraph-dev-token"]').content;"#,
