@@ -134,44 +134,13 @@ fn main() {
         println!("statements per request: {per_request}");
 
         let duration = Duration::from_secs(seconds);
-        // The timed requests are checked against this page byte for byte
-        // instead of parsed: nothing writes while they run, so every answer
-        // is the same, and parsing ~100 KB of JSON per request in the load
-        // generator took about a tenth of the shared CPU (perf), which the
-        // raw SQL run below does not pay.
-        let request = bytes::Bytes::from(json!({ "query": QUERY }).to_string());
-        let expected = raw_post(&client, &endpoint, &token, request.clone()).await;
-        let (rate, p50) = run(4, duration, {
-            let (client, endpoint, token) = (client.clone(), endpoint.clone(), token.clone());
-            let (request, expected) = (request.clone(), expected.clone());
-            move || {
-                let (client, endpoint, token) = (client.clone(), endpoint.clone(), token.clone());
-                let (request, expected) = (request.clone(), expected.clone());
-                async move {
-                    let body = raw_post(&client, &endpoint, &token, request).await;
-                    assert!(body == expected, "a timed page differs from the first");
-                }
-            }
-        })
-        .await;
+        let (rate, p50) = timed_pages(&client, &endpoint, &token, QUERY, duration).await;
         println!("graphql  c=4: {rate:>8.1} req/s  p50 {p50:.1} ms");
         // The same page without `totalCount`: what counting every matching
         // order costs the page at this table size.
         let uncounted = QUERY.replacen("totalCount ", "", 1);
-        let request = bytes::Bytes::from(json!({ "query": uncounted }).to_string());
-        let expected = raw_post(&client, &endpoint, &token, request.clone()).await;
-        let (uncounted_rate, p50) = run(4, duration, {
-            let (client, endpoint, token) = (client.clone(), endpoint.clone(), token.clone());
-            move || {
-                let (client, endpoint, token) = (client.clone(), endpoint.clone(), token.clone());
-                let (request, expected) = (request.clone(), expected.clone());
-                async move {
-                    let body = raw_post(&client, &endpoint, &token, request).await;
-                    assert!(body == expected, "a timed page differs from the first");
-                }
-            }
-        })
-        .await;
+        let (uncounted_rate, p50) =
+            timed_pages(&client, &endpoint, &token, &uncounted, duration).await;
         println!(
             "graphql  c=4: {uncounted_rate:>8.1} req/s  p50 {p50:.1} ms  without totalCount (with it: {:.0} %)",
             100.0 * rate / uncounted_rate
@@ -234,6 +203,33 @@ async fn post(
         .json()
         .await
         .expect("json")
+}
+
+/// `query` posted at concurrency 4 for `duration`: (requests/s, p50 ms).
+///
+/// The timed answers are checked against a first one byte for byte instead
+/// of parsed: nothing writes while they run, so every answer is the same,
+/// and parsing ~100 KB of JSON per request in the load generator took about
+/// a tenth of the shared CPU (perf), which the raw SQL run does not pay.
+async fn timed_pages(
+    client: &reqwest::Client,
+    endpoint: &str,
+    token: &str,
+    query: &str,
+    duration: Duration,
+) -> (f64, f64) {
+    let request = bytes::Bytes::from(json!({ "query": query }).to_string());
+    let expected = raw_post(client, endpoint, token, request.clone()).await;
+    let (client, endpoint, token) = (client.clone(), endpoint.to_owned(), token.to_owned());
+    run(4, duration, move || {
+        let (client, endpoint, token) = (client.clone(), endpoint.clone(), token.clone());
+        let (request, expected) = (request.clone(), expected.clone());
+        async move {
+            let body = raw_post(&client, &endpoint, &token, request).await;
+            assert!(body == expected, "a timed page differs from the first");
+        }
+    })
+    .await
 }
 
 /// POSTs a prepared JSON body; the answer's bytes (status 200 asserted).
