@@ -46,10 +46,14 @@
 // bench of its own.
 #[path = "place_order/capture.rs"]
 mod capture;
+#[path = "support/cpu.rs"]
+mod cpu;
 #[path = "place_order/live.rs"]
 mod live;
 #[path = "place_order/replay.rs"]
 mod replay;
+
+use cpu::cpu_now;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -113,38 +117,6 @@ struct Figures {
     /// CPU milliseconds per order: this process (server and load generator,
     /// or the replaying driver) and the database server's processes.
     cpu: Option<(f64, f64)>,
-}
-
-/// CPU time used so far by this process and by the processes named
-/// `postgres`, from `/proc` (Linux; `None` elsewhere). Taken around a run,
-/// it says where the machine's cores went per order: the ratio of two paths
-/// on one machine is the ratio of what they cost in all, server and
-/// database together, so this shows which side an improvement must come
-/// from.
-fn cpu_now() -> Option<(Duration, Duration)> {
-    fn ticks(stat: &str) -> Option<u64> {
-        // utime and stime: fields 14 and 15, counted after the command's
-        // closing parenthesis (the command may hold spaces).
-        let rest = stat.rsplit_once(')')?.1;
-        let mut fields = rest.split_whitespace().skip(11);
-        Some(fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?)
-    }
-    // USER_HZ is 100 on every Linux this runs on.
-    let as_time = |t: u64| Duration::from_millis(t * 10);
-    let own = ticks(&std::fs::read_to_string("/proc/self/stat").ok()?)?;
-    let mut db = 0;
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let path = entry.path();
-        if std::fs::read_to_string(path.join("comm")).is_ok_and(|c| c.trim() == "postgres")
-            && let Some(t) = std::fs::read_to_string(path.join("stat"))
-                .ok()
-                .as_deref()
-                .and_then(ticks)
-        {
-            db += t;
-        }
-    }
-    Some((as_time(own), as_time(db)))
 }
 
 fn main() {

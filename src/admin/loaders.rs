@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
 use crate::entities::order_admin_field;
 use crate::error::AppError;
@@ -22,7 +22,7 @@ impl Loader<AdminFieldsOfOrder> for DbLoader {
         keys: &[AdminFieldsOfOrder],
     ) -> Result<HashMap<AdminFieldsOfOrder, Self::Value>, Self::Error> {
         let rows = order_admin_field::Entity::find()
-            .filter(order_admin_field::Column::OrderId.is_in(keys.iter().map(|k| k.0)))
+            .filter(self.any_id(order_admin_field::Column::OrderId, keys.iter().map(|k| k.0)))
             .order_by_asc(order_admin_field::Column::Name)
             .all(&self.db)
             .await?;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
 use super::listing::{self, CustomerTotals};
 use crate::entities::{addressbook, customer};
@@ -29,7 +29,7 @@ impl Loader<AddressesOfCustomer> for DbLoader {
         keys: &[AddressesOfCustomer],
     ) -> Result<HashMap<AddressesOfCustomer, Self::Value>, Self::Error> {
         let rows = addressbook::Entity::find()
-            .filter(addressbook::Column::CustomerId.is_in(keys.iter().map(|k| k.0)))
+            .filter(self.any_id(addressbook::Column::CustomerId, keys.iter().map(|k| k.0)))
             .order_by_asc(addressbook::Column::Id)
             .all(&self.db)
             .await?;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
 use crate::entities::{automation_rule, delivery, delivery_attempt, webhook_endpoint};
 use crate::error::AppError;
@@ -33,7 +33,7 @@ impl Loader<DeliveriesOfOrder> for DbLoader {
         keys: &[DeliveriesOfOrder],
     ) -> Result<HashMap<DeliveriesOfOrder, Self::Value>, Self::Error> {
         let rows = delivery::Entity::find()
-            .filter(delivery::Column::OrderId.is_in(keys.iter().map(|k| k.0)))
+            .filter(self.any_id(delivery::Column::OrderId, keys.iter().map(|k| k.0)))
             .order_by_asc(delivery::Column::Id)
             .all(&self.db)
             .await?;
@@ -52,7 +52,10 @@ impl Loader<AttemptsOfDelivery> for DbLoader {
         keys: &[AttemptsOfDelivery],
     ) -> Result<HashMap<AttemptsOfDelivery, Self::Value>, Self::Error> {
         let rows = delivery_attempt::Entity::find()
-            .filter(delivery_attempt::Column::DeliveryId.is_in(keys.iter().map(|k| k.0)))
+            .filter(self.any_id(
+                delivery_attempt::Column::DeliveryId,
+                keys.iter().map(|k| k.0),
+            ))
             .order_by_asc(delivery_attempt::Column::Id)
             .all(&self.db)
             .await?;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
 use crate::entities::order_event;
 use crate::error::AppError;
@@ -22,7 +22,7 @@ impl Loader<EventsOfOrder> for DbLoader {
         keys: &[EventsOfOrder],
     ) -> Result<HashMap<EventsOfOrder, Self::Value>, Self::Error> {
         let rows = order_event::Entity::find()
-            .filter(order_event::Column::OrderId.is_in(keys.iter().map(|k| k.0)))
+            .filter(self.any_id(order_event::Column::OrderId, keys.iter().map(|k| k.0)))
             .order_by_asc(order_event::Column::Id)
             .all(&self.db)
             .await?;

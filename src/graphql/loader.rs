@@ -17,8 +17,11 @@ use std::marker::PhantomData;
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader as BatchLoad};
+use sea_orm::sea_query::extension::postgres::PgFunc;
+use sea_orm::sea_query::{ArrayType, Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn,
+    QueryFilter, Value,
 };
 
 use crate::db::Db;
@@ -27,6 +30,32 @@ use crate::error::AppError;
 /// Batches database reads for nested fields.
 pub struct DbLoader {
     pub(crate) db: Db,
+}
+
+impl DbLoader {
+    /// `column` is one of `ids`, as the batch's statement says it.
+    ///
+    /// On PostgreSQL that is `column = ANY($1)` with the ids bound as one
+    /// array, not `IN ($1, ..., $100)`: one prepared statement whatever the
+    /// batch's size (each size was a statement of its own in the connection's
+    /// cache), and binding the array lets PostgreSQL reuse a generic plan where
+    /// a hundred parameters were planned anew on every execution (a third of a
+    /// millisecond of the database's time per statement on a page of 100
+    /// orders). SQLite has no arrays and plans `IN` cheaply.
+    pub fn any_id(
+        &self,
+        column: impl ColumnTrait,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> SimpleExpr {
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => {
+                let ids: Vec<Value> = ids.into_iter().map(Value::from).collect();
+                let array = Value::Array(ArrayType::BigInt, Some(Box::new(ids)));
+                ExprTrait::eq(column.into_expr(), PgFunc::any(Expr::val(array)))
+            }
+            _ => column.is_in(ids),
+        }
+    }
 }
 
 /// The request's loader type.
@@ -105,7 +134,7 @@ where
         };
         let column = key.into_column();
         let rows = E::find()
-            .filter(column.is_in(keys.iter().map(|k| k.0)))
+            .filter(self.any_id(column, keys.iter().map(|k| k.0)))
             .all(&self.db)
             .await?;
         Ok(rows

@@ -69,7 +69,7 @@ impl Loader<LineId> for DbLoader {
 
     async fn load(&self, keys: &[LineId]) -> Result<HashMap<LineId, Self::Value>, Self::Error> {
         let rows = with_address()
-            .filter(order_line::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .filter(self.any_id(order_line::Column::Id, keys.iter().map(|k| k.0)))
             .into_model::<LineRow>()
             .all(&self.db)
             .await?;
@@ -89,7 +89,7 @@ impl Loader<LinesOfOrder> for DbLoader {
         keys: &[LinesOfOrder],
     ) -> Result<HashMap<LinesOfOrder, Self::Value>, Self::Error> {
         let rows = with_address()
-            .filter(order_line::Column::OrderId.is_in(keys.iter().map(|k| k.0)))
+            .filter(self.any_id(order_line::Column::OrderId, keys.iter().map(|k| k.0)))
             .order_by_asc(order_line::Column::OrderId)
             .order_by_asc(order_line::Column::Position)
             .order_by_asc(order_line::Column::Id)

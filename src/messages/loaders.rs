@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
 use crate::entities::order_message;
 use crate::error::AppError;
@@ -22,7 +22,7 @@ impl Loader<MessagesOfOrder> for DbLoader {
         keys: &[MessagesOfOrder],
     ) -> Result<HashMap<MessagesOfOrder, Self::Value>, Self::Error> {
         let rows = order_message::Entity::find()
-            .filter(order_message::Column::OrderId.is_in(keys.iter().map(|k| k.0)))
+            .filter(self.any_id(order_message::Column::OrderId, keys.iter().map(|k| k.0)))
             .order_by_asc(order_message::Column::Id)
             .all(&self.db)
             .await?;

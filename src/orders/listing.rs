@@ -506,10 +506,28 @@ pub async fn list(
     if pages {
         query = query.offset((page - 1) * size);
     }
-    let query = joined(query.limit(size + 1), &condition, include);
+    let backend = db.get_database_backend();
+    // On PostgreSQL the page's size is written into the statement, not
+    // bound: with `LIMIT $n` PostgreSQL cannot cost a generic plan (it
+    // assumes a tenth of the table), so it planned the page's joins anew on
+    // every execution, which took it longer than running them. With the
+    // size as a literal (a number computed here, never the caller's text) a
+    // cursor page's statement keeps its generic plan. PostgreSQL takes
+    // `OFFSET` before `LIMIT`; SQLite does not, and plans cheaply anyway.
+    let literal_limit = backend == sea_orm::DbBackend::Postgres;
+    let query = if literal_limit {
+        query
+    } else {
+        query.limit(size + 1)
+    };
+    let query = joined(query, &condition, include);
     let mut rows = Vec::new();
     let (mut total_count, mut customers, mut addresses) = (None, Vec::new(), Vec::new());
-    let statement = sea_orm::QueryTrait::build(&query, db.get_database_backend());
+    let mut statement = sea_orm::QueryTrait::build(&query, backend);
+    if literal_limit {
+        use std::fmt::Write;
+        let _ = write!(statement.sql, " LIMIT {}", size + 1);
+    }
     for row in db.query_all_raw(statement).await? {
         if include.total_count {
             total_count = Some(row.try_get::<i64>("", TOTAL_COUNT)?);

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
 use super::service::{RefundRecord, refunded_quantities, refunds};
 use crate::entities::{payment_transaction, refund};
@@ -41,7 +41,10 @@ impl Loader<TransactionsOfOrder> for DbLoader {
         keys: &[TransactionsOfOrder],
     ) -> Result<HashMap<TransactionsOfOrder, Self::Value>, Self::Error> {
         let rows = payment_transaction::Entity::find()
-            .filter(payment_transaction::Column::OrderId.is_in(keys.iter().map(|k| k.0)))
+            .filter(self.any_id(
+                payment_transaction::Column::OrderId,
+                keys.iter().map(|k| k.0),
+            ))
             .order_by_asc(payment_transaction::Column::Id)
             .all(&self.db)
             .await?;
@@ -57,8 +60,8 @@ impl Loader<RefundsOfOrder> for DbLoader {
         &self,
         keys: &[RefundsOfOrder],
     ) -> Result<HashMap<RefundsOfOrder, Self::Value>, Self::Error> {
-        let condition = refund::Column::OrderId
-            .is_in(keys.iter().map(|k| k.0))
+        let condition = self
+            .any_id(refund::Column::OrderId, keys.iter().map(|k| k.0))
             .into();
         let rows = refunds(&self.db, condition).await?;
         Ok(group_by(keys, rows, |r| RefundsOfOrder(r.refund.order_id)))
@@ -70,7 +73,9 @@ impl Loader<RefundId> for DbLoader {
     type Error = AppError;
 
     async fn load(&self, keys: &[RefundId]) -> Result<HashMap<RefundId, Self::Value>, Self::Error> {
-        let condition = refund::Column::Id.is_in(keys.iter().map(|k| k.0)).into();
+        let condition = self
+            .any_id(refund::Column::Id, keys.iter().map(|k| k.0))
+            .into();
         let rows = refunds(&self.db, condition).await?;
         Ok(rows
             .into_iter()

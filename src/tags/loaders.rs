@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{EntityTrait, QueryFilter};
 
 use crate::entities::order_tag;
 use crate::error::AppError;
@@ -22,7 +22,7 @@ impl Loader<TagsOfOrder> for DbLoader {
         keys: &[TagsOfOrder],
     ) -> Result<HashMap<TagsOfOrder, Self::Value>, Self::Error> {
         let mut rows = order_tag::Entity::find()
-            .filter(order_tag::Column::OrderId.is_in(keys.iter().map(|k| k.0)))
+            .filter(self.any_id(order_tag::Column::OrderId, keys.iter().map(|k| k.0)))
             .all(&self.db)
             .await?;
         // Sorted here, not by the database: PostgreSQL's collation and
