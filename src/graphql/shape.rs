@@ -318,6 +318,30 @@ impl<'a> Shaper<'a> {
         path: Option<&Path<'_>>,
     ) -> Result<Value, Bubble> {
         let entries = self.collect(sets, parent);
+        if self.in_selection_order(&entries, &data, path) {
+            // The common case (no error, fields completed in order): the
+            // values are completed where they are, without a new map.
+            let mut index = 0;
+            for entry in entries.iter() {
+                let Some((key, value)) = data.get_index_mut(index) else {
+                    break;
+                };
+                if *key != entry.key {
+                    continue;
+                }
+                index += 1;
+                let here = Path {
+                    parent: path,
+                    segment: Segment::Field(entry.key.as_str()),
+                };
+                match self.complete(std::mem::take(value), entry.ty, &entry.sets, &here) {
+                    Ok(done) => *value = done,
+                    Err(Bubble) if entry.non_null => return Err(Bubble),
+                    Err(Bubble) => *value = Value::Null,
+                }
+            }
+            return Ok(Value::Object(data));
+        }
         let mut out = IndexMap::with_capacity(data.len());
         let mut taken = 0;
         for entry in entries.iter() {
@@ -357,6 +381,38 @@ impl<'a> Shaper<'a> {
         Ok(Value::Object(out))
     }
 
+    /// Whether `data` holds exactly the keys of `entries` that it holds at
+    /// all, in their order, with none missing because of an error below it:
+    /// then shaping changes no key, only (maybe) values below.
+    fn in_selection_order(
+        &self,
+        entries: &[Entry<'a>],
+        data: &IndexMap<Name, Value>,
+        path: Option<&Path<'_>>,
+    ) -> bool {
+        let mut index = 0;
+        for entry in entries {
+            if data
+                .get_index(index)
+                .is_some_and(|(key, _)| *key == entry.key)
+            {
+                index += 1;
+                continue;
+            }
+            if data.contains_key(entry.key.as_str()) {
+                return false;
+            }
+            let here = Path {
+                parent: path,
+                segment: Segment::Field(entry.key.as_str()),
+            };
+            if !self.errors.is_empty() && self.errored_at_or_below(&here) {
+                return false;
+            }
+        }
+        index == data.len()
+    }
+
     /// `value` of declared type `ty` (unknown: taken as nullable, kept as is
     /// but for key order).
     fn complete(
@@ -369,27 +425,27 @@ impl<'a> Shaper<'a> {
         let non_null = ty.is_some_and(|t| MetaTypeName::create(t).is_non_null());
         match value {
             Value::Null if non_null => Err(Bubble),
-            Value::List(items) => {
+            Value::List(mut items) => {
                 let inner = ty.map(|t| {
                     let t = t.strip_suffix('!').unwrap_or(t);
                     t.strip_prefix('[')
                         .and_then(|t| t.strip_suffix(']'))
                         .unwrap_or(t)
                 });
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.into_iter().enumerate() {
+                // In place: a page's lists are rebuilt without new vectors.
+                for (i, item) in items.iter_mut().enumerate() {
                     let here = Path {
                         parent: Some(path),
                         segment: Segment::Index(i),
                     };
-                    match self.complete(item, inner, sets, &here) {
-                        Ok(item) => out.push(item),
+                    match self.complete(std::mem::take(item), inner, sets, &here) {
+                        Ok(done) => *item = done,
                         // A non-null item failed: the list is null.
                         Err(Bubble) if non_null => return Err(Bubble),
                         Err(Bubble) => return Ok(Value::Null),
                     }
                 }
-                Ok(Value::List(out))
+                Ok(Value::List(items))
             }
             Value::Object(map) if sets.iter().any(|s| !s.items.is_empty()) => {
                 let named = ty.map_or("", MetaTypeName::concrete_typename);
@@ -401,5 +457,61 @@ impl<'a> Shaper<'a> {
             }
             other => Ok(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+
+    struct Query;
+
+    #[Object]
+    impl Query {
+        /// Completes after its siblings, so async-graphql writes it last.
+        async fn slow(&self) -> i32 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            1
+        }
+        async fn fast(&self) -> i32 {
+            2
+        }
+        async fn nested(&self) -> Query {
+            Query
+        }
+        /// Nullable: its error nulls it alone.
+        async fn broken(&self) -> async_graphql::Result<Option<i32>> {
+            Err("no".into())
+        }
+    }
+
+    async fn keys(query: &str) -> String {
+        let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
+            .extension(super::ResponseShape)
+            .finish();
+        let response = schema.execute(query).await;
+        serde_json::to_string(&response.data).unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn keys_completed_out_of_order_are_put_back_in_selection_order() {
+        assert_eq!(
+            keys("{ slow fast nested { fast slow nested { slow fast } } }").await,
+            r#"{"slow":1,"fast":2,"nested":{"fast":2,"slow":1,"nested":{"slow":1,"fast":2}}}"#
+        );
+    }
+
+    #[tokio::test]
+    async fn keys_already_in_order_keep_their_values_and_errors_still_null_their_field() {
+        assert_eq!(
+            keys("{ fast nested { fast a: fast } }").await,
+            r#"{"fast":2,"nested":{"fast":2,"a":2}}"#
+        );
+        assert_eq!(
+            keys("{ fast broken nested { broken fast } }").await,
+            r#"{"fast":2,"broken":null,"nested":{"broken":null,"fast":2}}"#
+        );
     }
 }
