@@ -1,20 +1,21 @@
 //! Batched loads of admin fields.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
 use crate::entities::order_admin_field;
 use crate::error::AppError;
-use crate::graphql::loader::{DbLoader, group_by};
+use crate::graphql::loader::{DbLoader, group_shared};
 
 /// The admin fields of an order, by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct AdminFieldsOfOrder(pub i64);
 
 impl Loader<AdminFieldsOfOrder> for DbLoader {
-    type Value = Vec<order_admin_field::Model>;
+    type Value = Arc<[order_admin_field::Model]>;
     type Error = AppError;
 
     async fn load(
@@ -26,6 +27,6 @@ impl Loader<AdminFieldsOfOrder> for DbLoader {
             .order_by_asc(order_admin_field::Column::Name)
             .all(&self.db)
             .await?;
-        Ok(group_by(keys, rows, |f| AdminFieldsOfOrder(f.order_id)))
+        Ok(group_shared(keys, rows, |f| AdminFieldsOfOrder(f.order_id)))
     }
 }

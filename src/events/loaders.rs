@@ -1,20 +1,21 @@
 //! Batched loads of order histories.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
 use crate::entities::order_event;
 use crate::error::AppError;
-use crate::graphql::loader::{ById, DbLoader, group_by};
+use crate::graphql::loader::{ById, DbLoader, group_shared};
 
 /// The events of an order, oldest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EventsOfOrder(pub i64);
 
 impl Loader<EventsOfOrder> for DbLoader {
-    type Value = Vec<order_event::Model>;
+    type Value = Arc<[order_event::Model]>;
     type Error = AppError;
 
     async fn load(
@@ -26,7 +27,7 @@ impl Loader<EventsOfOrder> for DbLoader {
             .order_by_asc(order_event::Column::Id)
             .all(&self.db)
             .await?;
-        Ok(group_by(keys, rows, |e| EventsOfOrder(e.order_id)))
+        Ok(group_shared(keys, rows, |e| EventsOfOrder(e.order_id)))
     }
 }
 

@@ -124,9 +124,9 @@ impl FulfillmentLine {
         let lines = loader(ctx)?.load_one(LinesOfOrder(self.1)).await?;
         Ok(lines
             .unwrap_or_default()
-            .into_iter()
+            .iter()
             .find(|(line, _)| line.id == id)
-            .map(|(line, address)| OrderLine(line, address)))
+            .map(|(line, address)| OrderLine(line.clone(), address.clone())))
     }
     /// How many of the order line it holds (more than 0).
     async fn quantity(&self) -> Money {

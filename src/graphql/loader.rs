@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader as BatchLoad};
@@ -88,6 +89,22 @@ where
         grouped.entry(key(&row)).or_default().push(row);
     }
     grouped
+}
+
+/// [`group_by`] with each group shared, for the relations a page reads for
+/// every order (lines, events, messages, admin fields, tags). The loader
+/// hands out a clone of a value on every load and every cache hit: three
+/// deep copies of each order's rows on a page (into the cache, to the
+/// prefetch, to the field) where an `Arc` clone is a count; the copies were
+/// about a twentieth of a nested page's CPU.
+pub fn group_shared<K, V>(keys: &[K], rows: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, Arc<[V]>>
+where
+    K: Hash + Eq + Clone,
+{
+    group_by(keys, rows, key)
+        .into_iter()
+        .map(|(k, group)| (k, Arc::from(group)))
+        .collect()
 }
 
 /// A row of entity `E` by its `i64` primary key: one loader for every

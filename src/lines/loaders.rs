@@ -1,6 +1,7 @@
 //! Batched loads of order lines, each with its own address.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use sea_orm::{
@@ -10,7 +11,7 @@ use sea_orm::{
 
 use crate::entities::{PrefixedNames, addressbook, order_line};
 use crate::error::AppError;
-use crate::graphql::loader::{DbLoader, group_by};
+use crate::graphql::loader::{DbLoader, group_shared};
 
 /// The lines of an order, by position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -81,7 +82,7 @@ impl Loader<LineId> for DbLoader {
 }
 
 impl Loader<LinesOfOrder> for DbLoader {
-    type Value = Vec<(order_line::Model, Option<addressbook::Model>)>;
+    type Value = Arc<[(order_line::Model, Option<addressbook::Model>)]>;
     type Error = AppError;
 
     async fn load(
@@ -97,6 +98,6 @@ impl Loader<LinesOfOrder> for DbLoader {
             .all(&self.db)
             .await?;
         let rows: Vec<_> = rows.into_iter().map(|LineRow(l, a)| (l, a)).collect();
-        Ok(group_by(keys, rows, |(l, _)| LinesOfOrder(l.order_id)))
+        Ok(group_shared(keys, rows, |(l, _)| LinesOfOrder(l.order_id)))
     }
 }

@@ -1,20 +1,21 @@
 //! Batched loads of order messages.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use sea_orm::{EntityTrait, QueryFilter, QueryOrder};
 
 use crate::entities::order_message;
 use crate::error::AppError;
-use crate::graphql::loader::{ById, DbLoader, group_by};
+use crate::graphql::loader::{ById, DbLoader, group_shared};
 
 /// The messages of an order, oldest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MessagesOfOrder(pub i64);
 
 impl Loader<MessagesOfOrder> for DbLoader {
-    type Value = Vec<order_message::Model>;
+    type Value = Arc<[order_message::Model]>;
     type Error = AppError;
 
     async fn load(
@@ -26,7 +27,7 @@ impl Loader<MessagesOfOrder> for DbLoader {
             .order_by_asc(order_message::Column::Id)
             .all(&self.db)
             .await?;
-        Ok(group_by(keys, rows, |m| MessagesOfOrder(m.order_id)))
+        Ok(group_shared(keys, rows, |m| MessagesOfOrder(m.order_id)))
     }
 }
 

@@ -167,8 +167,8 @@ impl Order {
         let rows = loader(ctx)?.load_one(LinesOfOrder(self.0.id)).await?;
         Ok(rows
             .unwrap_or_default()
-            .into_iter()
-            .map(|(line, address)| OrderLine(line, address))
+            .iter()
+            .map(|(line, address)| OrderLine(line.clone(), address.clone()))
             .collect())
     }
     /// The order's amounts.
@@ -253,7 +253,8 @@ impl Order {
         let rows = loader(ctx)?.load_one(AdminFieldsOfOrder(self.0.id)).await?;
         Ok(rows
             .unwrap_or_default()
-            .into_iter()
+            .iter()
+            .cloned()
             .map(AdminField::from)
             .collect())
     }
@@ -269,8 +270,8 @@ impl Order {
         let rows = loader(ctx)?.load_one(TagsOfOrder(self.0.id)).await?;
         Ok(rows
             .unwrap_or_default()
-            .into_iter()
-            .map(|t| t.tag)
+            .iter()
+            .map(|t| t.tag.clone())
             .collect())
     }
     /// Messages on the order, oldest first.
@@ -279,7 +280,8 @@ impl Order {
         let rows = loader(ctx)?.load_one(MessagesOfOrder(self.0.id)).await?;
         Ok(rows
             .unwrap_or_default()
-            .into_iter()
+            .iter()
+            .cloned()
             .map(OrderMessage)
             .collect())
     }
@@ -291,8 +293,9 @@ impl Order {
         let rows = loader(ctx)?.load_one(EventsOfOrder(self.0.id)).await?;
         Ok(rows
             .unwrap_or_default()
-            .into_iter()
+            .iter()
             .filter(|e| policy.sees_event(e.kind))
+            .cloned()
             .map(OrderEvent)
             .collect())
     }
