@@ -170,8 +170,8 @@ fn main() {
         }
 
         let duration = Duration::from_secs(seconds);
-        // The two paths alternate, so drift over the run (the machine's
-        // other work, the database's caches) reaches both alike; the goal
+        // The three paths alternate, so drift over the run (the machine's
+        // other work, the database's caches) reaches them alike; the goal
         // is judged on the median of the rounds' ratios.
         let (mut ratios, mut counted) = (Vec::new(), Vec::new());
         let (mut of_served, mut served_of_raw) = (Vec::new(), Vec::new());

@@ -96,7 +96,7 @@ where
 /// hands out a clone of a value on every load and every cache hit: three
 /// deep copies of each order's rows on a page (into the cache, to the
 /// prefetch, to the field) where an `Arc` clone is a count; the copies were
-/// about a twentieth of a nested page's CPU.
+/// about a twentieth of the list_orders bench's CPU samples (perf).
 pub fn group_shared<K, V>(keys: &[K], rows: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, Arc<[V]>>
 where
     K: Hash + Eq + Clone,
